@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The shared buffer: allocation, the kernel's view of it and its lifetime.
+ */
+#include <linux/gfp.h>
+#include <linux/log2.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "buffer.h"
+#include "compat.h"
+
+/* A buffer may take at most half of RAM, and never more than 16 GiB. */
+#define MMAPDEMO_MAX_BYTES	(16ULL << 30)
+
+/**
+ * mmapdemo_size_valid() - check and round a requested buffer size
+ * @bytes: requested size
+ * @rounded: the size rounded up to whole pages, on success
+ *
+ * Return: 0, or -EINVAL for zero or for sizes no machine could back.
+ */
+int mmapdemo_size_valid(u64 bytes, u64 *rounded)
+{
+	u64 limit = min_t(u64, MMAPDEMO_MAX_BYTES,
+			  (u64)(totalram_pages() / 2) << PAGE_SHIFT);
+
+	if (!bytes || bytes > limit)
+		return -EINVAL;
+	*rounded = round_up(bytes, PAGE_SIZE);
+	return 0;
+}
+MMAPDEMO_EXPORT_FOR_KUNIT(mmapdemo_size_valid);
+
+/**
+ * mmapdemo_range_ok() - is [offset, offset + length) inside a buffer?
+ * @size: buffer size in bytes
+ * @offset: start of the range
+ * @length: bytes in the range; zero is a valid empty range
+ *
+ * Written so that no sum can wrap: offset + length is never computed.
+ */
+bool mmapdemo_range_ok(u64 size, u64 offset, u64 length)
+{
+	return offset <= size && length <= size - offset;
+}
+MMAPDEMO_EXPORT_FOR_KUNIT(mmapdemo_range_ok);
+
+/**
+ * mmapdemo_pgrange_ok() - the same check in pages, for VMAs
+ * @nr_pages: pages in the buffer
+ * @pgoff: first page (vma->vm_pgoff, from the mmap() offset)
+ * @count: pages in the VMA; a VMA is never empty
+ */
+bool mmapdemo_pgrange_ok(unsigned long nr_pages, unsigned long pgoff,
+			 unsigned long count)
+{
+	return count && pgoff < nr_pages && count <= nr_pages - pgoff;
+}
+MMAPDEMO_EXPORT_FOR_KUNIT(mmapdemo_pgrange_ok);
+
+/**
+ * mmapdemo_buf_page() - the page at @pgoff, or NULL when out of range
+ * @buf: the buffer
+ * @pgoff: page index in the buffer
+ */
+struct page *mmapdemo_buf_page(const struct mmapdemo_buf *buf,
+			       unsigned long pgoff)
+{
+	if (pgoff >= buf->nr_pages)
+		return NULL;
+	return buf->pages[pgoff];
+}
+MMAPDEMO_EXPORT_FOR_KUNIT(mmapdemo_buf_page);
+
+/**
+ * mmapdemo_buf_run() - length of the physically contiguous run at @pgoff
+ * @buf: the buffer
+ * @pgoff: first page of the run, inside the buffer
+ * @max: stop after this many pages
+ *
+ * Return: pages in the run (at least 1 when @pgoff is valid and @max > 0).
+ */
+unsigned long mmapdemo_buf_run(const struct mmapdemo_buf *buf,
+			       unsigned long pgoff, unsigned long max)
+{
+	unsigned long pfn, n;
+
+	if (pgoff >= buf->nr_pages || !max)
+		return 0;
+	max = min(max, buf->nr_pages - pgoff);
+	pfn = page_to_pfn(buf->pages[pgoff]);
+	for (n = 1; n < max; n++)
+		if (page_to_pfn(buf->pages[pgoff + n]) != pfn + n)
+			break;
+	return n;
+}
+MMAPDEMO_EXPORT_FOR_KUNIT(mmapdemo_buf_run);
+
+static void mmapdemo_buf_free_pages(struct mmapdemo_buf *buf,
+				    unsigned long count)
+{
+	unsigned long i;
+
+	for (i = 0; i < count; i++)
+		__free_page(buf->pages[i]);
+}
+
+/*
+ * Fill pages[] with zeroed pages, taking the largest blocks the allocator
+ * gives without effort and falling back to smaller orders. split_page()
+ * turns each block into order-0 pages with their own refcounts: the fault
+ * path hands single pages to the core VM, which drops its references one
+ * page at a time.
+ */
+static int mmapdemo_buf_alloc_pages(struct mmapdemo_buf *buf,
+				    unsigned int max_order)
+{
+	unsigned int order = min_t(unsigned int, max_order,
+				   MMAPDEMO_ARCH_MAX_ORDER);
+	unsigned long i = 0;
+
+	while (i < buf->nr_pages) {
+		unsigned long left = buf->nr_pages - i;
+		gfp_t gfp = GFP_KERNEL | __GFP_ZERO;
+		struct page *page;
+		unsigned long j;
+
+		order = min_t(unsigned int, order, ilog2(left));
+		if (order)
+			gfp |= __GFP_NORETRY | __GFP_NOWARN;
+		page = alloc_pages(gfp, order);
+		if (!page) {
+			if (!order) {
+				mmapdemo_buf_free_pages(buf, i);
+				return -ENOMEM;
+			}
+			order--;
+			continue;
+		}
+		if (order)
+			split_page(page, order);
+		for (j = 0; j < (1UL << order); j++)
+			buf->pages[i + j] = page + j;
+		i += 1UL << order;
+		buf->nr_chunks++;
+	}
+	return 0;
+}
+
+/**
+ * mmapdemo_buf_alloc() - allocate a zeroed buffer
+ * @size: bytes, already validated by mmapdemo_size_valid()
+ * @max_order: largest block order to try (tests force small orders)
+ *
+ * Return: the buffer with one reference, or an ERR_PTR().
+ */
+struct mmapdemo_buf *mmapdemo_buf_alloc(size_t size, unsigned int max_order)
+{
+	struct mmapdemo_buf *buf;
+	int ret = -ENOMEM;
+
+	if (!size || !PAGE_ALIGNED(size))
+		return ERR_PTR(-EINVAL);
+
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&buf->ref);
+	atomic_set(&buf->nr_vmas, 0);
+	buf->size = size;
+	buf->nr_pages = size >> PAGE_SHIFT;
+	buf->pages = kvmalloc_array(buf->nr_pages, sizeof(*buf->pages),
+				    GFP_KERNEL);
+	if (!buf->pages)
+		goto err_free_buf;
+
+	ret = mmapdemo_buf_alloc_pages(buf, max_order);
+	if (ret)
+		goto err_free_array;
+
+	buf->vaddr = vmap(buf->pages, buf->nr_pages, VM_MAP, PAGE_KERNEL);
+	if (!buf->vaddr) {
+		ret = -ENOMEM;
+		goto err_free_pages;
+	}
+	return buf;
+
+err_free_pages:
+	mmapdemo_buf_free_pages(buf, buf->nr_pages);
+err_free_array:
+	kvfree(buf->pages);
+err_free_buf:
+	kfree(buf);
+	return ERR_PTR(ret);
+}
+MMAPDEMO_EXPORT_FOR_KUNIT(mmapdemo_buf_alloc);
+
+static void mmapdemo_buf_release(struct kref *ref)
+{
+	struct mmapdemo_buf *buf = container_of(ref, struct mmapdemo_buf, ref);
+
+	WARN_ON(atomic_read(&buf->nr_vmas));
+	vunmap(buf->vaddr);
+	mmapdemo_buf_free_pages(buf, buf->nr_pages);
+	kvfree(buf->pages);
+	kfree(buf);
+}
+
+void mmapdemo_buf_get(struct mmapdemo_buf *buf)
+{
+	kref_get(&buf->ref);
+}
+MMAPDEMO_EXPORT_FOR_KUNIT(mmapdemo_buf_get);
+
+void mmapdemo_buf_put(struct mmapdemo_buf *buf)
+{
+	if (buf)
+		kref_put(&buf->ref, mmapdemo_buf_release);
+}
+MMAPDEMO_EXPORT_FOR_KUNIT(mmapdemo_buf_put);

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _MMAPDEMO_BUFFER_H
+#define _MMAPDEMO_BUFFER_H
+
+#include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/mm_types.h>
+#include <linux/types.h>
+
+/*
+ * One shared buffer: individually refcounted pages (high-order blocks cut
+ * up with split_page()), the struct page array user mappings are built
+ * from, and a vmap() view for kernel code.
+ *
+ * Lifetime: the device holds one reference for as long as the buffer is
+ * current, every VMA that maps it holds one (mmap, vm_ops->open), and so
+ * does every read/write/ioctl while it runs. The pages go back to the
+ * allocator only when the last of those is dropped, so neither a resize
+ * nor a close can free a page a process still maps.
+ */
+struct mmapdemo_buf {
+	struct kref ref;
+	size_t size;			/* bytes, a multiple of PAGE_SIZE */
+	unsigned long nr_pages;
+	unsigned int nr_chunks;		/* blocks the allocator handed out */
+	atomic_t nr_vmas;		/* VMAs that map this buffer */
+	struct page **pages;
+	void *vaddr;			/* vmap() of pages[] */
+};
+
+/* Largest block order the buffer asks the page allocator for. */
+#define MMAPDEMO_BUF_MAX_ORDER	9
+
+struct mmapdemo_buf *mmapdemo_buf_alloc(size_t size, unsigned int max_order);
+void mmapdemo_buf_get(struct mmapdemo_buf *buf);
+void mmapdemo_buf_put(struct mmapdemo_buf *buf);
+struct page *mmapdemo_buf_page(const struct mmapdemo_buf *buf,
+			       unsigned long pgoff);
+unsigned long mmapdemo_buf_run(const struct mmapdemo_buf *buf,
+			       unsigned long pgoff, unsigned long max);
+
+bool mmapdemo_range_ok(u64 size, u64 offset, u64 length);
+bool mmapdemo_pgrange_ok(unsigned long nr_pages, unsigned long pgoff,
+			 unsigned long count);
+int mmapdemo_size_valid(u64 bytes, u64 *rounded);
+int mmapdemo_parse_size(const char *s, u64 *out);
+
+#endif /* _MMAPDEMO_BUFFER_H */

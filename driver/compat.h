@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel API differences between 5.15 and today, each behind one small
+ * named helper so the rest of the driver reads like current kernel code.
+ */
+#ifndef _MMAPDEMO_COMPAT_H
+#define _MMAPDEMO_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/crc32.h>
+
+/* 6.3 made vma->vm_flags const and added vm_flags_set(). */
+static inline void mmapdemo_vm_flags_set(struct vm_area_struct *vma,
+					 vm_flags_t flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
+/*
+ * Largest buddy order the allocator hands out: MAX_ORDER was exclusive
+ * before 6.4, inclusive from 6.4, and renamed MAX_PAGE_ORDER in 6.8.
+ */
+#if defined(MAX_PAGE_ORDER)
+#define MMAPDEMO_ARCH_MAX_ORDER	MAX_PAGE_ORDER
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#define MMAPDEMO_ARCH_MAX_ORDER	MAX_ORDER
+#else
+#define MMAPDEMO_ARCH_MAX_ORDER	(MAX_ORDER - 1)
+#endif
+
+/*
+ * Raw CRC32C update (no pre/post inversion). 6.14 made crc32c() the
+ * library entry point and dropped __crc32c_le().
+ */
+static inline u32 mmapdemo_crc32c_update(u32 crc, const void *p, size_t len)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 14, 0)
+	return crc32c(crc, p, len);
+#else
+	return __crc32c_le(crc, p, len);
+#endif
+}
+
+/*
+ * Symbols the KUnit module may call. 6.13 turned the namespace argument
+ * of EXPORT_SYMBOL_NS_GPL()/MODULE_IMPORT_NS() into a string literal.
+ * Without KUnit in the kernel nothing is exported.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define MMAPDEMO_KUNIT_NS	"MMAPDEMO_KUNIT"
+#else
+#define MMAPDEMO_KUNIT_NS	MMAPDEMO_KUNIT
+#endif
+
+#if IS_ENABLED(CONFIG_KUNIT)
+#define MMAPDEMO_EXPORT_FOR_KUNIT(sym) \
+	EXPORT_SYMBOL_NS_GPL(sym, MMAPDEMO_KUNIT_NS)
+#else
+#define MMAPDEMO_EXPORT_FOR_KUNIT(sym)
+#endif
+
+#endif /* _MMAPDEMO_COMPAT_H */

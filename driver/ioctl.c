@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ioctl ABI (driver/uapi/mmapdemo.h) and the kernel's own reads and
+ * writes of the buffer: FILL writes where user space reads, CHECKSUM
+ * reads what user space wrote. Both go through the vmap() view of the
+ * very pages user space has mapped, so no data is copied.
+ */
+#include <linux/sched.h>
+#include <linux/uaccess.h>
+#include <asm/byteorder.h>
+
+#include "compat.h"
+#include "device.h"
+
+/* Work in slices so a 1 GiB fill or checksum does not hog the CPU. */
+#define MMAPDEMO_SLICE	(1UL << 20)
+
+/**
+ * mmapdemo_fill_pattern() - write the FILL pattern over a range
+ * @buf: the buffer
+ * @offset: first byte, validated by the caller
+ * @length: bytes, validated by the caller
+ * @seed: pattern seed
+ *
+ * Byte o of the buffer gets mmapdemo_pattern_byte(seed, o).
+ */
+void mmapdemo_fill_pattern(struct mmapdemo_buf *buf, u64 offset, u64 length,
+			   u32 seed)
+{
+	u8 *p = buf->vaddr;
+	u64 end = offset + length;
+	u64 o = offset;
+
+	for (; o < end && (o & 7); o++)
+		p[o] = mmapdemo_pattern_byte(seed, o);
+	while (end - o >= 8) {
+		*(__le64 *)(p + o) =
+			cpu_to_le64(mmapdemo_pattern_word(seed, o >> 3));
+		o += 8;
+		if (!(o & (MMAPDEMO_SLICE - 1)))
+			cond_resched();
+	}
+	for (; o < end; o++)
+		p[o] = mmapdemo_pattern_byte(seed, o);
+}
+MMAPDEMO_EXPORT_FOR_KUNIT(mmapdemo_fill_pattern);
+
+/**
+ * mmapdemo_checksum() - CRC32C of a range, as user-space tools compute it
+ * @buf: the buffer
+ * @offset: first byte, validated by the caller
+ * @length: bytes, validated by the caller
+ */
+u32 mmapdemo_checksum(struct mmapdemo_buf *buf, u64 offset, u64 length)
+{
+	const u8 *p = (const u8 *)buf->vaddr + offset;
+	u32 crc = ~0U;
+
+	while (length) {
+		size_t n = min_t(u64, length, MMAPDEMO_SLICE);
+
+		crc = mmapdemo_crc32c_update(crc, p, n);
+		p += n;
+		length -= n;
+		cond_resched();
+	}
+	return ~crc;
+}
+MMAPDEMO_EXPORT_FOR_KUNIT(mmapdemo_checksum);
+
+/**
+ * mmapdemo_set_mode() - choose how this file's mmap() maps the buffer
+ * @f: the open file
+ * @mode: enum mmapdemo_map_mode
+ *
+ * Return: 0, -EINVAL for an unknown mode, -EBUSY once the file has
+ * called mmap().
+ */
+int mmapdemo_set_mode(struct mmapdemo_file *f, u32 mode)
+{
+	int ret = 0;
+
+	if (mode >= MMAPDEMO_MODE_COUNT)
+		return -EINVAL;
+	spin_lock(&f->lock);
+	if (f->mapped)
+		ret = -EBUSY;
+	else
+		f->map_mode = mode;
+	spin_unlock(&f->lock);
+	return ret;
+}
+MMAPDEMO_EXPORT_FOR_KUNIT(mmapdemo_set_mode);
+
+static long mmapdemo_ioc_info(struct mmapdemo_file *f, void __user *uarg)
+{
+	struct mmapdemo_buf *buf = mmapdemo_dev_get_buf(f->dev);
+	struct mmapdemo_info info = {
+		.abi_version = MMAPDEMO_ABI_VERSION,
+		.page_size = PAGE_SIZE,
+		.size = buf->size,
+		.default_mode = mmapdemo_default_mode(),
+		.nr_chunks = buf->nr_chunks,
+	};
+
+	mmapdemo_buf_put(buf);
+	spin_lock(&f->lock);
+	info.map_mode = f->map_mode;
+	spin_unlock(&f->lock);
+	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long mmapdemo_ioc_fill(struct mmapdemo_file *f, void __user *uarg)
+{
+	struct mmapdemo_fill req;
+	struct mmapdemo_buf *buf;
+	long ret = 0;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags)
+		return -EINVAL;
+	buf = mmapdemo_dev_get_buf(f->dev);
+	if (mmapdemo_range_ok(buf->size, req.offset, req.length)) {
+		mmapdemo_fill_pattern(buf, req.offset, req.length, req.seed);
+		atomic64_inc(&f->dev->stats.fills);
+	} else {
+		ret = -EINVAL;
+	}
+	mmapdemo_buf_put(buf);
+	return ret;
+}
+
+static long mmapdemo_ioc_checksum(struct mmapdemo_file *f, void __user *uarg)
+{
+	struct mmapdemo_checksum req;
+	struct mmapdemo_buf *buf;
+	long ret = 0;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags)
+		return -EINVAL;
+	buf = mmapdemo_dev_get_buf(f->dev);
+	if (mmapdemo_range_ok(buf->size, req.offset, req.length)) {
+		req.crc32c = mmapdemo_checksum(buf, req.offset, req.length);
+		atomic64_inc(&f->dev->stats.checksums);
+	} else {
+		ret = -EINVAL;
+	}
+	mmapdemo_buf_put(buf);
+	if (!ret && copy_to_user(uarg, &req, sizeof(req)))
+		ret = -EFAULT;
+	return ret;
+}
+
+static long mmapdemo_ioc_stats(struct mmapdemo_file *f, void __user *uarg)
+{
+	struct mmapdemo_counters *c = &f->dev->stats;
+	struct mmapdemo_stats st = {
+		.mmaps = atomic64_read(&c->mmaps),
+		.live_vmas = atomic64_read(&c->live_vmas),
+		.faults = atomic64_read(&c->faults),
+		.bytes_read = atomic64_read(&c->bytes_read),
+		.bytes_written = atomic64_read(&c->bytes_written),
+		.fills = atomic64_read(&c->fills),
+		.checksums = atomic64_read(&c->checksums),
+		.resizes = atomic64_read(&c->resizes),
+	};
+
+	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+long mmapdemo_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct mmapdemo_file *f = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	u32 mode;
+
+	switch (cmd) {
+	case MMAPDEMO_IOC_INFO:
+		return mmapdemo_ioc_info(f, uarg);
+	case MMAPDEMO_IOC_SET_MODE:
+		if (get_user(mode, (u32 __user *)uarg))
+			return -EFAULT;
+		return mmapdemo_set_mode(f, mode);
+	case MMAPDEMO_IOC_FILL:
+		return mmapdemo_ioc_fill(f, uarg);
+	case MMAPDEMO_IOC_CHECKSUM:
+		return mmapdemo_ioc_checksum(f, uarg);
+	case MMAPDEMO_IOC_STATS:
+		return mmapdemo_ioc_stats(f, uarg);
+	default:
+		return -ENOTTY;
+	}
+}

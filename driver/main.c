@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmapdemo: one kernel buffer shared with user space through mmap().
+ *
+ * This file holds the module parameters, the misc device and the
+ * file-like read/write/llseek path (the copying baseline). The mapping
+ * itself lives in mmap.c, the buffer in buffer.c, the ioctls in ioctl.c.
+ */
+#include <linux/ctype.h>
+#include <linux/fs.h>
+#include <linux/kernel.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/overflow.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "compat.h"
+#include "device.h"
+
+#define MMAPDEMO_VERSION	"0.1.0"
+
+static u64 mmapdemo_size = SZ_4M;
+static u32 mmapdemo_map_mode = MMAPDEMO_MODE_FAULT;
+static ushort mmapdemo_dev_mode = 0600;
+
+static const char * const mmapdemo_mode_names[MMAPDEMO_MODE_COUNT] = {
+	[MMAPDEMO_MODE_FAULT] = "fault",
+	[MMAPDEMO_MODE_REMAP] = "remap",
+};
+
+static const struct file_operations mmapdemo_fops;
+
+struct mmapdemo_dev mmapdemo_dev = {
+	.misc = {
+		.minor = MISC_DYNAMIC_MINOR,
+		.name = "mmapdemo",
+		.fops = &mmapdemo_fops,
+		.groups = mmapdemo_groups,
+	},
+	.lock = __MUTEX_INITIALIZER(mmapdemo_dev.lock),
+};
+
+u32 mmapdemo_default_mode(void)
+{
+	return READ_ONCE(mmapdemo_map_mode);
+}
+
+/**
+ * mmapdemo_parse_size() - parse "4096", "64K", "4M", "1G" (any case)
+ * @s: the string, a trailing newline allowed
+ * @out: bytes
+ *
+ * Return: 0, -EINVAL for anything else, -ERANGE when it does not fit u64.
+ */
+int mmapdemo_parse_size(const char *s, u64 *out)
+{
+	char num[24];
+	size_t len = strlen(s);
+	unsigned int shift = 0;
+	u64 val;
+	int ret;
+
+	if (len && s[len - 1] == '\n')
+		len--;
+	if (len) {
+		switch (tolower(s[len - 1])) {
+		case 'k':
+			shift = 10;
+			break;
+		case 'm':
+			shift = 20;
+			break;
+		case 'g':
+			shift = 30;
+			break;
+		}
+		if (shift)
+			len--;
+	}
+	if (!len || len >= sizeof(num) || !isdigit(s[0]))
+		return -EINVAL;
+	memcpy(num, s, len);
+	num[len] = '\0';
+	ret = kstrtoull(num, 10, &val);
+	if (ret)
+		return ret;
+	if (check_shl_overflow(val, shift, out))
+		return -ERANGE;
+	return 0;
+}
+MMAPDEMO_EXPORT_FOR_KUNIT(mmapdemo_parse_size);
+
+struct mmapdemo_buf *mmapdemo_dev_get_buf(struct mmapdemo_dev *dev)
+{
+	struct mmapdemo_buf *buf;
+
+	mutex_lock(&dev->lock);
+	buf = dev->buf;
+	mmapdemo_buf_get(buf);
+	mutex_unlock(&dev->lock);
+	return buf;
+}
+
+/*
+ * Counting the VMA under dev->lock is what makes a resize safe: a resize
+ * checks nr_vmas under the same lock, so it either sees this mapping or
+ * the mapping sees the new buffer.
+ */
+struct mmapdemo_buf *mmapdemo_dev_get_buf_for_vma(struct mmapdemo_dev *dev)
+{
+	struct mmapdemo_buf *buf;
+
+	mutex_lock(&dev->lock);
+	buf = dev->buf;
+	mmapdemo_buf_get(buf);
+	atomic_inc(&buf->nr_vmas);
+	mutex_unlock(&dev->lock);
+	return buf;
+}
+
+void mmapdemo_dev_put_buf_for_vma(struct mmapdemo_dev *dev,
+				  struct mmapdemo_buf *buf)
+{
+	atomic_dec(&buf->nr_vmas);
+	mmapdemo_buf_put(buf);
+}
+
+/*
+ * Replace the buffer by a zeroed one of @size bytes. Only while nothing
+ * maps it: the old pages may be mapped by processes that expect to keep
+ * sharing them with the device.
+ */
+static int mmapdemo_resize(struct mmapdemo_dev *dev, u64 size)
+{
+	struct mmapdemo_buf *new, *old;
+
+	mutex_lock(&dev->lock);
+	if (!dev->buf) {
+		/* Still loading: module_init() allocates with this size. */
+		mmapdemo_size = size;
+		mutex_unlock(&dev->lock);
+		return 0;
+	}
+	if (atomic_read(&dev->buf->nr_vmas)) {
+		mutex_unlock(&dev->lock);
+		return -EBUSY;
+	}
+	mutex_unlock(&dev->lock);
+
+	new = mmapdemo_buf_alloc(size, MMAPDEMO_BUF_MAX_ORDER);
+	if (IS_ERR(new))
+		return PTR_ERR(new);
+
+	mutex_lock(&dev->lock);
+	old = dev->buf;
+	if (atomic_read(&old->nr_vmas)) {
+		old = new;
+		new = NULL;
+	} else {
+		dev->buf = new;
+		mmapdemo_size = size;
+		atomic64_inc(&dev->stats.resizes);
+	}
+	mutex_unlock(&dev->lock);
+	mmapdemo_buf_put(old);
+	return new ? 0 : -EBUSY;
+}
+
+static int mmapdemo_size_set(const char *val, const struct kernel_param *kp)
+{
+	u64 bytes, rounded;
+	int ret;
+
+	ret = mmapdemo_parse_size(val, &bytes);
+	if (ret)
+		return ret == -ERANGE ? -EINVAL : ret;
+	ret = mmapdemo_size_valid(bytes, &rounded);
+	if (ret)
+		return ret;
+	return mmapdemo_resize(&mmapdemo_dev, rounded);
+}
+
+static int mmapdemo_size_get(char *buffer, const struct kernel_param *kp)
+{
+	return sysfs_emit(buffer, "%llu\n", READ_ONCE(mmapdemo_size));
+}
+
+static const struct kernel_param_ops mmapdemo_size_ops = {
+	.set = mmapdemo_size_set,
+	.get = mmapdemo_size_get,
+};
+module_param_cb(size, &mmapdemo_size_ops, NULL, 0644);
+MODULE_PARM_DESC(size,
+		 "Buffer size in bytes, rounded up to pages; K/M/G suffixes (default 4M). Writable while nothing maps the buffer.");
+
+static int mmapdemo_mode_set(const char *val, const struct kernel_param *kp)
+{
+	int mode = sysfs_match_string(mmapdemo_mode_names, val);
+
+	if (mode < 0)
+		return -EINVAL;
+	WRITE_ONCE(mmapdemo_map_mode, mode);
+	return 0;
+}
+
+static int mmapdemo_mode_get(char *buffer, const struct kernel_param *kp)
+{
+	return sysfs_emit(buffer, "%s\n",
+			  mmapdemo_mode_names[mmapdemo_default_mode()]);
+}
+
+static const struct kernel_param_ops mmapdemo_mode_ops = {
+	.set = mmapdemo_mode_set,
+	.get = mmapdemo_mode_get,
+};
+module_param_cb(map_mode, &mmapdemo_mode_ops, NULL, 0644);
+MODULE_PARM_DESC(map_mode,
+		 "Default map mode of new files: fault (lazy, default) or remap (eager)");
+
+module_param_named(dev_mode, mmapdemo_dev_mode, ushort, 0444);
+MODULE_PARM_DESC(dev_mode, "Permissions of /dev/mmapdemo (default 0600)");
+
+static int mmapdemo_open(struct inode *inode, struct file *file)
+{
+	struct mmapdemo_file *f = kzalloc(sizeof(*f), GFP_KERNEL);
+
+	if (!f)
+		return -ENOMEM;
+	f->dev = &mmapdemo_dev;
+	spin_lock_init(&f->lock);
+	f->map_mode = mmapdemo_default_mode();
+	file->private_data = f;
+	return 0;
+}
+
+static int mmapdemo_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	return 0;
+}
+
+static ssize_t mmapdemo_read(struct file *file, char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	struct mmapdemo_file *f = file->private_data;
+	struct mmapdemo_buf *buf = mmapdemo_dev_get_buf(f->dev);
+	ssize_t ret;
+
+	ret = simple_read_from_buffer(ubuf, count, ppos, buf->vaddr, buf->size);
+	mmapdemo_buf_put(buf);
+	if (ret > 0)
+		atomic64_add(ret, &f->dev->stats.bytes_read);
+	return ret;
+}
+
+/* A fixed-size file: writing at or past the end is -ENOSPC, not 0. */
+static ssize_t mmapdemo_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	struct mmapdemo_file *f = file->private_data;
+	struct mmapdemo_buf *buf;
+	loff_t pos = *ppos;
+	size_t n, left;
+	ssize_t ret;
+
+	if (pos < 0)
+		return -EINVAL;
+	if (!count)
+		return 0;
+	buf = mmapdemo_dev_get_buf(f->dev);
+	if (pos >= buf->size) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	n = min_t(size_t, count, buf->size - pos);
+	left = copy_from_user(buf->vaddr + pos, ubuf, n);
+	if (left == n) {
+		ret = -EFAULT;
+		goto out;
+	}
+	ret = n - left;
+	*ppos = pos + ret;
+	atomic64_add(ret, &f->dev->stats.bytes_written);
+out:
+	mmapdemo_buf_put(buf);
+	return ret;
+}
+
+static loff_t mmapdemo_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct mmapdemo_file *f = file->private_data;
+	struct mmapdemo_buf *buf = mmapdemo_dev_get_buf(f->dev);
+	loff_t ret;
+
+	ret = fixed_size_llseek(file, offset, whence, buf->size);
+	mmapdemo_buf_put(buf);
+	return ret;
+}
+
+static const struct file_operations mmapdemo_fops = {
+	.owner = THIS_MODULE,
+	.open = mmapdemo_open,
+	.release = mmapdemo_release,
+	.read = mmapdemo_read,
+	.write = mmapdemo_write,
+	.llseek = mmapdemo_llseek,
+	.mmap = mmapdemo_mmap,
+	.unlocked_ioctl = mmapdemo_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+#define MMAPDEMO_STAT_ATTR(name)					\
+static ssize_t name##_show(struct device *d,				\
+			   struct device_attribute *attr, char *b)	\
+{									\
+	return sysfs_emit(b, "%lld\n",					\
+			  atomic64_read(&mmapdemo_dev.stats.name));	\
+}									\
+static DEVICE_ATTR_RO(name)
+
+MMAPDEMO_STAT_ATTR(mmaps);
+MMAPDEMO_STAT_ATTR(live_vmas);
+MMAPDEMO_STAT_ATTR(faults);
+MMAPDEMO_STAT_ATTR(bytes_read);
+MMAPDEMO_STAT_ATTR(bytes_written);
+MMAPDEMO_STAT_ATTR(fills);
+MMAPDEMO_STAT_ATTR(checksums);
+MMAPDEMO_STAT_ATTR(resizes);
+
+static struct attribute *mmapdemo_stats_attrs[] = {
+	&dev_attr_mmaps.attr,
+	&dev_attr_live_vmas.attr,
+	&dev_attr_faults.attr,
+	&dev_attr_bytes_read.attr,
+	&dev_attr_bytes_written.attr,
+	&dev_attr_fills.attr,
+	&dev_attr_checksums.attr,
+	&dev_attr_resizes.attr,
+	NULL,
+};
+
+static const struct attribute_group mmapdemo_stats_group = {
+	.name = "stats",
+	.attrs = mmapdemo_stats_attrs,
+};
+
+const struct attribute_group *mmapdemo_groups[] = {
+	&mmapdemo_stats_group,
+	NULL,
+};
+
+static int __init mmapdemo_init(void)
+{
+	struct mmapdemo_dev *dev = &mmapdemo_dev;
+	struct mmapdemo_buf *buf;
+	u64 size;
+	int ret;
+
+	if (mmapdemo_dev_mode & ~0777) {
+		pr_err("mmapdemo: dev_mode %#o is not a permission mask\n",
+		       mmapdemo_dev_mode);
+		return -EINVAL;
+	}
+	/* Held across the allocation so a racing size= write waits. */
+	mutex_lock(&dev->lock);
+	size = mmapdemo_size;
+	buf = mmapdemo_buf_alloc(size, MMAPDEMO_BUF_MAX_ORDER);
+	if (IS_ERR(buf)) {
+		mutex_unlock(&dev->lock);
+		pr_err("mmapdemo: cannot allocate %llu bytes: %ld\n", size,
+		       PTR_ERR(buf));
+		return PTR_ERR(buf);
+	}
+	dev->buf = buf;
+	mutex_unlock(&dev->lock);
+
+	dev->misc.mode = mmapdemo_dev_mode;
+	ret = misc_register(&dev->misc);
+	if (ret) {
+		mutex_lock(&dev->lock);
+		dev->buf = NULL;
+		mutex_unlock(&dev->lock);
+		mmapdemo_buf_put(buf);
+		return ret;
+	}
+	pr_info("mmapdemo: %llu bytes in %u blocks, map_mode=%s\n", size,
+		buf->nr_chunks, mmapdemo_mode_names[mmapdemo_default_mode()]);
+	return 0;
+}
+
+static void __exit mmapdemo_exit(void)
+{
+	struct mmapdemo_dev *dev = &mmapdemo_dev;
+	struct mmapdemo_buf *buf;
+
+	misc_deregister(&dev->misc);
+	mutex_lock(&dev->lock);
+	buf = dev->buf;
+	dev->buf = NULL;
+	mutex_unlock(&dev->lock);
+	mmapdemo_buf_put(buf);
+}
+
+module_init(mmapdemo_init);
+module_exit(mmapdemo_exit);
+
+MODULE_DESCRIPTION("One kernel buffer shared with user space through mmap()");
+MODULE_AUTHOR("The mmapdemo authors");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(MMAPDEMO_VERSION);

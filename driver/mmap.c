@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmap() of the shared buffer, two ways:
+ *
+ * remap  remap_pfn_range() over the whole request at mmap() time, one call
+ *        per physically contiguous run. The VMA is VM_PFNMAP: the core VM
+ *        sees raw PFNs, takes no page references and cannot use
+ *        get_user_pages() on it, so debugger access goes through
+ *        vm_ops->access. MAP_SHARED only.
+ *
+ * fault  nothing is mapped up front; vm_ops->fault hands the core VM the
+ *        buffer's page on first touch. The VMA holds real, refcounted
+ *        pages, so get_user_pages() users (O_DIRECT, vmsplice,
+ *        process_vm_readv, ptrace) work, and MAP_PRIVATE gets the normal
+ *        copy-on-write semantics.
+ *
+ * In both modes each VMA owns a reference to the buffer it maps (taken
+ * here and in vm_ops->open for copies made by fork, split or mremap,
+ * dropped in vm_ops->close), so a resize or a close() never frees a
+ * mapped page. The VMA is VM_DONTEXPAND: mremap() cannot grow it past
+ * the range that was checked here.
+ */
+#include <linux/mm.h>
+#include <linux/string.h>
+
+#include "compat.h"
+#include "device.h"
+
+static void mmapdemo_vm_open(struct vm_area_struct *vma)
+{
+	struct mmapdemo_buf *buf = vma->vm_private_data;
+
+	mmapdemo_buf_get(buf);
+	atomic_inc(&buf->nr_vmas);
+	atomic64_inc(&mmapdemo_dev.stats.live_vmas);
+}
+
+static void mmapdemo_vm_close(struct vm_area_struct *vma)
+{
+	struct mmapdemo_buf *buf = vma->vm_private_data;
+
+	atomic64_dec(&mmapdemo_dev.stats.live_vmas);
+	mmapdemo_dev_put_buf_for_vma(&mmapdemo_dev, buf);
+}
+
+/*
+ * vmf->pgoff already includes vm_pgoff. It was checked against the buffer
+ * at mmap() time and the VMA cannot grow, but the check stays: a fault
+ * handler is the last place to trust an index (see CVE-2023-2008).
+ */
+static vm_fault_t mmapdemo_vm_fault(struct vm_fault *vmf)
+{
+	struct mmapdemo_buf *buf = vmf->vma->vm_private_data;
+	struct page *page = mmapdemo_buf_page(buf, vmf->pgoff);
+
+	if (!page)
+		return VM_FAULT_SIGBUS;
+	get_page(page);
+	vmf->page = page;
+	atomic64_inc(&mmapdemo_dev.stats.faults);
+	return 0;
+}
+
+/*
+ * ptrace(PEEKDATA), /proc/PID/mem and gdb reach a VM_PFNMAP mapping only
+ * through this hook. Copy through the kernel's view of the same pages,
+ * refusing writes the mapping itself would not allow.
+ */
+static int mmapdemo_vm_access(struct vm_area_struct *vma, unsigned long addr,
+			      void *data, int len, int write)
+{
+	struct mmapdemo_buf *buf = vma->vm_private_data;
+	unsigned long off;
+
+	if (addr < vma->vm_start || addr >= vma->vm_end || len < 0)
+		return -EINVAL;
+	if (write && !(vma->vm_flags & VM_WRITE))
+		return -EFAULT;
+	off = (vma->vm_pgoff << PAGE_SHIFT) + (addr - vma->vm_start);
+	if (off >= buf->size)
+		return -EINVAL;
+	len = min_t(unsigned long, len, vma->vm_end - addr);
+	len = min_t(unsigned long, len, buf->size - off);
+	if (write)
+		memcpy(buf->vaddr + off, data, len);
+	else
+		memcpy(data, buf->vaddr + off, len);
+	return len;
+}
+
+static const struct vm_operations_struct mmapdemo_fault_vm_ops = {
+	.open = mmapdemo_vm_open,
+	.close = mmapdemo_vm_close,
+	.fault = mmapdemo_vm_fault,
+};
+
+static const struct vm_operations_struct mmapdemo_remap_vm_ops = {
+	.open = mmapdemo_vm_open,
+	.close = mmapdemo_vm_close,
+	.access = mmapdemo_vm_access,
+};
+
+static int mmapdemo_remap(struct vm_area_struct *vma, struct mmapdemo_buf *buf)
+{
+	unsigned long pgoff = vma->vm_pgoff;
+	unsigned long left = vma_pages(vma);
+	unsigned long addr = vma->vm_start;
+
+	mmapdemo_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND |
+			      VM_DONTDUMP);
+	while (left) {
+		unsigned long n = mmapdemo_buf_run(buf, pgoff, left);
+		int ret;
+
+		ret = remap_pfn_range(vma, addr, page_to_pfn(buf->pages[pgoff]),
+				      n << PAGE_SHIFT, vma->vm_page_prot);
+		/* On error the core VM unmaps what was already mapped. */
+		if (ret)
+			return ret;
+		addr += n << PAGE_SHIFT;
+		pgoff += n;
+		left -= n;
+	}
+	return 0;
+}
+
+int mmapdemo_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mmapdemo_file *f = file->private_data;
+	struct mmapdemo_dev *dev = f->dev;
+	struct mmapdemo_buf *buf;
+	u32 mode;
+	int ret;
+
+	/* The file's mode is fixed from its first mmap() attempt on. */
+	spin_lock(&f->lock);
+	f->mapped = true;
+	mode = f->map_mode;
+	spin_unlock(&f->lock);
+
+	/*
+	 * VM_MAYSHARE, not VM_SHARED: MAP_SHARED of an O_RDONLY file is
+	 * downgraded to !VM_SHARED by the core but stays a shared mapping.
+	 */
+	if (mode == MMAPDEMO_MODE_REMAP && !(vma->vm_flags & VM_MAYSHARE))
+		return -EINVAL;
+
+	buf = mmapdemo_dev_get_buf_for_vma(dev);
+	if (!mmapdemo_pgrange_ok(buf->nr_pages, vma->vm_pgoff,
+				 vma_pages(vma))) {
+		ret = -EINVAL;
+		goto err_put;
+	}
+
+	vma->vm_private_data = buf;
+	if (mode == MMAPDEMO_MODE_REMAP) {
+		ret = mmapdemo_remap(vma, buf);
+		if (ret)
+			goto err_put;
+		vma->vm_ops = &mmapdemo_remap_vm_ops;
+	} else {
+		mmapdemo_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+		vma->vm_ops = &mmapdemo_fault_vm_ops;
+	}
+	atomic64_inc(&dev->stats.mmaps);
+	atomic64_inc(&dev->stats.live_vmas);
+	return 0;
+
+err_put:
+	/* The core does not call vm_ops->close when ->mmap fails. */
+	vma->vm_private_data = NULL;
+	mmapdemo_dev_put_buf_for_vma(dev, buf);
+	return ret;
+}

@@ -1,0 +1,47 @@
+#!/bin/bash
+# Install, from Debian's packages, whatever the build and the guests need
+# and is not there yet. Fast when everything is present (no apt-get run).
+#
+# usage: scripts/deps.sh [--print]
+#   --print  list the packages and exit
+set -euo pipefail
+
+PACKAGES=(
+	# building the module and user space
+	build-essential make gcc libc6-dev pkg-config libkmod-dev kmod
+	linux-headers-amd64 sparse
+	# the stock guest: Debian's kernel (its modules also serve the guest
+	# through the host root), QEMU, busybox for the initramfs
+	linux-image-amd64 qemu-system-x86 qemu-system-data busybox-static cpio
+	# tools the guest tests use through the host root
+	python3 util-linux procps
+	# the debug kernel, built from Debian's source package
+	linux-source-6.1 bc bison flex libelf-dev libssl-dev dwarves xz-utils
+)
+
+if [[ ${1:-} == --print ]]; then
+	printf '%s\n' "${PACKAGES[@]}"
+	exit 0
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+			grep -q '^install ok installed$'; then
+		missing+=("$p")
+	fi
+done
+
+if ((${#missing[@]} == 0)); then
+	exit 0
+fi
+
+echo "deps: installing ${missing[*]}" >&2
+if [[ $(id -u) -ne 0 ]]; then
+	SUDO=sudo
+else
+	SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q >&2
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >&2

@@ -1,0 +1,72 @@
+#!/bin/bash
+# Boot a kernel in QEMU (TCG) with the guest initramfs and run one action
+# of scripts/guest/run.sh inside it.
+#
+# usage: scripts/run-guest.sh --kernel BZIMAGE --initrd CPIO --flavor NAME
+#            --action ACTION --out DIR [--timeout SECONDS] [--append ARGS]
+#
+# DIR receives console.log (the whole serial console) and whatever the
+# guest writes to its results directory. Exit status: the guest's own
+# (from its "mmapdemo-init: exit N" line); 124 when QEMU timed out;
+# 125 when the guest died before reporting (panic, oops=panic, ...).
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+kernel= initrd= flavor= action= out= timeout=600 append=
+while [[ $# -gt 0 ]]; do
+	case $1 in
+	--kernel) kernel=$2 ;;
+	--initrd) initrd=$2 ;;
+	--flavor) flavor=$2 ;;
+	--action) action=$2 ;;
+	--out) out=$2 ;;
+	--timeout) timeout=$2 ;;
+	--append) append=$2 ;;
+	*) die "run-guest: unknown argument $1" ;;
+	esac
+	shift 2
+done
+[[ -f $kernel && -f $initrd && -n $flavor && -n $action && -n $out ]] ||
+	die "run-guest: need --kernel, --initrd, --flavor, --action, --out"
+
+rm -rf "$out"
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+log=$out/console.log
+
+bios=()
+[[ -f /usr/share/qemu/qboot.rom ]] && bios=(-bios /usr/share/qemu/qboot.rom)
+
+share() {
+	local tag=$1 path=$2 ro=$3
+	echo "-fsdev local,id=$tag,path=$path,security_model=none$ro"
+	echo "-device virtio-9p-pci,fsdev=$tag,mount_tag=$tag"
+}
+
+# shellcheck disable=SC2046
+set +e
+timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
+	-accel tcg -m "${MMAPDEMO_GUEST_MEM:-2G}" -smp 2 -cpu max \
+	-display none -monitor none -serial stdio -no-reboot \
+	"${bios[@]}" -kernel "$kernel" -initrd "$initrd" \
+	-append "console=ttyS0 printk.time=1 panic=-1 oops=panic loglevel=6 md_action=$action md_flavor=$flavor $append" \
+	$(share hostroot / ",readonly=on") \
+	$(share repo "$MMAPDEMO_ROOT" ",readonly=on") \
+	$(share out "$out" "") \
+	</dev/null >"$log" 2>&1
+qrc=$?
+set -e
+
+if [[ $qrc -eq 124 || $qrc -eq 137 ]]; then
+	echo "run-guest: $flavor guest timed out after ${timeout}s; console:" >&2
+	tail -n 60 "$log" >&2
+	exit 124
+fi
+grc=$(sed -n 's/.*mmapdemo-init: exit \([0-9]*\).*/\1/p' "$log" | tail -1)
+if [[ -z $grc ]]; then
+	echo "run-guest: $flavor guest died before reporting (qemu $qrc); console:" >&2
+	tail -n 60 "$log" >&2
+	exit 125
+fi
+exit "$grc"
