@@ -15,7 +15,7 @@ kver=$2
 shift 2
 
 busybox=/bin/busybox
-[[ -x $busybox ]] && $busybox --help 2>&1 | head -1 | grep -q BusyBox ||
+[[ -x $busybox ]] && [[ $($busybox 2>&1 || true) == BusyBox* ]] ||
 	die "busybox-static is missing (run scripts/deps.sh)"
 
 stage=$(mktemp -d)

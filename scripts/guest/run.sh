@@ -47,7 +47,12 @@ tests)
 	;;
 demo)
 	md_unload 2>/dev/null
-	md_load && "$REPO/build/user/examples/demo" && md_unload
+	echo "guest: insmod mmapdemo.ko (size=4M, map_mode=fault)"
+	md_load || exit 1
+	ls -l /dev/mmapdemo
+	"$REPO/build/user/examples/demo" || exit 1
+	echo "guest: rmmod mmapdemo"
+	md_unload
 	;;
 *)
 	echo "guest: unknown action $action"

@@ -1,0 +1,55 @@
+# mmapdemo: one kernel buffer shared with user space through mmap().
+#
+#   make demo      install what is missing, boot a guest, show the sharing
+#   make check     install what is missing, run every test
+#
+#   make [all]     module (against the running system's stock headers) and user space
+#   make modules   the module, into build/stock  (KDIR=... for another kernel)
+#   make user      libmmapdemo, the mmapdemo tool, examples, guest tests
+#   make lint      checkpatch --strict, sparse, W=1
+#   make install   module (modules_install), library, header, tool, man pages, udev rule
+#   make clean
+
+SHELL := /bin/bash
+ROOT := $(CURDIR)
+B := $(ROOT)/build
+KVER ?= $(shell . scripts/lib.sh && stock_kver 2>/dev/null)
+KDIR ?= /lib/modules/$(KVER)/build
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+all: modules user
+
+deps:
+	@scripts/deps.sh
+
+modules:
+	scripts/build-module.sh $(KDIR) $(B)/stock
+
+user:
+	$(MAKE) -C user O=$(B)/user all
+	$(MAKE) -C user/tests/guest O=$(B)/user
+	$(MAKE) -C user/examples O=$(B)/user
+
+demo: deps
+	@scripts/demo.sh
+
+check: deps
+	@scripts/check.sh
+
+lint: deps
+	@scripts/lint.sh
+
+install: modules user
+	$(MAKE) -C $(KDIR) M=$(B)/stock/src INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=extra modules_install
+	$(MAKE) -C user O=$(B)/user PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) install
+
+uninstall:
+	rm -f $(DESTDIR)/lib/modules/$(KVER)/extra/mmapdemo.ko
+	$(MAKE) -C user O=$(B)/user PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) uninstall
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all deps modules user demo check lint install uninstall clean

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+enum mmapdemo_map_mode md_mode = MMAPDEMO_MODE_FAULT;
+long md_page;
+uint64_t md_size;
+
+static const char *const md_mode_names[] = { "fault", "remap" };
+
+void md_diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!fmt[0])
+		return;
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+int md_open_mode(int oflags, enum mmapdemo_map_mode mode)
+{
+	__u32 m = mode;
+	int fd = open(MMAPDEMO_DEVICE, oflags | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, MMAPDEMO_IOC_SET_MODE, &m)) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+int md_open(int oflags)
+{
+	return md_open_mode(oflags, md_mode);
+}
+
+void *md_map(int fd, size_t len, int prot, int flags, off_t off)
+{
+	return mmap(NULL, len, prot, flags, fd, off);
+}
+
+int md_kernel_crc(int fd, uint64_t off, uint64_t len, uint32_t *crc)
+{
+	struct mmapdemo_checksum c = { .offset = off, .length = len };
+
+	if (ioctl(fd, MMAPDEMO_IOC_CHECKSUM, &c))
+		return -1;
+	*crc = c.crc32c;
+	return 0;
+}
+
+int md_kernel_fill(int fd, uint64_t off, uint64_t len, uint32_t seed)
+{
+	struct mmapdemo_fill f = { .offset = off, .length = len, .seed = seed };
+
+	return ioctl(fd, MMAPDEMO_IOC_FILL, &f);
+}
+
+int md_read_sysfs(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return 0;
+}
+
+int md_write_sysfs(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+	int e;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	e = errno;
+	close(fd);
+	errno = e;
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+/* xorshift32: reproducible data that no pattern in the driver matches. */
+void md_random(void *buf, size_t len, uint32_t seed)
+{
+	uint8_t *p = buf;
+	uint32_t x = seed | 1;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		p[i] = (uint8_t)x;
+	}
+}
+
+static bool md_child_passed(pid_t pid, const struct md_test *t)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid) {
+		md_diag("waitpid: %s", strerror(errno));
+		return false;
+	}
+	if (WIFSIGNALED(status)) {
+		if (WTERMSIG(status) == t->expect_signal)
+			return true;
+		md_diag("died of signal %d (%s)%s", WTERMSIG(status),
+			strsignal(WTERMSIG(status)),
+			WTERMSIG(status) == SIGALRM ? ": timed out" : "");
+		return false;
+	}
+	if (t->expect_signal) {
+		md_diag("exited %d, expected signal %s", WEXITSTATUS(status),
+			strsignal(t->expect_signal));
+		return false;
+	}
+	return WEXITSTATUS(status) == 0;
+}
+
+static int md_query_device(void)
+{
+	struct mmapdemo_info info;
+	int fd = open(MMAPDEMO_DEVICE, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || ioctl(fd, MMAPDEMO_IOC_INFO, &info)) {
+		printf("Bail out! %s: %s\n", MMAPDEMO_DEVICE, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	md_size = info.size;
+	return 0;
+}
+
+int md_main(int argc, char **argv, const struct md_test *tests, size_t n)
+{
+	const char *only = NULL;
+	size_t i, planned = 0, num = 0;
+	int failed = 0, opt;
+
+	while ((opt = getopt(argc, argv, "m:t:")) != -1) {
+		switch (opt) {
+		case 'm':
+			if (!strcmp(optarg, "remap"))
+				md_mode = MMAPDEMO_MODE_REMAP;
+			else if (!strcmp(optarg, "fault"))
+				md_mode = MMAPDEMO_MODE_FAULT;
+			else
+				return 2;
+			break;
+		case 't':
+			only = optarg;
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-m fault|remap] [-t test]\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	md_page = sysconf(_SC_PAGESIZE);
+
+	for (i = 0; i < n; i++)
+		if ((tests[i].modes & (1u << md_mode)) &&
+		    (!only || !strcmp(only, tests[i].name)))
+			planned++;
+	printf("1..%zu\n", planned);
+	if (md_query_device())
+		return 1;
+
+	for (i = 0; i < n; i++) {
+		const struct md_test *t = &tests[i];
+		pid_t pid;
+
+		if (!(t->modes & (1u << md_mode)) ||
+		    (only && strcmp(only, t->name)))
+			continue;
+		num++;
+		fflush(stdout);
+		pid = fork();
+		if (pid < 0) {
+			printf("Bail out! fork: %s\n", strerror(errno));
+			return 1;
+		}
+		if (!pid) {
+			alarm(60);
+			_exit(t->fn() ? 1 : 0);
+		}
+		if (md_child_passed(pid, t)) {
+			printf("ok %zu - %s: %s\n", num, md_mode_names[md_mode],
+			       t->name);
+		} else {
+			printf("not ok %zu - %s: %s\n", num,
+			       md_mode_names[md_mode], t->name);
+			failed++;
+		}
+	}
+	return failed ? 1 : 0;
+}

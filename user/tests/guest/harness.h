@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A small fork-per-test TAP harness for the guest tests. Each test runs
+ * in its own child with a timeout, so a crash, a hang or an unexpected
+ * signal fails that test alone and never the plan.
+ */
+#ifndef MMAPDEMO_TEST_HARNESS_H
+#define MMAPDEMO_TEST_HARNESS_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mmapdemo.h"	/* libmmapdemo: crc32c, pattern helpers, the ABI */
+
+struct md_test {
+	const char *name;
+	int (*fn)(void);
+	int expect_signal;	/* 0: must exit 0; else must die of it */
+	unsigned int modes;	/* bit mask of 1 << enum mmapdemo_map_mode */
+};
+
+#define MD_BOTH	((1u << MMAPDEMO_MODE_FAULT) | (1u << MMAPDEMO_MODE_REMAP))
+#define MD_FAULT	(1u << MMAPDEMO_MODE_FAULT)
+#define MD_REMAP	(1u << MMAPDEMO_MODE_REMAP)
+
+/* The mode under test, from -m; tests open files in it with md_open(). */
+extern enum mmapdemo_map_mode md_mode;
+extern long md_page;
+extern uint64_t md_size;
+
+void md_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int md_main(int argc, char **argv, const struct md_test *tests, size_t n);
+
+int md_open(int oflags);
+int md_open_mode(int oflags, enum mmapdemo_map_mode mode);
+void *md_map(int fd, size_t len, int prot, int flags, off_t off);
+int md_kernel_crc(int fd, uint64_t off, uint64_t len, uint32_t *crc);
+int md_kernel_fill(int fd, uint64_t off, uint64_t len, uint32_t seed);
+int md_read_sysfs(const char *path, char *buf, size_t len);
+int md_write_sysfs(const char *path, const char *val);
+void md_random(void *buf, size_t len, uint32_t seed);
+
+#define CHECK(cond, ...)						\
+	do {								\
+		if (!(cond)) {						\
+			md_diag("%s:%d: failed: %s", __FILE__, __LINE__, #cond); \
+			md_diag(__VA_ARGS__);				\
+			return 1;					\
+		}							\
+	} while (0)
+
+/* expr must fail with -1 and errno == err */
+#define CHECK_ERRNO(expr, err)						\
+	do {								\
+		errno = 0;						\
+		long __r = (long)(expr);				\
+		int __e = errno;					\
+		if (__r != -1 || __e != (err)) {			\
+			md_diag("%s:%d: %s: want errno %s, got %ld (%s)", \
+				__FILE__, __LINE__, #expr, strerrorname_np(err), \
+				__r, __e ? strerrorname_np(__e) : "0");	\
+			return 1;					\
+		}							\
+	} while (0)
+
+#define CHECK_OK(expr)							\
+	do {								\
+		errno = 0;						\
+		if ((long)(expr) < 0) {					\
+			md_diag("%s:%d: %s: %s", __FILE__, __LINE__, #expr, \
+				strerror(errno));			\
+			return 1;					\
+		}							\
+	} while (0)
+
+#endif /* MMAPDEMO_TEST_HARNESS_H */

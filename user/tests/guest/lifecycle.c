@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest tests of the module's lifetime rules, run once per map mode:
+ * unloading while mapped, resizing through the size parameter, and the
+ * load-time parameters. They unload and reload the module (the path is in
+ * $MMAPDEMO_KO) and leave it loaded with its defaults.
+ */
+#include <fcntl.h>
+#include <grp.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define PARAM(name)	"/sys/module/mmapdemo/parameters/" name
+
+static int md_delete_module(void)
+{
+	return syscall(SYS_delete_module, "mmapdemo", O_NONBLOCK);
+}
+
+static int md_load(const char *params)
+{
+	const char *ko = getenv("MMAPDEMO_KO");
+	int fd, ret, e;
+
+	if (!ko) {
+		errno = ENOENT;
+		return -1;
+	}
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = syscall(SYS_finit_module, fd, params, 0);
+	e = errno;
+	close(fd);
+	errno = e;
+	return ret;
+}
+
+/* Back to the state every test starts from: loaded with defaults. */
+static int md_reload(const char *params)
+{
+	if (access("/sys/module/mmapdemo", F_OK) == 0 && md_delete_module())
+		return -1;
+	return md_load(params);
+}
+
+/* 7. rmmod fails while anything is mapped, succeeds after munmap. */
+static int t_rmmod_while_mapped(void)
+{
+	int fd = md_open(O_RDWR);
+	uint8_t *p;
+	char c;
+
+	CHECK_OK(fd);
+	p = md_map(fd, md_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	CHECK(p != MAP_FAILED, "mmap");
+	CHECK_OK(close(fd));
+	/* The mapping's file pins the module (fops->owner). */
+	CHECK_ERRNO(md_delete_module(), EWOULDBLOCK);
+	p[md_size - 1] = 'z';
+	fd = md_open(O_RDONLY);
+	CHECK_OK(fd);
+	CHECK(pread(fd, &c, 1, md_size - 1) == 1 && c == 'z',
+	      "mapping broken by the refused unload");
+	CHECK_OK(close(fd));
+	CHECK_ERRNO(md_delete_module(), EWOULDBLOCK);
+	CHECK_OK(munmap(p, md_size));
+	CHECK_OK(md_delete_module());
+	CHECK(access("/dev/mmapdemo", F_OK) == -1, "device node left behind");
+	CHECK_OK(md_load(""));
+	return 0;
+}
+
+/* 7. A forked child's copy of the mapping pins the module as well. */
+static int t_rmmod_pinned_by_child(void)
+{
+	int fd = md_open(O_RDWR), status, pfd[2];
+	uint8_t *p;
+	pid_t pid;
+	char c;
+
+	CHECK_OK(fd);
+	CHECK_OK(pipe(pfd));
+	p = md_map(fd, md_page, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	CHECK(p != MAP_FAILED, "mmap");
+	pid = fork();
+	CHECK_OK(pid);
+	if (!pid) {
+		close(pfd[1]);
+		/* Wait for the parent, then use the mapping. */
+		if (read(pfd[0], &c, 1) != 1)
+			_exit(2);
+		p[1] = 'c';
+		_exit(0);
+	}
+	close(fd);
+	CHECK_OK(munmap(p, md_page));
+	CHECK_ERRNO(md_delete_module(), EWOULDBLOCK);
+	CHECK(write(pfd[1], "x", 1) == 1, "");
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      !WEXITSTATUS(status), "child failed");
+	CHECK_OK(md_delete_module());
+	CHECK_OK(md_load(""));
+	return 0;
+}
+
+/* 8. Resize through the size parameter: EBUSY while mapped. */
+static int t_resize_while_mapped_ebusy(void)
+{
+	int fd = md_open(O_RDWR);
+	struct mmapdemo_info info;
+	char val[32];
+	uint8_t *p;
+
+	CHECK_OK(fd);
+	p = md_map(fd, md_page, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	CHECK(p != MAP_FAILED, "mmap");
+	p[0] = 'k';
+	CHECK_ERRNO(md_write_sysfs(PARAM("size"), "8M"), EBUSY);
+	CHECK_OK(md_read_sysfs(PARAM("size"), val, sizeof(val)));
+	CHECK(strtoull(val, NULL, 10) == md_size, "size changed to %s", val);
+	CHECK_OK(ioctl(fd, MMAPDEMO_IOC_INFO, &info));
+	CHECK(info.size == md_size, "");
+	CHECK(p[0] == 'k', "mapped data lost");
+	CHECK_OK(munmap(p, md_page));
+	return 0;
+}
+
+/* 8. ... and resizes when nothing maps it, open files included. */
+static int t_resize_unmapped(void)
+{
+	int fd = md_open(O_RDWR), fd2;
+	struct mmapdemo_info info;
+	char val[32];
+	uint8_t *p;
+
+	CHECK_OK(fd);
+	p = md_map(fd, md_page, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	CHECK(p != MAP_FAILED, "mmap");
+	CHECK_OK(munmap(p, md_page));
+	CHECK_OK(md_write_sysfs(PARAM("size"), "10000"));	/* rounds up */
+	CHECK_OK(md_read_sysfs(PARAM("size"), val, sizeof(val)));
+	CHECK(strtoull(val, NULL, 10) == 3 * (uint64_t)md_page, "size %s",
+	      val);
+	CHECK_OK(ioctl(fd, MMAPDEMO_IOC_INFO, &info));
+	CHECK(info.size == 3 * (uint64_t)md_page, "open file sees old size");
+	CHECK_OK(md_write_sysfs(PARAM("size"), "8M"));
+	fd2 = md_open(O_RDWR);
+	CHECK_OK(fd2);
+	p = md_map(fd2, 8 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	CHECK(p != MAP_FAILED, "mmap of the grown buffer: %s",
+	      strerror(errno));
+	CHECK(p[(8 << 20) - 1] == 0, "new buffer not zeroed");
+	CHECK_ERRNO(md_map(fd2, md_page, PROT_READ, MAP_SHARED, 8 << 20),
+		    EINVAL);
+	CHECK_OK(munmap(p, 8 << 20));
+	CHECK_OK(md_write_sysfs(PARAM("size"), "4M"));
+	return 0;
+}
+
+/* Bad parameter values are refused and change nothing. */
+static int t_bad_params_einval(void)
+{
+	static const char *const sizes[] = {
+		"0", "abc", "-4096", "4X", "\n", "99999999999999999999",
+		"99999999999G", "1T",
+	};
+	char val[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		errno = 0;
+		CHECK(md_write_sysfs(PARAM("size"), sizes[i]) == -1 &&
+		      errno == EINVAL, "size=\"%s\": %s", sizes[i],
+		      strerror(errno));
+	}
+	CHECK_ERRNO(md_write_sysfs(PARAM("map_mode"), "lazy"), EINVAL);
+	CHECK_OK(md_read_sysfs(PARAM("size"), val, sizeof(val)));
+	CHECK(strtoull(val, NULL, 10) == md_size, "");
+	CHECK_OK(md_read_sysfs(PARAM("map_mode"), val, sizeof(val)));
+	CHECK(!strcmp(val, "fault"), "map_mode %s", val);
+	/* At load time too: the load fails, nothing is left behind. */
+	CHECK_OK(md_delete_module());
+	CHECK_ERRNO(md_load("size=0"), EINVAL);
+	CHECK_ERRNO(md_load("map_mode=eager"), EINVAL);
+	CHECK_ERRNO(md_load("dev_mode=01777"), EINVAL);
+	CHECK(access("/sys/module/mmapdemo", F_OK) == -1, "");
+	CHECK_OK(md_load(""));
+	return 0;
+}
+
+/* The map_mode parameter picks the mode of newly opened files. */
+static int t_map_mode_param(void)
+{
+	struct mmapdemo_info info;
+	const char *name = md_mode == MMAPDEMO_MODE_REMAP ? "remap" : "fault";
+	int fd;
+
+	CHECK_OK(md_reload(md_mode == MMAPDEMO_MODE_REMAP ?
+			   "map_mode=remap size=64K" : "size=64K"));
+	fd = open(MMAPDEMO_DEVICE, O_RDWR);
+	CHECK_OK(fd);
+	CHECK_OK(ioctl(fd, MMAPDEMO_IOC_INFO, &info));
+	CHECK(info.map_mode == (uint32_t)md_mode, "file mode %u",
+	      info.map_mode);
+	CHECK(info.default_mode == (uint32_t)md_mode, "");
+	CHECK(info.size == 64 << 10, "size %llu",
+	      (unsigned long long)info.size);
+	close(fd);
+	CHECK_OK(md_write_sysfs(PARAM("map_mode"),
+				md_mode == MMAPDEMO_MODE_REMAP ? "fault" :
+				"remap"));
+	fd = open(MMAPDEMO_DEVICE, O_RDWR);
+	CHECK_OK(ioctl(fd, MMAPDEMO_IOC_INFO, &info));
+	CHECK(info.map_mode == (uint32_t)!md_mode, "runtime change ignored");
+	close(fd);
+	(void)name;
+	CHECK_OK(md_reload(""));
+	return 0;
+}
+
+/* 14. dev_mode widens who may open the device. */
+static int t_dev_mode_param(void)
+{
+	struct stat st;
+	int status;
+	pid_t pid;
+
+	CHECK_OK(md_reload("dev_mode=0666"));
+	CHECK_OK(stat(MMAPDEMO_DEVICE, &st));
+	CHECK((st.st_mode & 0777) == 0666, "mode %o", st.st_mode & 0777);
+	pid = fork();
+	CHECK_OK(pid);
+	if (!pid) {
+		int fd;
+		uint8_t *p;
+
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(2);
+		fd = md_open(O_RDWR);
+		if (fd < 0)
+			_exit(3);
+		p = mmap(NULL, md_page, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 fd, 0);
+		if (p == MAP_FAILED)
+			_exit(4);
+		p[0] = 1;
+		_exit(0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status), "");
+	CHECK(WEXITSTATUS(status) == 0, "non-root user failed at step %d",
+	      WEXITSTATUS(status));
+	CHECK_OK(md_reload(""));
+	CHECK_OK(stat(MMAPDEMO_DEVICE, &st));
+	CHECK((st.st_mode & 0777) == 0600, "default mode %o",
+	      st.st_mode & 0777);
+	return 0;
+}
+
+static const struct md_test tests[] = {
+	{ "rmmod_while_mapped", t_rmmod_while_mapped, 0, MD_BOTH },
+	{ "rmmod_pinned_by_child", t_rmmod_pinned_by_child, 0, MD_BOTH },
+	{ "resize_while_mapped_ebusy", t_resize_while_mapped_ebusy, 0,
+	  MD_BOTH },
+	{ "resize_unmapped", t_resize_unmapped, 0, MD_BOTH },
+	{ "bad_params_einval", t_bad_params_einval, 0, MD_BOTH },
+	{ "map_mode_param", t_map_mode_param, 0, MD_BOTH },
+	{ "dev_mode_param", t_dev_mode_param, 0, MD_BOTH },
+};
+
+int main(int argc, char **argv)
+{
+	return md_main(argc, argv, tests, sizeof(tests) / sizeof(tests[0]));
+}

@@ -1,0 +1,774 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest tests of the mapping: run once per map mode (-m fault|remap).
+ * Each test checks one behaviour of mmap() on /dev/mmapdemo against the
+ * kernel's own view of the buffer (read(), the CHECKSUM and FILL ioctls).
+ */
+#include <fcntl.h>
+#include <grp.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+/* Offsets across the whole buffer, not just byte 0. */
+static uint64_t probe_offsets(int i)
+{
+	switch (i) {
+	case 0:
+		return 0;
+	case 1:
+		return md_page - 3;		/* straddles pages 0 and 1 */
+	case 2:
+		return md_size / 2 + 17;
+	default:
+		return md_size - 64;		/* the very end */
+	}
+}
+
+#define NPROBES 4
+
+/* Issue 2: user writes through the mapping, the kernel's read() sees them. */
+static int t_mmap_write_then_read(void)
+{
+	int fd = md_open(O_RDWR);
+	uint8_t *p, data[64], back[64];
+	int i;
+
+	CHECK_OK(fd);
+	p = md_map(fd, md_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	CHECK(p != MAP_FAILED, "mmap: %s", strerror(errno));
+	for (i = 0; i < NPROBES; i++) {
+		uint64_t off = probe_offsets(i);
+
+		md_random(data, sizeof(data), 100 + i);
+		memcpy(p + off, data, sizeof(data));
+		CHECK(pread(fd, back, sizeof(back), off) == sizeof(back), "");
+		CHECK(!memcmp(data, back, sizeof(data)),
+		      "read() at %llu differs", (unsigned long long)off);
+	}
+	return 0;
+}
+
+/* Issue 2: write() by user space, the mapping sees the bytes. */
+static int t_write_then_mmap_read(void)
+{
+	int fd = md_open(O_RDWR);
+	uint8_t *p, data[64];
+	int i;
+
+	CHECK_OK(fd);
+	p = md_map(fd, md_size, PROT_READ, MAP_SHARED, 0);
+	CHECK(p != MAP_FAILED, "mmap: %s", strerror(errno));
+	for (i = 0; i < NPROBES; i++) {
+		uint64_t off = probe_offsets(i);
+
+		md_random(data, sizeof(data), 200 + i);
+		CHECK(pwrite(fd, data, sizeof(data), off) == sizeof(data), "");
+		CHECK(!memcmp(p + off, data, sizeof(data)),
+		      "mapping at %llu differs", (unsigned long long)off);
+	}
+	return 0;
+}
+
+/* User writes a whole buffer of data; the kernel's CRC32C matches ours. */
+static int t_user_write_kernel_crc(void)
+{
+	int fd = md_open(O_RDWR);
+	uint32_t kcrc;
+	uint8_t *p;
+
+	CHECK_OK(fd);
+	p = md_map(fd, md_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	CHECK(p != MAP_FAILED, "mmap: %s", strerror(errno));
+	md_random(p, md_size, 7);
+	CHECK_OK(md_kernel_crc(fd, 0, md_size, &kcrc));
+	CHECK(kcrc == mmapdemo_crc32c(0, p, md_size), "whole buffer");
+	CHECK_OK(md_kernel_crc(fd, 12345, 99999, &kcrc));
+	CHECK(kcrc == mmapdemo_crc32c(0, p + 12345, 99999), "sub-range");
+	return 0;
+}
+
+/* The kernel FILLs a range; user space sees exactly the pattern there. */
+static int t_kernel_fill_user_sees(void)
+{
+	int fd = md_open(O_RDWR);
+	uint64_t off = md_page + 5, len = 3 * md_page + 11;
+	uint8_t *p;
+
+	CHECK_OK(fd);
+	p = md_map(fd, md_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	CHECK(p != MAP_FAILED, "mmap: %s", strerror(errno));
+	memset(p, 0xa5, md_size);
+	CHECK_OK(md_kernel_fill(fd, off, len, 0xdecaf));
+	CHECK(mmapdemo_pattern_check(p + off, off, len, 0xdecaf) < 0,
+	      "pattern wrong at %lld",
+	      (long long)mmapdemo_pattern_check(p + off, off, len, 0xdecaf));
+	CHECK(p[off - 1] == 0xa5 && p[off + len] == 0xa5,
+	      "fill spilled outside its range");
+	CHECK_OK(md_kernel_fill(fd, 0, md_size, 1));
+	CHECK(mmapdemo_pattern_check(p, 0, md_size, 1) < 0, "whole buffer");
+	return 0;
+}
+
+/* 1. offset + length past the end, and offsets that overflow: EINVAL. */
+static int t_mmap_past_end_einval(void)
+{
+	int fd = md_open(O_RDWR);
+	const int rw = PROT_READ | PROT_WRITE;
+
+	CHECK_OK(fd);
+	CHECK_ERRNO(md_map(fd, md_size + md_page, rw, MAP_SHARED, 0), EINVAL);
+	CHECK_ERRNO(md_map(fd, 2 * md_page, rw, MAP_SHARED,
+			   md_size - md_page), EINVAL);
+	CHECK_ERRNO(md_map(fd, md_page, rw, MAP_SHARED, md_size), EINVAL);
+	return 0;
+}
+
+static int t_mmap_huge_offset_einval(void)
+{
+	int fd = md_open(O_RDWR);
+	/* Would wrap in a driver that computed (pgoff << PAGE_SHIFT) + len
+	 * in 64 bits, or pgoff + pages in 32 bits; the core passes them on.
+	 */
+	const off_t offs[] = {
+		(off_t)1 << 62,
+		(off_t)((1ULL << 63) - (1ULL << 32) * md_page),
+		(off_t)0x7ffffffffffff000LL,
+		(off_t)(1ULL << 32) * md_page,
+	};
+	size_t i;
+
+	CHECK_OK(fd);
+	for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++)
+		CHECK_ERRNO(md_map(fd, md_page, PROT_READ, MAP_SHARED,
+				   offs[i]), EINVAL);
+	/* An offset whose end wraps is refused by the core itself. */
+	CHECK_ERRNO(md_map(fd, 2 * md_page, PROT_READ, MAP_SHARED,
+			   (off_t)-md_page), EOVERFLOW);
+	return 0;
+}
+
+/* 2. A mapping at a page offset sees the buffer from that offset. */
+static int t_mmap_nonzero_offset(void)
+{
+	int fd = md_open(O_RDWR);
+	off_t off = 3 * md_page;
+	uint8_t *whole, *part;
+
+	CHECK_OK(fd);
+	whole = md_map(fd, md_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	part = md_map(fd, 2 * md_page, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      off);
+	CHECK(whole != MAP_FAILED && part != MAP_FAILED, "mmap");
+	CHECK_OK(md_kernel_fill(fd, 0, md_size, 42));
+	CHECK(mmapdemo_pattern_check(part, off, 2 * md_page, 42) < 0,
+	      "offset mapping does not start at the offset");
+	part[5] = 0x5a;
+	CHECK(whole[off + 5] == 0x5a, "");
+	/* The last page of the buffer, mapped alone. */
+	part = md_map(fd, md_page, PROT_READ, MAP_SHARED, md_size - md_page);
+	CHECK(part != MAP_FAILED, "last page: %s", strerror(errno));
+	CHECK(!memcmp(part, whole + md_size - md_page, md_page), "");
+	return 0;
+}
+
+/* 3. MAP_PRIVATE: refused in remap mode ... */
+static int t_map_private_remap_einval(void)
+{
+	int fd = md_open(O_RDWR);
+
+	CHECK_OK(fd);
+	CHECK_ERRNO(md_map(fd, md_page, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+			   0), EINVAL);
+	CHECK_ERRNO(md_map(fd, md_page, PROT_READ, MAP_PRIVATE, 0), EINVAL);
+	return 0;
+}
+
+/* ... copy-on-write in fault mode. */
+static int t_map_private_fault_cow(void)
+{
+	int fd = md_open(O_RDWR);
+	uint8_t *priv, *shared, c, mine;
+
+	CHECK_OK(fd);
+	priv = md_map(fd, 2 * md_page, PROT_READ | PROT_WRITE, MAP_PRIVATE, 0);
+	shared = md_map(fd, 2 * md_page, PROT_READ | PROT_WRITE, MAP_SHARED,
+			0);
+	CHECK(priv != MAP_FAILED && shared != MAP_FAILED, "mmap");
+	/* Before a private write, kernel updates show through. */
+	CHECK_OK(md_kernel_fill(fd, 0, 2 * md_page, 9));
+	CHECK(priv[100] == mmapdemo_pattern_byte(9, 100), "");
+	CHECK_OK(md_kernel_fill(fd, 0, 2 * md_page, 10));
+	CHECK(priv[100] == mmapdemo_pattern_byte(10, 100),
+	      "kernel update not seen before the first private write");
+	/* A private write is private. */
+	mine = mmapdemo_pattern_byte(10, 100) + 1;
+	priv[100] = mine;
+	CHECK(shared[100] == mmapdemo_pattern_byte(10, 100),
+	      "private write seen by a shared mapping");
+	CHECK(pread(fd, &c, 1, 100) == 1 && c == shared[100],
+	      "private write seen by read()");
+	/* The written page no longer follows the kernel, the other does. */
+	CHECK_OK(md_kernel_fill(fd, 0, 2 * md_page, 11));
+	CHECK(priv[100] == mine, "private copy changed");
+	CHECK(priv[101] == mmapdemo_pattern_byte(10, 101),
+	      "copied page changed");
+	CHECK(priv[md_page + 1] == mmapdemo_pattern_byte(11, md_page + 1),
+	      "untouched page stopped following the kernel");
+	return 0;
+}
+
+/* 4. Writable shared mappings need a writable fd. */
+static int t_rdonly_fd_write_eacces(void)
+{
+	int fd = md_open(O_RDONLY);
+	uint8_t *p;
+
+	CHECK_OK(fd);
+	CHECK_ERRNO(md_map(fd, md_page, PROT_READ | PROT_WRITE, MAP_SHARED, 0),
+		    EACCES);
+	p = md_map(fd, md_page, PROT_READ, MAP_SHARED, 0);
+	CHECK(p != MAP_FAILED, "read-only mapping: %s", strerror(errno));
+	CHECK_ERRNO(mprotect(p, md_page, PROT_READ | PROT_WRITE), EACCES);
+	CHECK_OK(md_kernel_fill(fd, 0, md_page, 3));
+	CHECK(p[7] == mmapdemo_pattern_byte(3, 7), "read-only view is stale");
+	return 0;
+}
+
+/* 5. mremap cannot grow a mapping; it can shrink it. */
+static int t_mremap_grow_fails(void)
+{
+	int fd = md_open(O_RDWR);
+	uint8_t *p, *q;
+
+	CHECK_OK(fd);
+	p = md_map(fd, 2 * md_page, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	CHECK(p != MAP_FAILED, "mmap");
+	p[0] = 1;
+	q = mremap(p, 2 * md_page, 4 * md_page, 0);
+	CHECK(q == MAP_FAILED, "grew in place");
+	q = mremap(p, 2 * md_page, 4 * md_page, MREMAP_MAYMOVE);
+	CHECK(q == MAP_FAILED, "grew by moving");
+	p[md_page] = 2;
+	CHECK(p[0] == 1, "mapping damaged");
+	CHECK(pread(fd, &p[8], 1, md_page) == 1 && p[8] == 2, "");
+	return 0;
+}
+
+static int t_mremap_shrink_works(void)
+{
+	int fd = md_open(O_RDWR);
+	uint8_t *p, *q;
+
+	CHECK_OK(fd);
+	p = md_map(fd, 4 * md_page, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	CHECK(p != MAP_FAILED, "mmap");
+	q = mremap(p, 4 * md_page, 2 * md_page, 0);
+	CHECK(q == p, "shrink: %s", strerror(errno));
+	q[md_page + 1] = 0x77;
+	CHECK(pread(fd, &q[0], 1, md_page + 1) == 1 && q[0] == 0x77, "");
+	return 0;
+}
+
+/* 6. The mapping outlives its file descriptor. */
+static int t_close_fd_keeps_mapping(void)
+{
+	int fd = md_open(O_RDWR), fd2;
+	uint32_t kcrc;
+	uint8_t *p;
+
+	CHECK_OK(fd);
+	p = md_map(fd, md_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	CHECK(p != MAP_FAILED, "mmap");
+	close(fd);
+	md_random(p, md_size, 66);
+	fd2 = md_open(O_RDWR);
+	CHECK_OK(fd2);
+	CHECK_OK(md_kernel_crc(fd2, 0, md_size, &kcrc));
+	CHECK(kcrc == mmapdemo_crc32c(0, p, md_size), "kernel lost the data");
+	CHECK_OK(md_kernel_fill(fd2, 0, md_size, 67));
+	CHECK(mmapdemo_pattern_check(p, 0, md_size, 67) < 0,
+	      "mapping no longer shared with the kernel");
+	return 0;
+}
+
+/* 9. fork: the child shares the mapping both ways. */
+static int t_fork_shares(void)
+{
+	int fd = md_open(O_RDWR), status;
+	uint32_t kcrc;
+	uint8_t *p;
+	pid_t pid;
+
+	CHECK_OK(fd);
+	p = md_map(fd, md_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	CHECK(p != MAP_FAILED, "mmap");
+	memset(p, 0, md_size);
+	pid = fork();
+	CHECK_OK(pid);
+	if (!pid) {
+		md_random(p + md_size / 2, md_page, 5);
+		_exit(p[0] == 0 ? 0 : 3);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      !WEXITSTATUS(status), "child failed");
+	/* The child is gone: its writes stay, the parent's pages too. */
+	CHECK_OK(md_kernel_crc(fd, md_size / 2, md_page, &kcrc));
+	CHECK(kcrc == mmapdemo_crc32c(0, p + md_size / 2, md_page), "");
+	{
+		uint8_t want[64];
+
+		md_random(want, sizeof(want), 5);
+		CHECK(!memcmp(p + md_size / 2, want, sizeof(want)),
+		      "child's write not seen by the parent");
+	}
+	md_random(p, md_size, 8);
+	CHECK_OK(md_kernel_crc(fd, 0, md_size, &kcrc));
+	CHECK(kcrc == mmapdemo_crc32c(0, p, md_size), "after child exit");
+	return 0;
+}
+
+/* 9. Unmapping a middle page leaves the pages around it working. */
+static int t_partial_munmap_middle(void)
+{
+	int fd = md_open(O_RDWR);
+	uint8_t *p, c;
+
+	CHECK_OK(fd);
+	p = md_map(fd, 3 * md_page, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	CHECK(p != MAP_FAILED, "mmap");
+	CHECK_OK(munmap(p + md_page, md_page));
+	close(fd);
+	fd = md_open(O_RDWR);
+	CHECK_OK(fd);
+	p[1] = 0x11;
+	p[2 * md_page + 1] = 0x22;
+	CHECK(pread(fd, &c, 1, 1) == 1 && c == 0x11, "first piece");
+	CHECK(pread(fd, &c, 1, 2 * md_page + 1) == 1 && c == 0x22,
+	      "last piece");
+	CHECK_OK(md_kernel_fill(fd, 0, 3 * md_page, 4));
+	CHECK(p[2 * md_page + 9] == mmapdemo_pattern_byte(4, 2 * md_page + 9),
+	      "");
+	return 0;
+}
+
+/* 10. Unrelated processes: a fresh program maps the device on its own. */
+static int t_unrelated_processes(void)
+{
+	int fd = md_open(O_RDWR), status;
+	char cmd[64];
+	uint8_t *p;
+	pid_t pid;
+
+	CHECK_OK(fd);
+	p = md_map(fd, md_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	CHECK(p != MAP_FAILED, "mmap");
+	memset(p, 0, md_size);
+	p[md_size - 1] = 0x99;
+	pid = fork();
+	CHECK_OK(pid);
+	if (!pid) {
+		/* exec: nothing of the parent's address space survives */
+		snprintf(cmd, sizeof(cmd), "%d", md_mode);
+		execl("/proc/self/exe", "mapping", "--peer", cmd, NULL);
+		_exit(127);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status),
+	      "peer died");
+	CHECK(WEXITSTATUS(status) == 0, "peer did not see our write (%d)",
+	      WEXITSTATUS(status));
+	CHECK(p[md_size - 2] == 0x42, "peer's write not seen");
+	return 0;
+}
+
+/* The peer side of t_unrelated_processes. */
+static int peer_main(int mode)
+{
+	int fd = md_open_mode(O_RDWR, mode);
+	uint8_t *p;
+
+	if (fd < 0)
+		return 10;
+	p = mmap(NULL, md_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return 11;
+	if (p[md_size - 1] != 0x99)
+		return 12;
+	p[md_size - 2] = 0x42;
+	return 0;
+}
+
+/* 11. get_user_pages users: process_vm_readv from another process. */
+static int t_gup_process_vm_readv(void)
+{
+	int fd = md_open(O_RDWR), status;
+	uint8_t *p;
+	pid_t pid;
+
+	CHECK_OK(fd);
+	p = md_map(fd, md_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	CHECK(p != MAP_FAILED, "mmap");
+	CHECK_OK(md_kernel_fill(fd, 0, md_size, 21));
+	pid = fork();
+	CHECK_OK(pid);
+	if (!pid) {
+		pause();
+		_exit(0);
+	}
+	{
+		uint8_t buf[256];
+		struct iovec local = { buf, sizeof(buf) };
+		struct iovec remote = { p + md_page - 100, sizeof(buf) };
+		ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+		int e = errno;
+
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		if (md_mode == MMAPDEMO_MODE_FAULT) {
+			CHECK(n == sizeof(buf), "process_vm_readv: %s",
+			      strerror(e));
+			CHECK(mmapdemo_pattern_check(buf, md_page - 100,
+						     sizeof(buf), 21) < 0, "");
+		} else {
+			/* VM_PFNMAP: no struct pages for GUP to pin. */
+			CHECK(n == -1 && e == EFAULT, "got %zd (%s)", n,
+			      strerror(e));
+		}
+	}
+	return 0;
+}
+
+/* 11. vmsplice: the pipe takes references to the mapping's pages. */
+static int t_gup_vmsplice(void)
+{
+	int fd = md_open(O_RDWR), pfd[2];
+	uint8_t *p, buf[3 * 1024];
+	struct iovec iov;
+	ssize_t n;
+
+	CHECK_OK(fd);
+	p = md_map(fd, md_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	CHECK(p != MAP_FAILED, "mmap");
+	CHECK_OK(md_kernel_fill(fd, 0, md_size, 22));
+	CHECK_OK(pipe(pfd));
+	iov.iov_base = p + 2 * md_page + 500;
+	iov.iov_len = sizeof(buf);
+	n = vmsplice(pfd[1], &iov, 1, 0);
+	if (md_mode == MMAPDEMO_MODE_REMAP) {
+		CHECK(n == -1 && errno == EFAULT, "got %zd", n);
+		return 0;
+	}
+	CHECK(n == sizeof(buf), "vmsplice: %zd %s", n, strerror(errno));
+	CHECK(read(pfd[0], buf, sizeof(buf)) == sizeof(buf), "");
+	CHECK(mmapdemo_pattern_check(buf, 2 * md_page + 500, sizeof(buf),
+				     22) < 0, "");
+	return 0;
+}
+
+/* 11. O_DIRECT I/O to and from the mapping (brd: /dev/ram0). */
+static int t_gup_o_direct(void)
+{
+	int fd = md_open(O_RDWR), blk;
+	size_t len = 4 * md_page;
+	uint8_t *p;
+	ssize_t n;
+
+	CHECK_OK(fd);
+	blk = open("/dev/ram0", O_RDWR | O_DIRECT | O_CLOEXEC);
+	CHECK(blk >= 0, "/dev/ram0 (brd) with O_DIRECT: %s", strerror(errno));
+	p = md_map(fd, md_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	CHECK(p != MAP_FAILED, "mmap");
+	CHECK_OK(md_kernel_fill(fd, 0, md_size, 23));
+	n = pwrite(blk, p + md_page, len, 0);
+	if (md_mode == MMAPDEMO_MODE_REMAP) {
+		CHECK(n == -1 && errno == EFAULT, "got %zd", n);
+		return 0;
+	}
+	CHECK(n == (ssize_t)len, "O_DIRECT write: %s", strerror(errno));
+	memset(p, 0, md_size);
+	n = pread(blk, p + 8 * md_page, len, 0);
+	CHECK(n == (ssize_t)len, "O_DIRECT read: %s", strerror(errno));
+	CHECK(mmapdemo_pattern_check(p + 8 * md_page, md_page, len, 23) < 0,
+	      "O_DIRECT round trip lost data");
+	close(blk);
+	return 0;
+}
+
+/* 12. Debugger access: ptrace(PEEKDATA/POKEDATA) and /proc/PID/mem. */
+static int t_debugger_access(void)
+{
+	int fd = md_open(O_RDWR), status;
+	uint64_t off = md_size - md_page + 64;
+	uint8_t *p, c, buf[32];
+	char path[64];
+	long word;
+	pid_t pid;
+	int mem;
+
+	CHECK_OK(fd);
+	p = md_map(fd, md_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	CHECK(p != MAP_FAILED, "mmap");
+	CHECK_OK(md_kernel_fill(fd, 0, md_size, 24));
+	pid = fork();
+	CHECK_OK(pid);
+	if (!pid) {
+		pause();
+		_exit(0);
+	}
+	CHECK_OK(ptrace(PTRACE_ATTACH, pid, NULL, NULL));
+	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status), "");
+
+	errno = 0;
+	word = ptrace(PTRACE_PEEKDATA, pid, p + off, NULL);
+	CHECK(errno == 0, "PEEKDATA: %s", strerror(errno));
+	CHECK(mmapdemo_pattern_check(&word, off, sizeof(word), 24) < 0,
+	      "PEEKDATA read the wrong bytes");
+	CHECK_OK(ptrace(PTRACE_POKEDATA, pid, p + off, 0x1122334455667788L));
+	CHECK(pread(fd, &word, sizeof(word), off) == sizeof(word) &&
+	      word == 0x1122334455667788L, "POKEDATA did not reach the buffer");
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	mem = open(path, O_RDWR | O_CLOEXEC);
+	CHECK(mem >= 0, "%s: %s", path, strerror(errno));
+	CHECK(pread(mem, buf, sizeof(buf), (off_t)(uintptr_t)(p + 4096)) ==
+	      sizeof(buf), "/proc/PID/mem read: %s", strerror(errno));
+	CHECK(mmapdemo_pattern_check(buf, 4096, sizeof(buf), 24) < 0, "");
+	c = 0xee;
+	CHECK(pwrite(mem, &c, 1, (off_t)(uintptr_t)(p + 4099)) == 1,
+	      "/proc/PID/mem write: %s", strerror(errno));
+	CHECK(p[4099] == 0xee, "/proc/PID/mem write not in the buffer");
+	close(mem);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return 0;
+}
+
+/* 13. Touching past the end of a mapping raises SIGSEGV. */
+static int t_sigsegv_past_end(void)
+{
+	int fd = md_open(O_RDWR);
+	volatile uint8_t *p;
+	uint8_t *guard;
+
+	if (fd < 0)
+		return 1;
+	/* Reserve three pages, map the device over the first two. */
+	guard = mmap(NULL, 3 * md_page, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (guard == MAP_FAILED)
+		return 1;
+	p = mmap(guard, 2 * md_page, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, fd, 0);
+	if (p == MAP_FAILED)
+		return 1;
+	munmap(guard + 2 * md_page, md_page);
+	p[2 * md_page - 1] = 1;		/* last byte: fine */
+	p[2 * md_page] = 1;		/* first byte past the end */
+	return 1;
+}
+
+/* 14. Non-root users cannot open the device by default. */
+static int t_nonroot_eacces(void)
+{
+	CHECK_OK(setgroups(0, NULL));
+	CHECK_OK(setgid(65534));
+	CHECK_OK(setuid(65534));
+	CHECK_ERRNO(open(MMAPDEMO_DEVICE, O_RDWR), EACCES);
+	CHECK_ERRNO(open(MMAPDEMO_DEVICE, O_RDONLY), EACCES);
+	return 0;
+}
+
+/* Per-file mode: one program maps the buffer both ways at once. */
+static int t_both_modes_at_once(void)
+{
+	int a = md_open_mode(O_RDWR, MMAPDEMO_MODE_FAULT);
+	int b = md_open_mode(O_RDWR, MMAPDEMO_MODE_REMAP);
+	struct mmapdemo_info ia, ib;
+	uint8_t *pa, *pb;
+
+	CHECK_OK(a);
+	CHECK_OK(b);
+	CHECK_OK(ioctl(a, MMAPDEMO_IOC_INFO, &ia));
+	CHECK_OK(ioctl(b, MMAPDEMO_IOC_INFO, &ib));
+	CHECK(ia.map_mode == MMAPDEMO_MODE_FAULT &&
+	      ib.map_mode == MMAPDEMO_MODE_REMAP, "INFO map_mode");
+	pa = md_map(a, md_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	pb = md_map(b, md_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	CHECK(pa != MAP_FAILED && pb != MAP_FAILED, "mmap");
+	md_random(pa, md_size, 31);
+	CHECK(!memcmp(pa, pb, md_size), "the two mappings differ");
+	pb[77] ^= 0xff;
+	CHECK(pa[77] == pb[77], "");
+	return 0;
+}
+
+/* ABI: INFO reports the buffer; SET_MODE is per file and only early. */
+static int t_ioctl_info_set_mode(void)
+{
+	int fd = md_open(O_RDWR);
+	struct mmapdemo_info info;
+	__u32 m = MMAPDEMO_MODE_COUNT;
+	char param[32];
+
+	CHECK_OK(fd);
+	CHECK_OK(ioctl(fd, MMAPDEMO_IOC_INFO, &info));
+	CHECK(info.abi_version == MMAPDEMO_ABI_VERSION, "");
+	CHECK(info.page_size == (uint32_t)md_page, "");
+	CHECK(info.size == md_size && info.size % md_page == 0, "");
+	CHECK(info.map_mode == (uint32_t)md_mode, "");
+	CHECK(info.nr_chunks >= 1 && info.nr_chunks <= md_size / md_page, "");
+	CHECK(info.reserved == 0, "");
+	CHECK_OK(md_read_sysfs("/sys/module/mmapdemo/parameters/map_mode",
+			       param, sizeof(param)));
+	CHECK(!strcmp(param, info.default_mode ? "remap" : "fault"),
+	      "default_mode %u vs parameter %s", info.default_mode, param);
+	CHECK_ERRNO(ioctl(fd, MMAPDEMO_IOC_SET_MODE, &m), EINVAL);
+	CHECK(md_map(fd, md_page, PROT_READ, MAP_SHARED, 0) != MAP_FAILED, "");
+	m = !md_mode;
+	CHECK_ERRNO(ioctl(fd, MMAPDEMO_IOC_SET_MODE, &m), EBUSY);
+	return 0;
+}
+
+/* ABI: bad requests get clean errors. */
+static int t_ioctl_errors(void)
+{
+	int fd = md_open(O_RDWR);
+	struct mmapdemo_fill f = { 0 };
+	struct mmapdemo_checksum c = { 0 };
+
+	CHECK_OK(fd);
+	CHECK_ERRNO(ioctl(fd, _IO(MMAPDEMO_IOC_MAGIC, 0x7f)), ENOTTY);
+	CHECK_ERRNO(ioctl(fd, _IOR(MMAPDEMO_IOC_MAGIC, 0, __u64)), ENOTTY);
+	CHECK_ERRNO(ioctl(fd, TCGETS, &f), ENOTTY);
+	CHECK_ERRNO(ioctl(fd, MMAPDEMO_IOC_INFO, (void *)8), EFAULT);
+	CHECK_ERRNO(ioctl(fd, MMAPDEMO_IOC_STATS, (void *)8), EFAULT);
+	CHECK_ERRNO(ioctl(fd, MMAPDEMO_IOC_FILL, (void *)8), EFAULT);
+	CHECK_ERRNO(ioctl(fd, MMAPDEMO_IOC_CHECKSUM, (void *)8), EFAULT);
+	CHECK_ERRNO(ioctl(fd, MMAPDEMO_IOC_SET_MODE, (void *)8), EFAULT);
+	f.offset = md_size + 1;
+	CHECK_ERRNO(ioctl(fd, MMAPDEMO_IOC_FILL, &f), EINVAL);
+	f.offset = 8;
+	f.length = UINT64_MAX - 4;	/* offset + length wraps */
+	CHECK_ERRNO(ioctl(fd, MMAPDEMO_IOC_FILL, &f), EINVAL);
+	f.offset = 0;
+	f.length = md_size + 1;
+	CHECK_ERRNO(ioctl(fd, MMAPDEMO_IOC_FILL, &f), EINVAL);
+	f.length = 1;
+	f.flags = 1;
+	CHECK_ERRNO(ioctl(fd, MMAPDEMO_IOC_FILL, &f), EINVAL);
+	c.offset = md_size - 1;
+	c.length = 2;
+	CHECK_ERRNO(ioctl(fd, MMAPDEMO_IOC_CHECKSUM, &c), EINVAL);
+	c.offset = UINT64_MAX;
+	c.length = 1;
+	CHECK_ERRNO(ioctl(fd, MMAPDEMO_IOC_CHECKSUM, &c), EINVAL);
+	c.offset = 0;
+	c.length = 0;
+	CHECK_OK(ioctl(fd, MMAPDEMO_IOC_CHECKSUM, &c));
+	CHECK(c.crc32c == 0, "empty range CRC32C is 0");
+	return 0;
+}
+
+static int sysfs_stat(const char *name, uint64_t *v)
+{
+	char path[128], buf[32];
+
+	snprintf(path, sizeof(path), "/sys/class/misc/mmapdemo/stats/%s",
+		 name);
+	if (md_read_sysfs(path, buf, sizeof(buf)))
+		return -1;
+	*v = strtoull(buf, NULL, 10);
+	return 0;
+}
+
+/* STATS and sysfs count what happened. */
+static int t_stats(void)
+{
+	int fd = md_open(O_RDWR);
+	struct mmapdemo_stats a, b;
+	uint64_t v;
+	uint8_t *p, c;
+
+	CHECK_OK(fd);
+	CHECK_OK(ioctl(fd, MMAPDEMO_IOC_STATS, &a));
+	p = md_map(fd, 4 * md_page, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	CHECK(p != MAP_FAILED, "mmap");
+	p[0] = p[md_page] = p[3 * md_page] = 1;
+	CHECK(pread(fd, &c, 1, 0) == 1, "");
+	CHECK(pwrite(fd, &c, 1, 0) == 1, "");
+	CHECK_OK(md_kernel_fill(fd, 0, 1, 1));
+	CHECK_OK(md_kernel_crc(fd, 0, 1, (uint32_t *)&v));
+	CHECK_OK(ioctl(fd, MMAPDEMO_IOC_STATS, &b));
+	CHECK(b.mmaps == a.mmaps + 1, "mmaps");
+	CHECK(b.live_vmas == a.live_vmas + 1, "live_vmas");
+	if (md_mode == MMAPDEMO_MODE_FAULT)
+		CHECK(b.faults == a.faults + 3, "faults %llu -> %llu",
+		      (unsigned long long)a.faults,
+		      (unsigned long long)b.faults);
+	else
+		CHECK(b.faults == a.faults, "remap mode took faults");
+	CHECK(b.bytes_read == a.bytes_read + 1, "bytes_read");
+	CHECK(b.bytes_written == a.bytes_written + 1, "bytes_written");
+	CHECK(b.fills == a.fills + 1 && b.checksums == a.checksums + 1, "");
+	CHECK_OK(sysfs_stat("mmaps", &v));
+	CHECK(v == b.mmaps, "sysfs mmaps %llu", (unsigned long long)v);
+	CHECK_OK(sysfs_stat("live_vmas", &v));
+	CHECK(v == b.live_vmas, "sysfs live_vmas");
+	CHECK_OK(munmap(p, 4 * md_page));
+	CHECK_OK(sysfs_stat("live_vmas", &v));
+	CHECK(v == a.live_vmas, "live_vmas after munmap");
+	return 0;
+}
+
+static const struct md_test tests[] = {
+	{ "mmap_write_then_read", t_mmap_write_then_read, 0, MD_BOTH },
+	{ "write_then_mmap_read", t_write_then_mmap_read, 0, MD_BOTH },
+	{ "user_write_kernel_crc32c", t_user_write_kernel_crc, 0, MD_BOTH },
+	{ "kernel_fill_user_sees", t_kernel_fill_user_sees, 0, MD_BOTH },
+	{ "mmap_past_end_einval", t_mmap_past_end_einval, 0, MD_BOTH },
+	{ "mmap_huge_offset_einval", t_mmap_huge_offset_einval, 0, MD_BOTH },
+	{ "mmap_nonzero_offset", t_mmap_nonzero_offset, 0, MD_BOTH },
+	{ "map_private_einval", t_map_private_remap_einval, 0, MD_REMAP },
+	{ "map_private_cow", t_map_private_fault_cow, 0, MD_FAULT },
+	{ "rdonly_fd_write_eacces", t_rdonly_fd_write_eacces, 0, MD_BOTH },
+	{ "mremap_grow_fails", t_mremap_grow_fails, 0, MD_BOTH },
+	{ "mremap_shrink_works", t_mremap_shrink_works, 0, MD_BOTH },
+	{ "close_fd_keeps_mapping", t_close_fd_keeps_mapping, 0, MD_BOTH },
+	{ "fork_shares", t_fork_shares, 0, MD_BOTH },
+	{ "partial_munmap_middle", t_partial_munmap_middle, 0, MD_BOTH },
+	{ "unrelated_processes", t_unrelated_processes, 0, MD_BOTH },
+	{ "gup_process_vm_readv", t_gup_process_vm_readv, 0, MD_BOTH },
+	{ "gup_vmsplice", t_gup_vmsplice, 0, MD_BOTH },
+	{ "gup_o_direct", t_gup_o_direct, 0, MD_BOTH },
+	{ "debugger_access", t_debugger_access, 0, MD_BOTH },
+	{ "sigsegv_past_end", t_sigsegv_past_end, SIGSEGV, MD_BOTH },
+	{ "nonroot_eacces", t_nonroot_eacces, 0, MD_BOTH },
+	{ "both_modes_at_once", t_both_modes_at_once, 0, MD_BOTH },
+	{ "ioctl_info_set_mode", t_ioctl_info_set_mode, 0, MD_BOTH },
+	{ "ioctl_errors", t_ioctl_errors, 0, MD_BOTH },
+	{ "stats", t_stats, 0, MD_BOTH },
+};
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "--peer")) {
+		struct mmapdemo_info info;
+		int fd = open(MMAPDEMO_DEVICE, O_RDONLY);
+
+		if (fd < 0 || ioctl(fd, MMAPDEMO_IOC_INFO, &info))
+			return 9;
+		md_size = info.size;
+		close(fd);
+		return peer_main(atoi(argv[2]));
+	}
+	return md_main(argc, argv, tests, sizeof(tests) / sizeof(tests[0]));
+}
