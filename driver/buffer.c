@@ -33,7 +33,7 @@ int mmapdemo_size_valid(u64 bytes, u64 *rounded)
 	*rounded = round_up(bytes, PAGE_SIZE);
 	return 0;
 }
-MMAPDEMO_EXPORT_FOR_KUNIT(mmapdemo_size_valid);
+EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_size_valid);
 
 /**
  * mmapdemo_range_ok() - is [offset, offset + length) inside a buffer?
@@ -47,7 +47,7 @@ bool mmapdemo_range_ok(u64 size, u64 offset, u64 length)
 {
 	return offset <= size && length <= size - offset;
 }
-MMAPDEMO_EXPORT_FOR_KUNIT(mmapdemo_range_ok);
+EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_range_ok);
 
 /**
  * mmapdemo_pgrange_ok() - the same check in pages, for VMAs
@@ -60,7 +60,7 @@ bool mmapdemo_pgrange_ok(unsigned long nr_pages, unsigned long pgoff,
 {
 	return count && pgoff < nr_pages && count <= nr_pages - pgoff;
 }
-MMAPDEMO_EXPORT_FOR_KUNIT(mmapdemo_pgrange_ok);
+EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_pgrange_ok);
 
 /**
  * mmapdemo_buf_page() - the page at @pgoff, or NULL when out of range
@@ -74,7 +74,7 @@ struct page *mmapdemo_buf_page(const struct mmapdemo_buf *buf,
 		return NULL;
 	return buf->pages[pgoff];
 }
-MMAPDEMO_EXPORT_FOR_KUNIT(mmapdemo_buf_page);
+EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_buf_page);
 
 /**
  * mmapdemo_buf_run() - length of the physically contiguous run at @pgoff
@@ -98,7 +98,7 @@ unsigned long mmapdemo_buf_run(const struct mmapdemo_buf *buf,
 			break;
 	return n;
 }
-MMAPDEMO_EXPORT_FOR_KUNIT(mmapdemo_buf_run);
+EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_buf_run);
 
 static void mmapdemo_buf_free_pages(struct mmapdemo_buf *buf,
 				    unsigned long count)
@@ -197,7 +197,7 @@ err_free_buf:
 	kfree(buf);
 	return ERR_PTR(ret);
 }
-MMAPDEMO_EXPORT_FOR_KUNIT(mmapdemo_buf_alloc);
+EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_buf_alloc);
 
 static void mmapdemo_buf_release(struct kref *ref)
 {
@@ -214,11 +214,11 @@ void mmapdemo_buf_get(struct mmapdemo_buf *buf)
 {
 	kref_get(&buf->ref);
 }
-MMAPDEMO_EXPORT_FOR_KUNIT(mmapdemo_buf_get);
+EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_buf_get);
 
 void mmapdemo_buf_put(struct mmapdemo_buf *buf)
 {
 	if (buf)
 		kref_put(&buf->ref, mmapdemo_buf_release);
 }
-MMAPDEMO_EXPORT_FOR_KUNIT(mmapdemo_buf_put);
+EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_buf_put);

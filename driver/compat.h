@@ -59,10 +59,10 @@ static inline u32 mmapdemo_crc32c_update(u32 crc, const void *p, size_t len)
 #endif
 
 #if IS_ENABLED(CONFIG_KUNIT)
-#define MMAPDEMO_EXPORT_FOR_KUNIT(sym) \
+#define EXPORT_SYMBOL_MMAPDEMO_KUNIT(sym) \
 	EXPORT_SYMBOL_NS_GPL(sym, MMAPDEMO_KUNIT_NS)
 #else
-#define MMAPDEMO_EXPORT_FOR_KUNIT(sym)
+#define EXPORT_SYMBOL_MMAPDEMO_KUNIT(sym)
 #endif
 
 #endif /* _MMAPDEMO_COMPAT_H */

@@ -11,15 +11,17 @@
 #include "buffer.h"
 #include "uapi/mmapdemo.h"
 
-struct mmapdemo_counters {
-	atomic64_t mmaps;
-	atomic64_t live_vmas;
-	atomic64_t faults;
-	atomic64_t bytes_read;
-	atomic64_t bytes_written;
-	atomic64_t fills;
-	atomic64_t checksums;
-	atomic64_t resizes;
+/* Counters, in the order of struct mmapdemo_stats and the sysfs files. */
+enum mmapdemo_stat {
+	MD_STAT_MMAPS,
+	MD_STAT_LIVE_VMAS,
+	MD_STAT_FAULTS,
+	MD_STAT_BYTES_READ,
+	MD_STAT_BYTES_WRITTEN,
+	MD_STAT_FILLS,
+	MD_STAT_CHECKSUMS,
+	MD_STAT_RESIZES,
+	MD_STAT_COUNT
 };
 
 /*
@@ -30,15 +32,27 @@ struct mmapdemo_counters {
  */
 struct mmapdemo_dev {
 	struct miscdevice misc;
-	struct mutex lock;
+	struct mutex lock;		/* protects @buf */
 	struct mmapdemo_buf *buf;
-	struct mmapdemo_counters stats;
+	atomic64_t stats[MD_STAT_COUNT];
 };
+
+static inline void mmapdemo_stat_add(struct mmapdemo_dev *dev,
+				     enum mmapdemo_stat id, s64 n)
+{
+	atomic64_add(n, &dev->stats[id]);
+}
+
+static inline u64 mmapdemo_stat(struct mmapdemo_dev *dev,
+				enum mmapdemo_stat id)
+{
+	return atomic64_read(&dev->stats[id]);
+}
 
 /* Per open file: the map mode is chosen before the file's first mmap(). */
 struct mmapdemo_file {
 	struct mmapdemo_dev *dev;
-	spinlock_t lock;
+	spinlock_t lock;		/* protects @map_mode and @mapped */
 	u32 map_mode;
 	bool mapped;
 };

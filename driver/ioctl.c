@@ -6,6 +6,7 @@
  * very pages user space has mapped, so no data is copied.
  */
 #include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/uaccess.h>
 #include <asm/byteorder.h>
 
@@ -13,7 +14,7 @@
 #include "device.h"
 
 /* Work in slices so a 1 GiB fill or checksum does not hog the CPU. */
-#define MMAPDEMO_SLICE	(1UL << 20)
+#define MMAPDEMO_SLICE	SZ_1M
 
 /**
  * mmapdemo_fill_pattern() - write the FILL pattern over a range
@@ -43,7 +44,7 @@ void mmapdemo_fill_pattern(struct mmapdemo_buf *buf, u64 offset, u64 length,
 	for (; o < end; o++)
 		p[o] = mmapdemo_pattern_byte(seed, o);
 }
-MMAPDEMO_EXPORT_FOR_KUNIT(mmapdemo_fill_pattern);
+EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_fill_pattern);
 
 /**
  * mmapdemo_checksum() - CRC32C of a range, as user-space tools compute it
@@ -66,7 +67,7 @@ u32 mmapdemo_checksum(struct mmapdemo_buf *buf, u64 offset, u64 length)
 	}
 	return ~crc;
 }
-MMAPDEMO_EXPORT_FOR_KUNIT(mmapdemo_checksum);
+EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_checksum);
 
 /**
  * mmapdemo_set_mode() - choose how this file's mmap() maps the buffer
@@ -90,7 +91,7 @@ int mmapdemo_set_mode(struct mmapdemo_file *f, u32 mode)
 	spin_unlock(&f->lock);
 	return ret;
 }
-MMAPDEMO_EXPORT_FOR_KUNIT(mmapdemo_set_mode);
+EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_set_mode);
 
 static long mmapdemo_ioc_info(struct mmapdemo_file *f, void __user *uarg)
 {
@@ -123,7 +124,7 @@ static long mmapdemo_ioc_fill(struct mmapdemo_file *f, void __user *uarg)
 	buf = mmapdemo_dev_get_buf(f->dev);
 	if (mmapdemo_range_ok(buf->size, req.offset, req.length)) {
 		mmapdemo_fill_pattern(buf, req.offset, req.length, req.seed);
-		atomic64_inc(&f->dev->stats.fills);
+		mmapdemo_stat_add(f->dev, MD_STAT_FILLS, 1);
 	} else {
 		ret = -EINVAL;
 	}
@@ -144,7 +145,7 @@ static long mmapdemo_ioc_checksum(struct mmapdemo_file *f, void __user *uarg)
 	buf = mmapdemo_dev_get_buf(f->dev);
 	if (mmapdemo_range_ok(buf->size, req.offset, req.length)) {
 		req.crc32c = mmapdemo_checksum(buf, req.offset, req.length);
-		atomic64_inc(&f->dev->stats.checksums);
+		mmapdemo_stat_add(f->dev, MD_STAT_CHECKSUMS, 1);
 	} else {
 		ret = -EINVAL;
 	}
@@ -156,16 +157,16 @@ static long mmapdemo_ioc_checksum(struct mmapdemo_file *f, void __user *uarg)
 
 static long mmapdemo_ioc_stats(struct mmapdemo_file *f, void __user *uarg)
 {
-	struct mmapdemo_counters *c = &f->dev->stats;
+	struct mmapdemo_dev *d = f->dev;
 	struct mmapdemo_stats st = {
-		.mmaps = atomic64_read(&c->mmaps),
-		.live_vmas = atomic64_read(&c->live_vmas),
-		.faults = atomic64_read(&c->faults),
-		.bytes_read = atomic64_read(&c->bytes_read),
-		.bytes_written = atomic64_read(&c->bytes_written),
-		.fills = atomic64_read(&c->fills),
-		.checksums = atomic64_read(&c->checksums),
-		.resizes = atomic64_read(&c->resizes),
+		.mmaps = mmapdemo_stat(d, MD_STAT_MMAPS),
+		.live_vmas = mmapdemo_stat(d, MD_STAT_LIVE_VMAS),
+		.faults = mmapdemo_stat(d, MD_STAT_FAULTS),
+		.bytes_read = mmapdemo_stat(d, MD_STAT_BYTES_READ),
+		.bytes_written = mmapdemo_stat(d, MD_STAT_BYTES_WRITTEN),
+		.fills = mmapdemo_stat(d, MD_STAT_FILLS),
+		.checksums = mmapdemo_stat(d, MD_STAT_CHECKSUMS),
+		.resizes = mmapdemo_stat(d, MD_STAT_RESIZES),
 	};
 
 	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;

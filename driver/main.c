@@ -92,7 +92,7 @@ int mmapdemo_parse_size(const char *s, u64 *out)
 		return -ERANGE;
 	return 0;
 }
-MMAPDEMO_EXPORT_FOR_KUNIT(mmapdemo_parse_size);
+EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_parse_size);
 
 struct mmapdemo_buf *mmapdemo_dev_get_buf(struct mmapdemo_dev *dev)
 {
@@ -163,7 +163,7 @@ static int mmapdemo_resize(struct mmapdemo_dev *dev, u64 size)
 	} else {
 		dev->buf = new;
 		mmapdemo_size = size;
-		atomic64_inc(&dev->stats.resizes);
+		mmapdemo_stat_add(dev, MD_STAT_RESIZES, 1);
 	}
 	mutex_unlock(&dev->lock);
 	mmapdemo_buf_put(old);
@@ -253,7 +253,7 @@ static ssize_t mmapdemo_read(struct file *file, char __user *ubuf,
 	ret = simple_read_from_buffer(ubuf, count, ppos, buf->vaddr, buf->size);
 	mmapdemo_buf_put(buf);
 	if (ret > 0)
-		atomic64_add(ret, &f->dev->stats.bytes_read);
+		mmapdemo_stat_add(f->dev, MD_STAT_BYTES_READ, ret);
 	return ret;
 }
 
@@ -284,7 +284,7 @@ static ssize_t mmapdemo_write(struct file *file, const char __user *ubuf,
 	}
 	ret = n - left;
 	*ppos = pos + ret;
-	atomic64_add(ret, &f->dev->stats.bytes_written);
+	mmapdemo_stat_add(f->dev, MD_STAT_BYTES_WRITTEN, ret);
 out:
 	mmapdemo_buf_put(buf);
 	return ret;
@@ -313,34 +313,40 @@ static const struct file_operations mmapdemo_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
-#define MMAPDEMO_STAT_ATTR(name)					\
-static ssize_t name##_show(struct device *d,				\
-			   struct device_attribute *attr, char *b)	\
-{									\
-	return sysfs_emit(b, "%lld\n",					\
-			  atomic64_read(&mmapdemo_dev.stats.name));	\
-}									\
-static DEVICE_ATTR_RO(name)
+static ssize_t mmapdemo_stat_show(struct device *d,
+				  struct device_attribute *attr, char *b);
 
-MMAPDEMO_STAT_ATTR(mmaps);
-MMAPDEMO_STAT_ATTR(live_vmas);
-MMAPDEMO_STAT_ATTR(faults);
-MMAPDEMO_STAT_ATTR(bytes_read);
-MMAPDEMO_STAT_ATTR(bytes_written);
-MMAPDEMO_STAT_ATTR(fills);
-MMAPDEMO_STAT_ATTR(checksums);
-MMAPDEMO_STAT_ATTR(resizes);
+/* One read-only file per counter, in enum mmapdemo_stat order. */
+static struct device_attribute mmapdemo_stat_attrs[MD_STAT_COUNT] = {
+	[MD_STAT_MMAPS] = __ATTR(mmaps, 0444, mmapdemo_stat_show, NULL),
+	[MD_STAT_LIVE_VMAS] = __ATTR(live_vmas, 0444, mmapdemo_stat_show, NULL),
+	[MD_STAT_FAULTS] = __ATTR(faults, 0444, mmapdemo_stat_show, NULL),
+	[MD_STAT_BYTES_READ] = __ATTR(bytes_read, 0444, mmapdemo_stat_show,
+				      NULL),
+	[MD_STAT_BYTES_WRITTEN] = __ATTR(bytes_written, 0444,
+					 mmapdemo_stat_show, NULL),
+	[MD_STAT_FILLS] = __ATTR(fills, 0444, mmapdemo_stat_show, NULL),
+	[MD_STAT_CHECKSUMS] = __ATTR(checksums, 0444, mmapdemo_stat_show, NULL),
+	[MD_STAT_RESIZES] = __ATTR(resizes, 0444, mmapdemo_stat_show, NULL),
+};
 
-static struct attribute *mmapdemo_stats_attrs[] = {
-	&dev_attr_mmaps.attr,
-	&dev_attr_live_vmas.attr,
-	&dev_attr_faults.attr,
-	&dev_attr_bytes_read.attr,
-	&dev_attr_bytes_written.attr,
-	&dev_attr_fills.attr,
-	&dev_attr_checksums.attr,
-	&dev_attr_resizes.attr,
-	NULL,
+static ssize_t mmapdemo_stat_show(struct device *d,
+				  struct device_attribute *attr, char *b)
+{
+	enum mmapdemo_stat id = attr - mmapdemo_stat_attrs;
+
+	return sysfs_emit(b, "%llu\n", mmapdemo_stat(&mmapdemo_dev, id));
+}
+
+static struct attribute *mmapdemo_stats_attrs[MD_STAT_COUNT + 1] = {
+	&mmapdemo_stat_attrs[MD_STAT_MMAPS].attr,
+	&mmapdemo_stat_attrs[MD_STAT_LIVE_VMAS].attr,
+	&mmapdemo_stat_attrs[MD_STAT_FAULTS].attr,
+	&mmapdemo_stat_attrs[MD_STAT_BYTES_READ].attr,
+	&mmapdemo_stat_attrs[MD_STAT_BYTES_WRITTEN].attr,
+	&mmapdemo_stat_attrs[MD_STAT_FILLS].attr,
+	&mmapdemo_stat_attrs[MD_STAT_CHECKSUMS].attr,
+	&mmapdemo_stat_attrs[MD_STAT_RESIZES].attr,
 };
 
 static const struct attribute_group mmapdemo_stats_group = {

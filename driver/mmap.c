@@ -32,14 +32,14 @@ static void mmapdemo_vm_open(struct vm_area_struct *vma)
 
 	mmapdemo_buf_get(buf);
 	atomic_inc(&buf->nr_vmas);
-	atomic64_inc(&mmapdemo_dev.stats.live_vmas);
+	mmapdemo_stat_add(&mmapdemo_dev, MD_STAT_LIVE_VMAS, 1);
 }
 
 static void mmapdemo_vm_close(struct vm_area_struct *vma)
 {
 	struct mmapdemo_buf *buf = vma->vm_private_data;
 
-	atomic64_dec(&mmapdemo_dev.stats.live_vmas);
+	mmapdemo_stat_add(&mmapdemo_dev, MD_STAT_LIVE_VMAS, -1);
 	mmapdemo_dev_put_buf_for_vma(&mmapdemo_dev, buf);
 }
 
@@ -57,7 +57,7 @@ static vm_fault_t mmapdemo_vm_fault(struct vm_fault *vmf)
 		return VM_FAULT_SIGBUS;
 	get_page(page);
 	vmf->page = page;
-	atomic64_inc(&mmapdemo_dev.stats.faults);
+	mmapdemo_stat_add(&mmapdemo_dev, MD_STAT_FAULTS, 1);
 	return 0;
 }
 
@@ -162,8 +162,8 @@ int mmapdemo_mmap(struct file *file, struct vm_area_struct *vma)
 		mmapdemo_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 		vma->vm_ops = &mmapdemo_fault_vm_ops;
 	}
-	atomic64_inc(&dev->stats.mmaps);
-	atomic64_inc(&dev->stats.live_vmas);
+	mmapdemo_stat_add(dev, MD_STAT_MMAPS, 1);
+	mmapdemo_stat_add(dev, MD_STAT_LIVE_VMAS, 1);
 	return 0;
 
 err_put:
