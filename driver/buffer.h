@@ -43,6 +43,5 @@ bool mmapdemo_range_ok(u64 size, u64 offset, u64 length);
 bool mmapdemo_pgrange_ok(unsigned long nr_pages, unsigned long pgoff,
 			 unsigned long count);
 int mmapdemo_size_valid(u64 bytes, u64 *rounded);
-int mmapdemo_parse_size(const char *s, u64 *out);
 
 #endif /* _MMAPDEMO_BUFFER_H */

@@ -4,6 +4,7 @@
 
 #include <linux/atomic.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -60,12 +61,16 @@ struct mmapdemo_file {
 extern struct mmapdemo_dev mmapdemo_dev;
 
 u32 mmapdemo_default_mode(void);
+int mmapdemo_parse_size(const char *s, u64 *out);
 struct mmapdemo_buf *mmapdemo_dev_get_buf(struct mmapdemo_dev *dev);
 struct mmapdemo_buf *mmapdemo_dev_get_buf_for_vma(struct mmapdemo_dev *dev);
 void mmapdemo_dev_put_buf_for_vma(struct mmapdemo_dev *dev,
 				  struct mmapdemo_buf *buf);
 
 int mmapdemo_mmap(struct file *file, struct vm_area_struct *vma);
+vm_fault_t mmapdemo_vm_fault(struct vm_fault *vmf);
+int mmapdemo_vm_access(struct vm_area_struct *vma, unsigned long addr,
+		       void *data, int len, int write);
 long mmapdemo_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 int mmapdemo_set_mode(struct mmapdemo_file *f, u32 mode);

@@ -48,7 +48,7 @@ static void mmapdemo_vm_close(struct vm_area_struct *vma)
  * at mmap() time and the VMA cannot grow, but the check stays: a fault
  * handler is the last place to trust an index (see CVE-2023-2008).
  */
-static vm_fault_t mmapdemo_vm_fault(struct vm_fault *vmf)
+vm_fault_t mmapdemo_vm_fault(struct vm_fault *vmf)
 {
 	struct mmapdemo_buf *buf = vmf->vma->vm_private_data;
 	struct page *page = mmapdemo_buf_page(buf, vmf->pgoff);
@@ -60,14 +60,15 @@ static vm_fault_t mmapdemo_vm_fault(struct vm_fault *vmf)
 	mmapdemo_stat_add(&mmapdemo_dev, MD_STAT_FAULTS, 1);
 	return 0;
 }
+EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_vm_fault);
 
 /*
  * ptrace(PEEKDATA), /proc/PID/mem and gdb reach a VM_PFNMAP mapping only
  * through this hook. Copy through the kernel's view of the same pages,
  * refusing writes the mapping itself would not allow.
  */
-static int mmapdemo_vm_access(struct vm_area_struct *vma, unsigned long addr,
-			      void *data, int len, int write)
+int mmapdemo_vm_access(struct vm_area_struct *vma, unsigned long addr,
+		       void *data, int len, int write)
 {
 	struct mmapdemo_buf *buf = vma->vm_private_data;
 	unsigned long off;
@@ -87,6 +88,7 @@ static int mmapdemo_vm_access(struct vm_area_struct *vma, unsigned long addr,
 		memcpy(data, buf->vaddr + off, len);
 	return len;
 }
+EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_vm_access);
 
 static const struct vm_operations_struct mmapdemo_fault_vm_ops = {
 	.open = mmapdemo_vm_open,

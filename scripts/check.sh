@@ -18,6 +18,8 @@ set -uo pipefail
 cd "$MMAPDEMO_ROOT" || exit 1
 
 STAGES=${MMAPDEMO_STAGES:-host stock debug}
+# Suites in driver/tests; each must report.
+KUNIT_SUITES=$(grep -ho '^static struct kunit_suite [a-z_]*' driver/tests/*.c | wc -l)
 B=$MMAPDEMO_ROOT/build
 R=$B/results
 total_p=0
@@ -76,6 +78,42 @@ count_guest() {
 	if ! scripts/splat-scan.sh "$dir/console.log" >"$dir/splats.txt"; then
 		fail "$flavor: kernel splat in the console log:"
 		head -n 20 "$dir/splats.txt" | sed 's/^/    /'
+	fi
+}
+
+# KUnit: cases are the results one level down in each suite's KTAP; the
+# suites themselves must all be there.
+count_kunit() {
+	local dir=$1 n
+	if [[ $(cat "$dir/kunit.rc" 2>/dev/null) != 0 ]]; then
+		fail "debug: the KUnit module did not load and unload cleanly"
+		sed 's/^/    /' "$dir/kunit.load" 2>/dev/null
+	fi
+	n=$(find "$dir" -name 'kunit-*.ktap' | wc -l)
+	if [[ $n -ne $KUNIT_SUITES ]]; then
+		fail "debug: $n KUnit suite results, expected $KUNIT_SUITES"
+	fi
+	[[ $n -gt 0 ]] || return
+	local out last
+	out=$(python3 scripts/tap-count.py --ktap-depth 1 --label kunit "$dir"/kunit-*.ktap)
+	last=$(tail -n1 <<<"$out")
+	grep '^FAIL' <<<"$out" | sed 's/^/  /'
+	read -r cp cf cs <<<"$last"
+	sp=$((sp + cp))
+	sf=$((sf + cf))
+	ss=$((ss + cs))
+	echo "  kunit: $cp cases passed, $cf failed in $n suites"
+}
+
+count_kmemleak() {
+	local dir=$1
+	if [[ -e $dir/kmemleak.missing || ! -f $dir/kmemleak.txt ]]; then
+		fail "debug: kmemleak scan did not run"
+	elif [[ -s $dir/kmemleak.txt ]]; then
+		fail "debug: kmemleak reports leaks:"
+		head -n 30 "$dir/kmemleak.txt" | sed 's/^/    /'
+	else
+		echo "  kmemleak: no leaks"
 	fi
 }
 
@@ -141,6 +179,8 @@ for stage in $STAGES; do
 			count_guest debug "$R/debug" "$grc"
 			if [[ -f $B/debug/mmapdemo_kunit.ko ]]; then
 				count_kunit "$R/debug"
+			else
+				fail "debug: mmapdemo_kunit.ko was not built"
 			fi
 			count_kmemleak "$R/debug"
 		fi

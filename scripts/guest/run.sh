@@ -1,13 +1,16 @@
 #!/bin/sh
 # Inside the guest (chrooted into the host root): run one action.
 #
-# usage: run.sh tests|demo
+# usage: run.sh tests|check|demo
 #
 # tests  every suite user/tests/guest/*.sh in turn. Before a suite the
 #        module is loaded with its defaults (unless the suite has the line
 #        "# mmapdemo-guest: start-unloaded"); afterwards it must unload.
 #        Each suite prints TAP; run.sh saves OUT/<suite>.tap, .err, .rc
 #        and .unload for the host to count.
+# check  (debug kernel) kmemleak cleared, the suites as for tests, then
+#        the KUnit module (results copied from debugfs to
+#        OUT/kunit-<suite>.ktap), then a kmemleak scan into OUT/kmemleak.txt
 # demo   the two-way sharing demo, as a transcript on the console.
 . /run/mmapdemo/repo/scripts/guest/lib.sh
 TMPDIR=/tmp
@@ -41,9 +44,51 @@ run_suites() {
 	md_unload
 }
 
+KMEMLEAK=/sys/kernel/debug/kmemleak
+
+# KUnit suites run when mmapdemo_kunit.ko loads (it needs mmapdemo.ko).
+# Their debugfs results vanish on rmmod, so copy them out first.
+run_kunit() {
+	md_unload 2>/dev/null
+	if ! md_load; then
+		echo "guest: cannot load mmapdemo.ko for KUnit"
+		return 1
+	fi
+	if ! insmod "$BUILD/mmapdemo_kunit.ko" 2>"$OUT/kunit.load"; then
+		echo "guest: cannot load mmapdemo_kunit.ko"
+		md_unload
+		return 1
+	fi
+	for d in /sys/kernel/debug/kunit/mmapdemo_*; do
+		[ -r "$d/results" ] && cp "$d/results" "$OUT/kunit-${d##*/}.ktap"
+	done
+	rmmod mmapdemo_kunit && md_unload
+}
+
+# kmemleak only reports objects that stay unreferenced across scans and
+# are older than its minimum age; scan twice with a pause between.
+kmemleak_scan() {
+	echo scan >$KMEMLEAK
+	sleep 6
+	echo scan >$KMEMLEAK
+	cat $KMEMLEAK >"$OUT/kmemleak.txt"
+}
+
 case $action in
 tests)
 	run_suites
+	;;
+check)
+	[ -w $KMEMLEAK ] && echo clear >$KMEMLEAK
+	run_suites
+	run_kunit
+	echo $? >"$OUT/kunit.rc"
+	if [ -w $KMEMLEAK ]; then
+		kmemleak_scan
+	else
+		echo "guest: no kmemleak" >"$OUT/kmemleak.txt"
+		echo 1 >"$OUT/kmemleak.missing"
+	fi
 	;;
 demo)
 	md_unload 2>/dev/null

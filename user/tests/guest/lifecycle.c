@@ -264,6 +264,59 @@ static int t_dev_mode_param(void)
 	return 0;
 }
 
+static long mem_free_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemFree: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/*
+ * kmemleak does not track alloc_pages(), so count free memory instead:
+ * a 64 MiB buffer, fully faulted in, mapped, unmapped and unloaded must
+ * give its pages back.
+ */
+static int t_no_page_leak(void)
+{
+	const size_t size = 64 << 20;
+	long before, loaded, after;
+	uint8_t *p;
+	size_t i;
+	int fd;
+
+	CHECK_OK(md_delete_module());
+	before = mem_free_kb();
+	CHECK_OK(md_load("size=64M"));
+	fd = md_open(O_RDWR);
+	CHECK_OK(fd);
+	p = md_map(fd, size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	CHECK(p != MAP_FAILED, "mmap: %s", strerror(errno));
+	for (i = 0; i < size; i += md_page)
+		p[i] = (uint8_t)i;
+	loaded = mem_free_kb();
+	CHECK_OK(munmap(p, size));
+	CHECK_OK(close(fd));
+	CHECK_OK(md_delete_module());
+	after = mem_free_kb();
+	CHECK(before > 0 && loaded > 0 && after > 0, "/proc/meminfo");
+	/* The test can see the buffer at all ... */
+	CHECK(before - loaded > 48 * 1024, "64M buffer not visible: %ld kB",
+	      before - loaded);
+	/* ... and it all came back (some slack for unrelated activity). */
+	CHECK(before - after < 16 * 1024, "%ld kB not returned",
+	      before - after);
+	CHECK_OK(md_load(""));
+	return 0;
+}
+
 static const struct md_test tests[] = {
 	{ "rmmod_while_mapped", t_rmmod_while_mapped, 0, MD_BOTH },
 	{ "rmmod_pinned_by_child", t_rmmod_pinned_by_child, 0, MD_BOTH },
@@ -273,6 +326,7 @@ static const struct md_test tests[] = {
 	{ "bad_params_einval", t_bad_params_einval, 0, MD_BOTH },
 	{ "map_mode_param", t_map_mode_param, 0, MD_BOTH },
 	{ "dev_mode_param", t_dev_mode_param, 0, MD_BOTH },
+	{ "no_page_leak", t_no_page_leak, 0, MD_BOTH },
 };
 
 int main(int argc, char **argv)

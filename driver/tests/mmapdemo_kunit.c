@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suites for the mmapdemo driver's internals. Built as a separate
+ * module, mmapdemo_kunit.ko: on 6.1 the suites of a module run before
+ * that module's own init, so they live apart from the driver and call
+ * what it exports to the MMAPDEMO_KUNIT namespace. Load mmapdemo.ko
+ * first.
+ *
+ * Tables are walked inside one case each (not parameterised cases): the
+ * debugfs log of a case is capped at 512 bytes on 6.1, and a result line
+ * past the cap would be lost.
+ */
+#include <kunit/test.h>
+#include <linux/limits.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "../device.h"
+
+/* mmapdemo_range_ok(): byte ranges, with the overflow edges. */
+static void range_ok_table(struct kunit *test)
+{
+	static const struct {
+		u64 size, offset, length;
+		bool ok;
+	} cases[] = {
+		{ 4096, 0, 4096, true },
+		{ 4096, 0, 0, true },		/* empty range */
+		{ 4096, 4096, 0, true },	/* empty, at the end */
+		{ 4096, 4095, 1, true },
+		{ 4096, 4095, 2, false },
+		{ 4096, 4097, 0, false },
+		{ 4096, 0, 4097, false },
+		{ 4096, 8, U64_MAX - 4, false },	/* offset + length wraps */
+		{ 4096, U64_MAX, 1, false },
+		{ 4096, U64_MAX, U64_MAX, false },
+		{ U64_MAX, U64_MAX, 0, true },
+		{ U64_MAX, 1, U64_MAX, false },
+		{ 0, 0, 0, true },
+		{ 0, 0, 1, false },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		KUNIT_EXPECT_EQ_MSG(test,
+				    mmapdemo_range_ok(cases[i].size,
+						      cases[i].offset,
+						      cases[i].length),
+				    cases[i].ok, "case %zu", i);
+}
+
+/* mmapdemo_pgrange_ok(): what mmap() checks, in pages. */
+static void pgrange_ok_table(struct kunit *test)
+{
+	static const struct {
+		unsigned long nr, pgoff, count;
+		bool ok;
+	} cases[] = {
+		{ 1024, 0, 1024, true },
+		{ 1024, 1023, 1, true },
+		{ 1024, 1023, 2, false },
+		{ 1024, 1024, 1, false },
+		{ 1024, 0, 0, false },		/* VMAs are never empty */
+		{ 1024, 0, 1025, false },
+		{ 1024, ULONG_MAX, 2, false },	/* pgoff + count wraps */
+		{ 1024, 2, ULONG_MAX - 1, false },
+		{ 1024, 1UL << 52, 1, false },	/* byte offset wraps */
+		{ 1024, 1UL << 32, 1, false },	/* wraps in 32 bits */
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		KUNIT_EXPECT_EQ_MSG(test,
+				    mmapdemo_pgrange_ok(cases[i].nr,
+							cases[i].pgoff,
+							cases[i].count),
+				    cases[i].ok, "case %zu", i);
+}
+
+/* mmapdemo_parse_size() and mmapdemo_size_valid(): the size= parameter. */
+static void size_parse_table(struct kunit *test)
+{
+	static const struct {
+		const char *s;
+		int ret;
+		u64 bytes;
+	} cases[] = {
+		{ "4096", 0, 4096 },
+		{ "4096\n", 0, 4096 },
+		{ "64K", 0, 64 << 10 },
+		{ "64k", 0, 64 << 10 },
+		{ "4M\n", 0, 4 << 20 },
+		{ "1G", 0, 1ULL << 30 },
+		{ "0", 0, 0 },
+		{ "", -EINVAL, 0 },
+		{ "\n", -EINVAL, 0 },
+		{ "K", -EINVAL, 0 },
+		{ "-1", -EINVAL, 0 },
+		{ "+4", -EINVAL, 0 },
+		{ "4X", -EINVAL, 0 },
+		{ "4 M", -EINVAL, 0 },
+		{ "0x10", -EINVAL, 0 },
+		{ "18446744073709551615", 0, U64_MAX },
+		{ "18446744073709551616", -ERANGE, 0 },
+		{ "17179869184G", -ERANGE, 0 },	/* 2^34 G overflows */
+		{ "123456789012345678901234567890", -EINVAL, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		u64 bytes = 0;
+		int ret = mmapdemo_parse_size(cases[i].s, &bytes);
+
+		KUNIT_EXPECT_EQ_MSG(test, ret, cases[i].ret, "case %zu", i);
+		if (!ret)
+			KUNIT_EXPECT_EQ_MSG(test, bytes, cases[i].bytes,
+					    "case %zu", i);
+	}
+}
+
+static void size_valid_rounds(struct kunit *test)
+{
+	u64 r = 0;
+
+	KUNIT_EXPECT_EQ(test, mmapdemo_size_valid(0, &r), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mmapdemo_size_valid(1, &r), 0);
+	KUNIT_EXPECT_EQ(test, r, (u64)PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, mmapdemo_size_valid(PAGE_SIZE + 1, &r), 0);
+	KUNIT_EXPECT_EQ(test, r, (u64)2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, mmapdemo_size_valid(U64_MAX, &r), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mmapdemo_size_valid(1ULL << 40, &r), -EINVAL);
+}
+
+static struct kunit_case mmapdemo_validate_cases[] = {
+	KUNIT_CASE(range_ok_table),
+	KUNIT_CASE(pgrange_ok_table),
+	KUNIT_CASE(size_parse_table),
+	KUNIT_CASE(size_valid_rounds),
+	{}
+};
+
+static struct kunit_suite mmapdemo_validate_suite = {
+	.name = "mmapdemo_validate",
+	.test_cases = mmapdemo_validate_cases,
+};
+
+/* Every page distinct, zeroed, with its own refcount; vmap() is them. */
+static void check_buffer(struct kunit *test, struct mmapdemo_buf *buf,
+			 unsigned long nr_pages)
+{
+	unsigned long i, runs = 0;
+	u8 *p = buf->vaddr;
+
+	KUNIT_ASSERT_EQ(test, buf->nr_pages, nr_pages);
+	KUNIT_ASSERT_EQ(test, (u64)buf->size, (u64)nr_pages << PAGE_SHIFT);
+	KUNIT_EXPECT_EQ(test, kref_read(&buf->ref), 1U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&buf->nr_vmas), 0);
+	KUNIT_EXPECT_GE(test, buf->nr_chunks, 1U);
+	KUNIT_EXPECT_LE(test, (unsigned long)buf->nr_chunks, nr_pages);
+	for (i = 0; i < nr_pages; i++) {
+		struct page *page = mmapdemo_buf_page(buf, i);
+
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		KUNIT_EXPECT_EQ(test, page_count(page), 1);
+		KUNIT_EXPECT_FALSE(test, PageCompound(page));
+		KUNIT_EXPECT_EQ(test, p[i * PAGE_SIZE], 0);
+		KUNIT_EXPECT_EQ(test, p[i * PAGE_SIZE + PAGE_SIZE - 1], 0);
+		/* The kernel view and the page are the same memory. */
+		p[i * PAGE_SIZE + 7] = (u8)i;
+		KUNIT_EXPECT_EQ(test, ((u8 *)page_address(page))[7], (u8)i);
+	}
+	KUNIT_EXPECT_NULL(test, mmapdemo_buf_page(buf, nr_pages));
+	KUNIT_EXPECT_NULL(test, mmapdemo_buf_page(buf, ULONG_MAX));
+
+	/* Runs cover the buffer exactly and are physically contiguous. */
+	for (i = 0; i < nr_pages; runs++) {
+		unsigned long n = mmapdemo_buf_run(buf, i, ULONG_MAX), j;
+
+		KUNIT_ASSERT_GE(test, n, 1UL);
+		KUNIT_ASSERT_LE(test, n, nr_pages - i);
+		for (j = 1; j < n; j++)
+			KUNIT_EXPECT_EQ(test,
+					page_to_pfn(buf->pages[i + j]),
+					page_to_pfn(buf->pages[i]) + j);
+		i += n;
+	}
+	KUNIT_EXPECT_LE(test, runs, (unsigned long)buf->nr_chunks);
+	KUNIT_EXPECT_EQ(test, mmapdemo_buf_run(buf, nr_pages, 1), 0UL);
+	KUNIT_EXPECT_EQ(test, mmapdemo_buf_run(buf, 0, 0), 0UL);
+}
+
+static void buf_alloc_sizes_and_orders(struct kunit *test)
+{
+	static const unsigned long sizes[] = { 1, 2, 3, 17, 512, 513, 1000 };
+	static const unsigned int orders[] = { 0, 1, 3, MMAPDEMO_BUF_MAX_ORDER };
+	size_t i, j;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		for (j = 0; j < ARRAY_SIZE(orders); j++) {
+			struct mmapdemo_buf *buf;
+
+			buf = mmapdemo_buf_alloc(sizes[i] << PAGE_SHIFT,
+						 orders[j]);
+			KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(buf),
+					       "%lu pages, order %u", sizes[i],
+					       orders[j]);
+			check_buffer(test, buf, sizes[i]);
+			/* Order 0 means one block per page. */
+			if (!orders[j])
+				KUNIT_EXPECT_EQ(test,
+						(unsigned long)buf->nr_chunks,
+						sizes[i]);
+			mmapdemo_buf_put(buf);
+		}
+	}
+}
+
+static void buf_alloc_rejects_bad_sizes(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, PTR_ERR(mmapdemo_buf_alloc(0, 0)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(mmapdemo_buf_alloc(PAGE_SIZE + 1, 0)),
+			-EINVAL);
+}
+
+static void buf_refcount_lifetime(struct kunit *test)
+{
+	struct mmapdemo_buf *buf = mmapdemo_buf_alloc(4 * PAGE_SIZE, 2);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(buf));
+	mmapdemo_buf_get(buf);
+	mmapdemo_buf_get(buf);
+	KUNIT_EXPECT_EQ(test, kref_read(&buf->ref), 3U);
+	mmapdemo_buf_put(buf);
+	mmapdemo_buf_put(buf);
+	KUNIT_EXPECT_EQ(test, kref_read(&buf->ref), 1U);
+	/* Still fully usable with the last reference. */
+	memset(buf->vaddr, 0x5a, buf->size);
+	mmapdemo_buf_put(buf);
+	mmapdemo_buf_put(NULL);
+}
+
+static struct kunit_case mmapdemo_buffer_cases[] = {
+	KUNIT_CASE(buf_alloc_sizes_and_orders),
+	KUNIT_CASE(buf_alloc_rejects_bad_sizes),
+	KUNIT_CASE(buf_refcount_lifetime),
+	{}
+};
+
+static struct kunit_suite mmapdemo_buffer_suite = {
+	.name = "mmapdemo_buffer",
+	.test_cases = mmapdemo_buffer_cases,
+};
+
+/* The fault handler, called with a synthetic VMA and a fresh vm_fault. */
+static vm_fault_t call_fault(struct vm_area_struct *vma, pgoff_t pgoff,
+			     struct page **page)
+{
+	struct vm_fault vmf = { .vma = vma, .pgoff = pgoff };
+	vm_fault_t ret = mmapdemo_vm_fault(&vmf);
+
+	*page = vmf.page;
+	return ret;
+}
+
+static void fault_returns_the_right_page(struct kunit *test)
+{
+	struct mmapdemo_buf *buf = mmapdemo_buf_alloc(8 * PAGE_SIZE, 1);
+	struct vm_area_struct vma = { .vm_private_data = NULL };
+	unsigned long i;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(buf));
+	vma.vm_private_data = buf;
+	for (i = 0; i < 8; i++) {
+		struct page *page = NULL;
+
+		KUNIT_EXPECT_EQ(test, call_fault(&vma, i, &page), 0);
+		KUNIT_EXPECT_PTR_EQ(test, page, buf->pages[i]);
+		/* The core VM owns one reference per fault. */
+		KUNIT_EXPECT_EQ(test, page_count(buf->pages[i]), 2);
+		if (page)
+			put_page(page);
+	}
+	mmapdemo_buf_put(buf);
+}
+
+static void fault_out_of_range_sigbus(struct kunit *test)
+{
+	struct mmapdemo_buf *buf = mmapdemo_buf_alloc(2 * PAGE_SIZE, 0);
+	struct vm_area_struct vma = { .vm_private_data = NULL };
+	static const pgoff_t bad[] = { 2, 3, 1UL << 32, ULONG_MAX };
+	size_t i;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(buf));
+	vma.vm_private_data = buf;
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct page *page = NULL;
+
+		KUNIT_EXPECT_EQ(test, call_fault(&vma, bad[i], &page),
+				VM_FAULT_SIGBUS);
+		KUNIT_EXPECT_NULL(test, page);
+	}
+	KUNIT_EXPECT_EQ(test, page_count(buf->pages[0]), 1);
+	KUNIT_EXPECT_EQ(test, page_count(buf->pages[1]), 1);
+	mmapdemo_buf_put(buf);
+}
+
+/* vm_ops->access for remap mode: what ptrace and /proc/PID/mem use. */
+static void access_bounds_and_permissions(struct kunit *test)
+{
+	struct mmapdemo_buf *buf = mmapdemo_buf_alloc(4 * PAGE_SIZE, 2);
+	const unsigned long start = 0x10000000UL;
+	struct vm_area_struct ro = {
+		.vm_start = start,
+		.vm_end = start + 2 * PAGE_SIZE,
+		.vm_pgoff = 2,		/* maps pages 2 and 3 */
+		.vm_flags = VM_READ | VM_SHARED,
+	};
+	struct vm_area_struct rw = {
+		.vm_start = start,
+		.vm_end = start + 2 * PAGE_SIZE,
+		.vm_pgoff = 2,
+		.vm_flags = VM_READ | VM_WRITE | VM_SHARED,
+	};
+	u8 data[16];
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(buf));
+	ro.vm_private_data = buf;
+	rw.vm_private_data = buf;
+	mmapdemo_fill_pattern(buf, 0, buf->size, 77);
+
+	KUNIT_EXPECT_EQ(test, mmapdemo_vm_access(&ro, start + 5, data, 16, 0),
+			16);
+	KUNIT_EXPECT_EQ(test, data[0],
+			mmapdemo_pattern_byte(77, 2 * PAGE_SIZE + 5));
+	/* Clamped at the end of the VMA, which is the end of the buffer. */
+	KUNIT_EXPECT_EQ(test, mmapdemo_vm_access(&ro, ro.vm_end - 4, data, 16,
+						 0), 4);
+	KUNIT_EXPECT_EQ(test, mmapdemo_vm_access(&ro, ro.vm_end, data, 1, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, mmapdemo_vm_access(&ro, start - 1, data, 1, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, mmapdemo_vm_access(&ro, start, data, -1, 0),
+			-EINVAL);
+	/* Writes only through a writable mapping. */
+	KUNIT_EXPECT_EQ(test, mmapdemo_vm_access(&ro, start, data, 1, 1),
+			-EFAULT);
+	data[0] = 0xab;
+	KUNIT_EXPECT_EQ(test, mmapdemo_vm_access(&rw, start + 1, data, 1, 1),
+			1);
+	KUNIT_EXPECT_EQ(test, ((u8 *)buf->vaddr)[2 * PAGE_SIZE + 1], 0xab);
+	mmapdemo_buf_put(buf);
+}
+
+static struct kunit_case mmapdemo_mmap_cases[] = {
+	KUNIT_CASE(fault_returns_the_right_page),
+	KUNIT_CASE(fault_out_of_range_sigbus),
+	KUNIT_CASE(access_bounds_and_permissions),
+	{}
+};
+
+static struct kunit_suite mmapdemo_mmap_suite = {
+	.name = "mmapdemo_mmap",
+	.test_cases = mmapdemo_mmap_cases,
+};
+
+/* FILL and CHECKSUM: the kernel's two directions. */
+static void fill_matches_pattern(struct kunit *test)
+{
+	struct mmapdemo_buf *buf = mmapdemo_buf_alloc(3 * PAGE_SIZE, 0);
+	static const struct { u64 off, len; } r[] = {
+		{ 0, 1 }, { 3, 5 }, { 5, 20 }, { 7, 8 }, { 8, 8 },
+		{ PAGE_SIZE - 3, 7 }, { 100, 2 * PAGE_SIZE + 13 },
+	};
+	u8 *p;
+	size_t i;
+	u64 o;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(buf));
+	p = buf->vaddr;
+	for (i = 0; i < ARRAY_SIZE(r); i++) {
+		memset(p, 0xee, buf->size);
+		mmapdemo_fill_pattern(buf, r[i].off, r[i].len, (u32)i);
+		for (o = 0; o < buf->size; o++) {
+			bool in = o >= r[i].off && o < r[i].off + r[i].len;
+			u8 want = in ? mmapdemo_pattern_byte((u32)i, o) : 0xee;
+
+			if (p[o] != want) {
+				KUNIT_FAIL(test, "range %zu: byte %llu is %02x, want %02x",
+					   i, o, p[o], want);
+				break;
+			}
+		}
+	}
+	mmapdemo_buf_put(buf);
+}
+
+static void checksum_known_vectors(struct kunit *test)
+{
+	struct mmapdemo_buf *buf = mmapdemo_buf_alloc(2 * PAGE_SIZE, 0);
+	u8 *p;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(buf));
+	p = buf->vaddr;
+	memcpy(p + PAGE_SIZE - 4, "123456789", 9);	/* across two pages */
+	KUNIT_EXPECT_EQ(test, mmapdemo_checksum(buf, PAGE_SIZE - 4, 9),
+			0xe3069283U);
+	KUNIT_EXPECT_EQ(test, mmapdemo_checksum(buf, 0, 0), 0U);
+	memset(p, 0, 32);
+	KUNIT_EXPECT_EQ(test, mmapdemo_checksum(buf, 0, 32), 0x8a9136aaU);
+	mmapdemo_buf_put(buf);
+}
+
+static void set_mode_rules(struct kunit *test)
+{
+	struct mmapdemo_file f = { .map_mode = MMAPDEMO_MODE_FAULT };
+
+	spin_lock_init(&f.lock);
+	KUNIT_EXPECT_EQ(test, mmapdemo_set_mode(&f, MMAPDEMO_MODE_REMAP), 0);
+	KUNIT_EXPECT_EQ(test, f.map_mode, (u32)MMAPDEMO_MODE_REMAP);
+	KUNIT_EXPECT_EQ(test, mmapdemo_set_mode(&f, MMAPDEMO_MODE_COUNT),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, mmapdemo_set_mode(&f, U32_MAX), -EINVAL);
+	KUNIT_EXPECT_EQ(test, f.map_mode, (u32)MMAPDEMO_MODE_REMAP);
+	f.mapped = true;
+	KUNIT_EXPECT_EQ(test, mmapdemo_set_mode(&f, MMAPDEMO_MODE_FAULT),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, f.map_mode, (u32)MMAPDEMO_MODE_REMAP);
+}
+
+static struct kunit_case mmapdemo_ioctl_cases[] = {
+	KUNIT_CASE(fill_matches_pattern),
+	KUNIT_CASE(checksum_known_vectors),
+	KUNIT_CASE(set_mode_rules),
+	{}
+};
+
+static struct kunit_suite mmapdemo_ioctl_suite = {
+	.name = "mmapdemo_ioctl",
+	.test_cases = mmapdemo_ioctl_cases,
+};
+
+kunit_test_suites(&mmapdemo_validate_suite, &mmapdemo_buffer_suite,
+		  &mmapdemo_mmap_suite, &mmapdemo_ioctl_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the mmapdemo driver");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(MMAPDEMO_KUNIT_NS);
