@@ -1,0 +1,133 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# TAP: "make install" into a staging DESTDIR, from a build directory of
+# its own as a new user would start, gives a working library, header,
+# pkg-config file, tool, man pages and udev rule, and "make uninstall"
+# takes all of it away again.
+#
+# Environment: SRC (the user/ directory), optionally MAKE and CC.  The
+# Makefile wraps this as tests/host/test_install.
+
+MAKE=${MAKE:-make}
+: "${SRC:?}"
+stage=$(mktemp -d "${TMPDIR:-/tmp}/mmapdemo-stage.XXXXXX") || exit 1
+trap 'rm -rf "$stage"' EXIT
+n=0
+log=$stage/log
+dest=$stage/root
+
+ok() {
+	n=$((n + 1))
+	echo "ok $n - $1"
+}
+
+not_ok() {
+	n=$((n + 1))
+	echo "not ok $n - $1"
+	[ -f "$log" ] && sed 's/^/#   /' "$log"
+	: >"$log"
+}
+
+check() {
+	name=$1
+	shift
+	if "$@" >"$log" 2>&1; then ok "$name"; else not_ok "$name"; fi
+}
+
+echo "1..9"
+
+check "make install DESTDIR PREFIX=/usr" \
+	$MAKE -C "$SRC" O="$stage/build" DESTDIR="$dest" PREFIX=/usr install
+
+files="usr/bin/mmapdemo
+usr/lib/libmmapdemo.so.1.0.0
+usr/lib/libmmapdemo.so.1
+usr/lib/libmmapdemo.so
+usr/lib/libmmapdemo.a
+usr/lib/pkgconfig/libmmapdemo.pc
+usr/include/mmapdemo/mmapdemo.h
+usr/include/mmapdemo/mmapdemo_uapi.h
+usr/share/man/man1/mmapdemo.1
+usr/share/man/man3/libmmapdemo.3
+usr/share/man/man3/mmapdemo_open.3
+usr/share/man/man3/mmapdemo_map.3
+usr/lib/udev/rules.d/60-mmapdemo.rules"
+missing=
+for f in $files; do
+	[ -e "$dest/$f" ] || missing="$missing $f"
+done
+if [ -z "$missing" ]; then
+	ok "installed files"
+else
+	echo "#   missing:$missing" >"$log"
+	not_ok "installed files"
+fi
+
+check "udev rule" grep -qx \
+	'KERNEL=="mmapdemo", GROUP="mmapdemo", MODE="0660"' \
+	"$dest/usr/lib/udev/rules.d/60-mmapdemo.rules"
+
+cat >"$stage/prog.c" <<'PROG'
+#include <stdio.h>
+#include <mmapdemo/mmapdemo.h>
+
+int main(void)
+{
+	struct mmapdemo *md;
+	int err = mmapdemo_open("/nonexistent", O_RDONLY, &md);
+
+	printf("%08x %d %s\n", mmapdemo_crc32c(0, "123456789", 9),
+	       MMAPDEMO_ABI_VERSION, mmapdemo_strerror(err));
+	return 0;
+}
+PROG
+sed -i '1i #include <fcntl.h>' "$stage/prog.c"
+want="e3069283 1 device not found (module not loaded?)"
+
+pc() {
+	PKG_CONFIG_LIBDIR=$dest/usr/lib/pkgconfig \
+	PKG_CONFIG_SYSROOT_DIR=$dest pkg-config "$@" libmmapdemo
+}
+
+build_shared() {
+	# shellcheck disable=SC2046
+	${CC:-cc} -Wall -Werror -o "$stage/prog" "$stage/prog.c" \
+		$(pc --cflags) $(pc --libs) &&
+	[ "$(LD_LIBRARY_PATH=$dest/usr/lib "$stage/prog")" = "$want" ]
+}
+check "pkg-config, header and shared library work from DESTDIR" build_shared
+
+build_static() {
+	# shellcheck disable=SC2046
+	${CC:-cc} -Wall -Werror -o "$stage/prog-static" "$stage/prog.c" \
+		$(pc --cflags) "$dest/usr/lib/libmmapdemo.a" &&
+	[ "$("$stage/prog-static")" = "$want" ]
+}
+check "static library works from DESTDIR" build_static
+
+check "pkg-config version" test "$(pc --modversion)" != ""
+
+check "installed tool runs" "$dest/usr/bin/mmapdemo" --version
+
+# .so links are resolved by soelim relative to the man root.
+man_ok() (
+	cd "$dest/usr/share/man" || exit 1
+	for page in man?/*; do
+		out=$(groff -s -t -man -Tutf8 -ww -z "$page" 2>&1)
+		[ -z "$out" ] || { echo "$page: $out"; exit 1; }
+	done
+)
+if command -v groff >/dev/null; then
+	check "man pages format without warnings" man_ok
+else
+	n=$((n + 1))
+	echo "ok $n - man pages format without warnings # SKIP no groff"
+fi
+
+uninstall() {
+	$MAKE -C "$SRC" O="$stage/build" DESTDIR="$dest" PREFIX=/usr uninstall &&
+	left=$(find "$dest" ! -type d) &&
+	{ [ -z "$left" ] || { echo "left behind: $left"; false; }; }
+}
+check "make uninstall removes everything" uninstall

@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Host tests: the mmapdemo tool's command line, run as a program.  No
+ * device exists here, so this covers help, usage errors (exit 2), the
+ * missing-device path (exit 3 and the hint) and the module commands that
+ * only look (status, unload of a module that is not loaded).  Nothing
+ * here loads a module.
+ *
+ * The tool is $MMAPDEMO_TOOL, else ../../cli/mmapdemo next to this test.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tap.h"
+
+#define MAX_ARGS 16
+
+struct run {
+	int status;	/* exit status, or 128 + signal */
+	char *out;
+	char *err;
+};
+
+static const char *tool_path(void)
+{
+	static char path[PATH_MAX];
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (getenv("MMAPDEMO_TOOL"))
+		return getenv("MMAPDEMO_TOOL");
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		return "mmapdemo";
+	self[n] = '\0';
+	snprintf(path, sizeof(path), "%s/../../cli/mmapdemo", dirname(self));
+	return path;
+}
+
+static char *slurp(int fd)
+{
+	off_t len = lseek(fd, 0, SEEK_END);
+	char *buf = calloc(1, len + 1);
+
+	if (buf && pread(fd, buf, len, 0) != len)
+		buf[0] = '\0';
+	close(fd);
+	return buf;
+}
+
+/* Run the tool with the arguments given, up to a NULL. */
+static void run(struct run *r, const char *arg, ...)
+{
+	const char *argv[MAX_ARGS + 2] = { tool_path() };
+	int out = memfd_create("out", 0), err = memfd_create("err", 0);
+	int argc = 1, status;
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, arg);
+	for (; arg && argc <= MAX_ARGS; arg = va_arg(ap, const char *))
+		argv[argc++] = arg;
+	va_end(ap);
+
+	fflush(stdout);
+	pid = fork();
+	if (!pid) {
+		dup2(out, STDOUT_FILENO);
+		dup2(err, STDERR_FILENO);
+		execv(argv[0], (char **)argv);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	r->status = WIFEXITED(status) ? WEXITSTATUS(status) :
+					128 + WTERMSIG(status);
+	r->out = slurp(out);
+	r->err = slurp(err);
+}
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+static const char * const commands[] = {
+	"load", "unload", "status", "info", "fill", "dump", "verify",
+	"write-from", "read-to", "watch", "stats",
+};
+
+static void test_tool_exists(void)
+{
+	if (access(tool_path(), X_OK))
+		tap_fail(__FILE__, __LINE__, "%s: %s", tool_path(),
+			 strerror(errno));
+}
+
+static void test_version(void)
+{
+	struct run r;
+
+	run(&r, "--version", NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "mmapdemo ");
+	CHECK_CONTAINS(r.out, "(ABI 1)");
+	run_free(&r);
+}
+
+static void test_main_help(void)
+{
+	struct run r;
+	size_t i;
+
+	run(&r, "--help", NULL);
+	CHECK_INT(r.status, 0);
+	for (i = 0; i < TAP_COUNT(commands); i++)
+		CHECK_CONTAINS(r.out, commands[i]);
+	CHECK_CONTAINS(r.out, "Exit status");
+	CHECK(!strstr(r.out, "bench"));
+	CHECK_STR(r.err, "");
+	run_free(&r);
+
+	run(&r, "help", NULL);
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "Usage: mmapdemo");
+	run_free(&r);
+}
+
+static void test_subcommand_help(void)
+{
+	char want[64];
+	struct run r;
+	size_t i;
+
+	for (i = 0; i < TAP_COUNT(commands); i++) {
+		snprintf(want, sizeof(want), "Usage: mmapdemo %s", commands[i]);
+		run(&r, commands[i], "--help", NULL);
+		CHECK_INT(r.status, 0);
+		CHECK_CONTAINS(r.out, want);
+		CHECK_CONTAINS(r.out, "--device");
+		CHECK_STR(r.err, "");
+		run_free(&r);
+
+		run(&r, commands[i], "-h", NULL);
+		CHECK_INT(r.status, 0);
+		CHECK_CONTAINS(r.out, want);
+		run_free(&r);
+
+		run(&r, "help", commands[i], NULL);
+		CHECK_INT(r.status, 0);
+		CHECK_CONTAINS(r.out, want);
+		run_free(&r);
+	}
+}
+
+static void test_no_command(void)
+{
+	struct run r;
+
+	run(&r, NULL);
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "Usage: mmapdemo");
+	run_free(&r);
+}
+
+static void test_unknown_command(void)
+{
+	struct run r;
+
+	run(&r, "frobnicate", NULL);
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "mmapdemo: unknown command 'frobnicate'");
+	run_free(&r);
+
+	run(&r, "bench", NULL);
+	CHECK_INT(r.status, 2);
+	run_free(&r);
+
+	run(&r, "help", "frobnicate", NULL);
+	CHECK_INT(r.status, 2);
+	run_free(&r);
+}
+
+static void test_bad_global_options(void)
+{
+	struct run r;
+
+	run(&r, "--bogus", "info", NULL);
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "mmapdemo: unknown option '--bogus'");
+	CHECK_CONTAINS(r.err, "Try 'mmapdemo --help'");
+	run_free(&r);
+
+	run(&r, "--device", NULL);
+	CHECK_INT(r.status, 2);
+	CHECK_CONTAINS(r.err, "needs an argument");
+	run_free(&r);
+}
+
+/* argv..., then the message stderr must contain. */
+static void check_usage(const char *want, const char *a, const char *b,
+			const char *c, const char *d)
+{
+	struct run r;
+	char try[80];
+
+	run(&r, a, b, c, d, NULL);
+	snprintf(try, sizeof(try), "Try 'mmapdemo %s --help'", a);
+	if (r.status != 2 || !strstr(r.err, want) || !strstr(r.err, try))
+		tap_fail(__FILE__, __LINE__,
+			 "%s %s %s %s: exit %d, want 2 and \"%s\"; stderr:\n%s",
+			 a, b ? b : "", c ? c : "", d ? d : "", r.status, want,
+			 r.err);
+	run_free(&r);
+}
+
+static void test_usage_errors(void)
+{
+	check_usage("mmapdemo: info: unknown option '--bogus'",
+		    "info", "--bogus", NULL, NULL);
+	check_usage("mmapdemo: stats: unknown option '-x'",
+		    "stats", "-x", NULL, NULL);
+	check_usage("mmapdemo: info: unexpected argument 'extra'",
+		    "info", "extra", NULL, NULL);
+	check_usage("mmapdemo: fill: option '--offset' needs an argument",
+		    "fill", "--offset", NULL, NULL);
+	check_usage("mmapdemo: fill: --offset: '12Q' is not a size",
+		    "fill", "--offset", "12Q", NULL);
+	check_usage("mmapdemo: fill: --length: '99999999999999999999' is too large",
+		    "fill", "--length", "99999999999999999999", NULL);
+	check_usage("mmapdemo: fill: --length: '-5' is not a size",
+		    "fill", "--length=-5", NULL, NULL);
+	check_usage("mmapdemo: fill: --seed: '0x100000000' does not fit in 32 bits",
+		    "fill", "--seed", "0x100000000", NULL);
+	check_usage("mmapdemo: dump: --mode: 'sideways' is not fault or remap",
+		    "dump", "--mode", "sideways", NULL);
+	check_usage("mmapdemo: dump: --mode: 'both' is not fault or remap",
+		    "dump", "--mode", "both", NULL);
+	check_usage("mmapdemo: verify: --mode: 'bogus' is not fault, remap or both",
+		    "verify", "--mode", "bogus", NULL);
+	check_usage("mmapdemo: write-from: missing FILE",
+		    "write-from", NULL, NULL, NULL);
+	check_usage("mmapdemo: write-from: --offset: '1X' is not a size",
+		    "write-from", "/etc/hostname", "-o", "1X");
+	check_usage("mmapdemo: read-to: unexpected argument 'b'",
+		    "read-to", "a", "b", NULL);
+	check_usage("mmapdemo: read-to: missing FILE",
+		    "read-to", NULL, NULL, NULL);
+	check_usage("mmapdemo: watch: --interval: 'soon' is not a number",
+		    "watch", "--interval", "soon", NULL);
+	check_usage("mmapdemo: watch: --count: '5000000000' does not fit in 32 bits",
+		    "watch", "--count", "5000000000", NULL);
+	check_usage("mmapdemo: unload: --force is not supported",
+		    "unload", "--force", NULL, NULL);
+	check_usage("mmapdemo: unload: unexpected argument 'now'",
+		    "unload", "now", NULL, NULL);
+	check_usage("mmapdemo: load: bad parameter '=1'",
+		    "load", "=1", NULL, NULL);
+	check_usage("mmapdemo: load: option '--module' needs an argument",
+		    "load", "--module", NULL, NULL);
+	check_usage("mmapdemo: status: unknown option '--jsonx'",
+		    "status", "--jsonx", NULL, NULL);
+}
+
+/* Every command that needs the device says so, exits 3 and hints. */
+static void test_device_missing(void)
+{
+	static const char * const args[][3] = {
+		{ "info" }, { "info", "--json" }, { "fill" }, { "dump" },
+		{ "verify" }, { "write-from", "/dev/null" },
+		{ "read-to", "/dev/null" }, { "watch", "--count", "1" },
+		{ "stats" }, { "stats", "--json" },
+	};
+	char want[128];
+	struct run r;
+	size_t i;
+
+	for (i = 0; i < TAP_COUNT(args); i++) {
+		run(&r, args[i][0], "--device", "/nonexistent", args[i][1],
+		    args[i][2], NULL);
+		snprintf(want, sizeof(want),
+			 "mmapdemo: %s: /nonexistent: device not found (module not loaded?)",
+			 args[i][0]);
+		if (r.status != 3 || !strstr(r.err, want) ||
+		    !strstr(r.err, "module not loaded? try: mmapdemo load"))
+			tap_fail(__FILE__, __LINE__,
+				 "%s: exit %d, stderr:\n%s", args[i][0],
+				 r.status, r.err);
+		CHECK_STR(r.out, "");
+		run_free(&r);
+	}
+
+	/* The global spelling too. */
+	run(&r, "--device", "/nonexistent", "info", NULL);
+	CHECK_INT(r.status, 3);
+	CHECK_CONTAINS(r.err, "hint: module not loaded? try: mmapdemo load");
+	run_free(&r);
+}
+
+static void test_not_a_device(void)
+{
+	struct run r;
+
+	run(&r, "--device", "/dev/null", "info", NULL);
+	CHECK_INT(r.status, 1);
+	CHECK_CONTAINS(r.err, "mmapdemo: info: /dev/null: not an mmapdemo device");
+	run_free(&r);
+}
+
+static void test_input_file_missing(void)
+{
+	struct run r;
+
+	run(&r, "write-from", "/nonexistent/input", "--device", "/nonexistent",
+	    NULL);
+	CHECK_INT(r.status, 1);
+	CHECK_CONTAINS(r.err,
+		       "mmapdemo: write-from: /nonexistent/input: No such file or directory");
+	run_free(&r);
+}
+
+static void test_status_not_loaded(void)
+{
+	struct run r;
+
+	if (!access("/sys/module/mmapdemo", F_OK))
+		tap_skip("mmapdemo is loaded here");
+	run(&r, "status", NULL);
+	CHECK_INT(r.status, 3);
+	CHECK_STR(r.out, "module:   mmapdemo\nstate:    not loaded\n");
+	run_free(&r);
+
+	run(&r, "status", "--json", NULL);
+	CHECK_INT(r.status, 3);
+	CHECK_STR(r.out,
+		  "{\"module\": \"mmapdemo\", \"state\": \"not loaded\", \"loaded\": false}\n");
+	run_free(&r);
+}
+
+static void test_unload_not_loaded(void)
+{
+	struct run r;
+
+	if (!access("/sys/module/mmapdemo", F_OK))
+		tap_skip("mmapdemo is loaded here");
+	run(&r, "unload", NULL);
+	CHECK_INT(r.status, 3);
+	CHECK_CONTAINS(r.err, "mmapdemo: unload: module mmapdemo is not loaded");
+	run_free(&r);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct tap_test tests[] = {
+		TAP_TEST(tool_exists),
+		TAP_TEST(version),
+		TAP_TEST(main_help),
+		TAP_TEST(subcommand_help),
+		TAP_TEST(no_command),
+		TAP_TEST(unknown_command),
+		TAP_TEST(bad_global_options),
+		TAP_TEST(usage_errors),
+		TAP_TEST(device_missing),
+		TAP_TEST(not_a_device),
+		TAP_TEST(input_file_missing),
+		TAP_TEST(status_not_loaded),
+		TAP_TEST(unload_not_loaded),
+	};
+
+	return tap_main(argc, argv, tests, TAP_COUNT(tests));
+}

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Host tests: libmmapdemo.so itself.  This program links the shared
+ * library (through its RUNPATH); it checks that the whole API is exported
+ * with the right version and nothing else is.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <string.h>
+
+#include "mmapdemo.h"
+#include "tap.h"
+
+static const char * const api[] = {
+	"mmapdemo_open", "mmapdemo_ref", "mmapdemo_unref", "mmapdemo_fd",
+	"mmapdemo_get_info", "mmapdemo_set_mode", "mmapdemo_get_stats",
+	"mmapdemo_map", "mmapdemo_unmap", "mmapdemo_fill",
+	"mmapdemo_checksum", "mmapdemo_strerror", "mmapdemo_mode_name",
+	"mmapdemo_mode_parse", "mmapdemo_parse_size", "mmapdemo_crc32c",
+	"mmapdemo_pattern_fill", "mmapdemo_pattern_check",
+};
+
+static void test_linked_dynamically(void)
+{
+	Dl_info info;
+
+	CHECK(dladdr((void *)mmapdemo_crc32c, &info));
+	CHECK_CONTAINS(info.dli_fname, "libmmapdemo.so.1");
+}
+
+static void test_api_exported(void)
+{
+	size_t i;
+
+	for (i = 0; i < TAP_COUNT(api); i++) {
+		if (!dlvsym(RTLD_DEFAULT, api[i], "LIBMMAPDEMO_1"))
+			tap_fail(__FILE__, __LINE__, "%s@LIBMMAPDEMO_1 missing",
+				 api[i]);
+	}
+}
+
+static void test_internals_hidden(void)
+{
+	CHECK(!dlsym(RTLD_DEFAULT, "mmapdemo__crc32c_sw"));
+	CHECK(!dlsym(RTLD_DEFAULT, "mmapdemo__crc32c_hw"));
+	CHECK(!dlsym(RTLD_DEFAULT, "crc32c_table"));
+}
+
+static void test_calls_work(void)
+{
+	uint64_t size;
+
+	CHECK_U64(mmapdemo_crc32c(0, "123456789", 9), 0xe3069283);
+	CHECK_INT(mmapdemo_parse_size("16M", &size), 0);
+	CHECK_U64(size, 16 << 20);
+	CHECK_STR(mmapdemo_mode_name(MMAPDEMO_MODE_REMAP), "remap");
+	CHECK_STR(mmapdemo_strerror(-ENOENT),
+		  "device not found (module not loaded?)");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct tap_test tests[] = {
+		TAP_TEST(linked_dynamically),
+		TAP_TEST(api_exported),
+		TAP_TEST(internals_hidden),
+		TAP_TEST(calls_work),
+	};
+
+	return tap_main(argc, argv, tests, TAP_COUNT(tests));
+}
