@@ -253,9 +253,10 @@ int cmd_fill(struct cli *c, int argc, char **argv)
 			ret = cli_exit_code(err) == EXIT_PERM ? EXIT_PERM :
 								EXIT_FAIL;
 		} else {
-			printf("filled %llu bytes at offset %llu with seed %u\n",
+			printf("filled %llu bytes at offset %llu",
 			       (unsigned long long)r.length,
-			       (unsigned long long)r.offset, seed);
+			       (unsigned long long)r.offset);
+			printf(" with seed %u\n", seed);
 		}
 	}
 	mmapdemo_unref(md);
@@ -456,7 +457,7 @@ static void verify_mode(const struct cli *c, enum mmapdemo_map_mode mode,
 		goto out;
 	}
 	if (c->verbose)
-		fprintf(stderr, "mmapdemo: verify: %s: seeds 0x%08x 0x%08x 0x%08x\n",
+		fprintf(stderr, "mmapdemo: verify: %s: seeds %#x %#x %#x\n",
 			mmapdemo_mode_name(mode), seed, seed + 1, seed + 2);
 	verify_user_to_kernel(md, map, size, page, seed, r);
 	if (!r->failed_step)

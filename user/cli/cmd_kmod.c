@@ -313,8 +313,7 @@ int cmd_load(struct cli *c, int argc, char **argv)
 	}
 	for (i = optind; i < argc; i++)
 		if (!argv[i][0] || argv[i][0] == '=')
-			return cli_usage(c, "bad parameter '%s' (want NAME=VALUE)",
-					 argv[i]);
+			return cli_usage(c, "bad parameter '%s'", argv[i]);
 
 	ctx = kmod_ctx_new(c);
 	if (!ctx)

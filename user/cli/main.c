@@ -34,7 +34,8 @@ static const struct cli_command commands[] = {
 		.run = cmd_load,
 		.args = "[--module PATH] [PARAM=VALUE]...",
 		.summary = "load the module through libkmod",
-		.help = "  -m, --module PATH    load this .ko file instead of the\n"
+		.help =
+			"  -m, --module PATH    load this .ko file instead of the\n"
 			"                       installed module\n",
 		.notes = "Without --module, \"mmapdemo\" is looked up in\n"
 			 "/lib/modules/$(uname -r).  PARAM=VALUE goes to the\n"
@@ -44,7 +45,8 @@ static const struct cli_command commands[] = {
 		.run = cmd_unload,
 		.args = "",
 		.summary = "unload the module (fails while it is in use)",
-		.help = "      --force          not supported: a mapped buffer stays\n",
+		.help =
+			"      --force          not supported: a mapped buffer stays\n",
 		.notes = "Exit status 3 if the module is not loaded.\n",
 	}, {
 		.name = "status",
@@ -63,7 +65,8 @@ static const struct cli_command commands[] = {
 		.name = "fill",
 		.run = cmd_fill,
 		.args = "[--offset N] [--length N] [--seed N]",
-		.summary = "have the kernel write the FILL pattern over a range",
+		.summary =
+			"have the kernel write the FILL pattern over a range",
 		.help = RANGE_OPTS
 			"                       (default: up to the end)\n"
 			"  -s, --seed N         pattern seed (default 0)\n",
@@ -82,7 +85,8 @@ static const struct cli_command commands[] = {
 		.run = cmd_verify,
 		.args = "[--mode fault|remap|both] [--json]",
 		.summary = "round-trip data through a mapping, both directions",
-		.help = "  -m, --mode MODE      fault, remap or both (default)\n"
+		.help =
+			"  -m, --mode MODE      fault, remap or both (default)\n"
 			"      --json           print one JSON object\n",
 		.notes = "Overwrites the whole buffer.  Exit status 0 only if\n"
 			 "every mode passes.\n",
@@ -90,8 +94,10 @@ static const struct cli_command commands[] = {
 		.name = "write-from",
 		.run = cmd_write_from,
 		.args = "FILE [--offset N]",
-		.summary = "copy FILE (- for stdin) into the buffer via a mapping",
-		.help = "  -o, --offset N       start at buffer offset N (default 0)\n",
+		.summary =
+			"copy FILE (- for stdin) into the buffer via a mapping",
+		.help =
+			"  -o, --offset N       start at buffer offset N (default 0)\n",
 	}, {
 		.name = "read-to",
 		.run = cmd_read_to,
@@ -103,7 +109,8 @@ static const struct cli_command commands[] = {
 		.name = "watch",
 		.run = cmd_watch,
 		.args = "[--offset N] [--length N] [--interval MS] [--count N]",
-		.summary = "re-read a range through a mapping and show it, live",
+		.summary =
+			"re-read a range through a mapping and show it, live",
 		.help = RANGE_OPTS
 			"                       (default 256; 0: up to the end)\n"
 			"  -i, --interval MS    between samples (default 1000)\n"
@@ -179,7 +186,8 @@ int cli_usage(const struct cli *c, const char *fmt, ...)
 	vmessage(c, fmt, ap);
 	va_end(ap);
 	if (c && c->cmd)
-		fprintf(stderr, "Try 'mmapdemo %s --help' for more information.\n",
+		fprintf(stderr,
+			"Try 'mmapdemo %s --help' for more information.\n",
 			c->cmd);
 	else
 		fputs("Try 'mmapdemo --help' for more information.\n", stderr);
@@ -206,7 +214,7 @@ int cli_getopt(struct cli *c, int argc, char **argv, const char *shortopts,
 	int opt;
 
 	snprintf(sopts, sizeof(sopts), ":d:h%s", shortopts);
-	while (longopts[n].name && n < ARRAY_SIZE(all) - ARRAY_SIZE(common) - 1)
+	while (n < ARRAY_SIZE(all) - ARRAY_SIZE(common) - 1 && longopts[n].name)
 		n++;
 	memcpy(all, longopts, n * sizeof(all[0]));
 	for (i = 0; i < ARRAY_SIZE(common); i++)
@@ -274,7 +282,8 @@ int cli_parse_size(const struct cli *c, const char *opt, const char *arg,
 	if (err == -ERANGE)
 		return cli_usage(c, "%s: '%s' is too large", opt, arg);
 	if (err)
-		return cli_usage(c, "%s: '%s' is not a size (try 4096, 64K, 16M, 1G)",
+		return cli_usage(c,
+				 "%s: '%s' is not a size (try 4096, 64K, 16M, 1G)",
 				 opt, arg);
 	return 0;
 }
@@ -288,7 +297,8 @@ int cli_parse_u32(const struct cli *c, const char *opt, const char *arg,
 	if (!err && v > UINT32_MAX)
 		err = -ERANGE;
 	if (err == -ERANGE)
-		return cli_usage(c, "%s: '%s' does not fit in 32 bits", opt, arg);
+		return cli_usage(c, "%s: '%s' does not fit in 32 bits", opt,
+				 arg);
 	if (err)
 		return cli_usage(c, "%s: '%s' is not a number", opt, arg);
 	*out = (uint32_t)v;

@@ -55,10 +55,9 @@ int64_t mmapdemo_pattern_check(const void *src, uint64_t offset, size_t len,
 		i++;
 	}
 	while (len - i >= 8) {
-		uint64_t want = htole64(mmapdemo_pattern_word(seed,
-							      (offset + i) >> 3));
-		uint64_t have;
+		uint64_t want, have;
 
+		want = htole64(mmapdemo_pattern_word(seed, (offset + i) >> 3));
 		memcpy(&have, p + i, sizeof(have));
 		if (have != want)
 			return first_bad_byte(p, i, offset + i, 8, seed);

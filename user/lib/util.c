@@ -40,7 +40,7 @@ const char *mmapdemo_strerror(int err)
 	case EBUSY:
 		return "device or resource busy (map mode set after mmap?)";
 	case EINVAL:
-		return "invalid argument (range outside the buffer or unaligned?)";
+		return "invalid argument (bad range or alignment?)";
 	case EOVERFLOW:
 		return "offset + length overflows";
 	case ERANGE:

@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,19 +56,16 @@ static char *slurp(int fd)
 	return buf;
 }
 
-/* Run the tool with the arguments given, up to a NULL. */
-static void run(struct run *r, const char *arg, ...)
+/* Run the tool with the arguments in args, up to a NULL. */
+static void run_argv(struct run *r, const char *const *args)
 {
 	const char *argv[MAX_ARGS + 2] = { tool_path() };
 	int out = memfd_create("out", 0), err = memfd_create("err", 0);
 	int argc = 1, status;
-	va_list ap;
 	pid_t pid;
 
-	va_start(ap, arg);
-	for (; arg && argc <= MAX_ARGS; arg = va_arg(ap, const char *))
-		argv[argc++] = arg;
-	va_end(ap);
+	for (; *args && argc <= MAX_ARGS; args++)
+		argv[argc++] = *args;
 
 	fflush(stdout);
 	pid = fork();
@@ -86,6 +82,9 @@ static void run(struct run *r, const char *arg, ...)
 	r->out = slurp(out);
 	r->err = slurp(err);
 }
+
+/* run(&r, "info", "--json"): arguments up to the first NULL. */
+#define run(r, ...) run_argv(r, (const char *const []){ __VA_ARGS__, NULL })
 
 static void run_free(struct run *r)
 {
@@ -109,7 +108,7 @@ static void test_version(void)
 {
 	struct run r;
 
-	run(&r, "--version", NULL);
+	run(&r, "--version");
 	CHECK_INT(r.status, 0);
 	CHECK_CONTAINS(r.out, "mmapdemo ");
 	CHECK_CONTAINS(r.out, "(ABI 1)");
@@ -121,7 +120,7 @@ static void test_main_help(void)
 	struct run r;
 	size_t i;
 
-	run(&r, "--help", NULL);
+	run(&r, "--help");
 	CHECK_INT(r.status, 0);
 	for (i = 0; i < TAP_COUNT(commands); i++)
 		CHECK_CONTAINS(r.out, commands[i]);
@@ -130,7 +129,7 @@ static void test_main_help(void)
 	CHECK_STR(r.err, "");
 	run_free(&r);
 
-	run(&r, "help", NULL);
+	run(&r, "help");
 	CHECK_INT(r.status, 0);
 	CHECK_CONTAINS(r.out, "Usage: mmapdemo");
 	run_free(&r);
@@ -144,19 +143,19 @@ static void test_subcommand_help(void)
 
 	for (i = 0; i < TAP_COUNT(commands); i++) {
 		snprintf(want, sizeof(want), "Usage: mmapdemo %s", commands[i]);
-		run(&r, commands[i], "--help", NULL);
+		run(&r, commands[i], "--help");
 		CHECK_INT(r.status, 0);
 		CHECK_CONTAINS(r.out, want);
 		CHECK_CONTAINS(r.out, "--device");
 		CHECK_STR(r.err, "");
 		run_free(&r);
 
-		run(&r, commands[i], "-h", NULL);
+		run(&r, commands[i], "-h");
 		CHECK_INT(r.status, 0);
 		CHECK_CONTAINS(r.out, want);
 		run_free(&r);
 
-		run(&r, "help", commands[i], NULL);
+		run(&r, "help", commands[i]);
 		CHECK_INT(r.status, 0);
 		CHECK_CONTAINS(r.out, want);
 		run_free(&r);
@@ -177,16 +176,16 @@ static void test_unknown_command(void)
 {
 	struct run r;
 
-	run(&r, "frobnicate", NULL);
+	run(&r, "frobnicate");
 	CHECK_INT(r.status, 2);
 	CHECK_CONTAINS(r.err, "mmapdemo: unknown command 'frobnicate'");
 	run_free(&r);
 
-	run(&r, "bench", NULL);
+	run(&r, "bench");
 	CHECK_INT(r.status, 2);
 	run_free(&r);
 
-	run(&r, "help", "frobnicate", NULL);
+	run(&r, "help", "frobnicate");
 	CHECK_INT(r.status, 2);
 	run_free(&r);
 }
@@ -195,26 +194,26 @@ static void test_bad_global_options(void)
 {
 	struct run r;
 
-	run(&r, "--bogus", "info", NULL);
+	run(&r, "--bogus", "info");
 	CHECK_INT(r.status, 2);
 	CHECK_CONTAINS(r.err, "mmapdemo: unknown option '--bogus'");
 	CHECK_CONTAINS(r.err, "Try 'mmapdemo --help'");
 	run_free(&r);
 
-	run(&r, "--device", NULL);
+	run(&r, "--device");
 	CHECK_INT(r.status, 2);
 	CHECK_CONTAINS(r.err, "needs an argument");
 	run_free(&r);
 }
 
-/* argv..., then the message stderr must contain. */
-static void check_usage(const char *want, const char *a, const char *b,
-			const char *c, const char *d)
+/* Up to four arguments, then the message stderr must contain. */
+static void check_usage(const char *a, const char *b, const char *c,
+			const char *d, const char *want)
 {
 	struct run r;
 	char try[80];
 
-	run(&r, a, b, c, d, NULL);
+	run(&r, a, b, c, d);
 	snprintf(try, sizeof(try), "Try 'mmapdemo %s --help'", a);
 	if (r.status != 2 || !strstr(r.err, want) || !strstr(r.err, try))
 		tap_fail(__FILE__, __LINE__,
@@ -226,50 +225,50 @@ static void check_usage(const char *want, const char *a, const char *b,
 
 static void test_usage_errors(void)
 {
-	check_usage("mmapdemo: info: unknown option '--bogus'",
-		    "info", "--bogus", NULL, NULL);
-	check_usage("mmapdemo: stats: unknown option '-x'",
-		    "stats", "-x", NULL, NULL);
-	check_usage("mmapdemo: info: unexpected argument 'extra'",
-		    "info", "extra", NULL, NULL);
-	check_usage("mmapdemo: fill: option '--offset' needs an argument",
-		    "fill", "--offset", NULL, NULL);
-	check_usage("mmapdemo: fill: --offset: '12Q' is not a size",
-		    "fill", "--offset", "12Q", NULL);
-	check_usage("mmapdemo: fill: --length: '99999999999999999999' is too large",
-		    "fill", "--length", "99999999999999999999", NULL);
-	check_usage("mmapdemo: fill: --length: '-5' is not a size",
-		    "fill", "--length=-5", NULL, NULL);
-	check_usage("mmapdemo: fill: --seed: '0x100000000' does not fit in 32 bits",
-		    "fill", "--seed", "0x100000000", NULL);
-	check_usage("mmapdemo: dump: --mode: 'sideways' is not fault or remap",
-		    "dump", "--mode", "sideways", NULL);
-	check_usage("mmapdemo: dump: --mode: 'both' is not fault or remap",
-		    "dump", "--mode", "both", NULL);
-	check_usage("mmapdemo: verify: --mode: 'bogus' is not fault, remap or both",
-		    "verify", "--mode", "bogus", NULL);
-	check_usage("mmapdemo: write-from: missing FILE",
-		    "write-from", NULL, NULL, NULL);
-	check_usage("mmapdemo: write-from: --offset: '1X' is not a size",
-		    "write-from", "/etc/hostname", "-o", "1X");
-	check_usage("mmapdemo: read-to: unexpected argument 'b'",
-		    "read-to", "a", "b", NULL);
-	check_usage("mmapdemo: read-to: missing FILE",
-		    "read-to", NULL, NULL, NULL);
-	check_usage("mmapdemo: watch: --interval: 'soon' is not a number",
-		    "watch", "--interval", "soon", NULL);
-	check_usage("mmapdemo: watch: --count: '5000000000' does not fit in 32 bits",
-		    "watch", "--count", "5000000000", NULL);
-	check_usage("mmapdemo: unload: --force is not supported",
-		    "unload", "--force", NULL, NULL);
-	check_usage("mmapdemo: unload: unexpected argument 'now'",
-		    "unload", "now", NULL, NULL);
-	check_usage("mmapdemo: load: bad parameter '=1'",
-		    "load", "=1", NULL, NULL);
-	check_usage("mmapdemo: load: option '--module' needs an argument",
-		    "load", "--module", NULL, NULL);
-	check_usage("mmapdemo: status: unknown option '--jsonx'",
-		    "status", "--jsonx", NULL, NULL);
+	check_usage("info", "--bogus", NULL, NULL,
+		    "mmapdemo: info: unknown option '--bogus'");
+	check_usage("stats", "-x", NULL, NULL,
+		    "mmapdemo: stats: unknown option '-x'");
+	check_usage("info", "extra", NULL, NULL,
+		    "mmapdemo: info: unexpected argument 'extra'");
+	check_usage("fill", "--offset", NULL, NULL,
+		    "mmapdemo: fill: option '--offset' needs an argument");
+	check_usage("fill", "--offset", "12Q", NULL,
+		    "mmapdemo: fill: --offset: '12Q' is not a size");
+	check_usage("fill", "--length", "99999999999999999999", NULL,
+		    "mmapdemo: fill: --length: '99999999999999999999' is too large");
+	check_usage("fill", "--length=-5", NULL, NULL,
+		    "mmapdemo: fill: --length: '-5' is not a size");
+	check_usage("fill", "--seed", "0x100000000", NULL,
+		    "mmapdemo: fill: --seed: '0x100000000' does not fit in 32 bits");
+	check_usage("dump", "--mode", "sideways", NULL,
+		    "mmapdemo: dump: --mode: 'sideways' is not fault or remap");
+	check_usage("dump", "--mode", "both", NULL,
+		    "mmapdemo: dump: --mode: 'both' is not fault or remap");
+	check_usage("verify", "--mode", "bogus", NULL,
+		    "mmapdemo: verify: --mode: 'bogus' is not fault, remap or both");
+	check_usage("write-from", NULL, NULL, NULL,
+		    "mmapdemo: write-from: missing FILE");
+	check_usage("write-from", "/etc/hostname", "-o", "1X",
+		    "mmapdemo: write-from: --offset: '1X' is not a size");
+	check_usage("read-to", "a", "b", NULL,
+		    "mmapdemo: read-to: unexpected argument 'b'");
+	check_usage("read-to", NULL, NULL, NULL,
+		    "mmapdemo: read-to: missing FILE");
+	check_usage("watch", "--interval", "soon", NULL,
+		    "mmapdemo: watch: --interval: 'soon' is not a number");
+	check_usage("watch", "--count", "5000000000", NULL,
+		    "mmapdemo: watch: --count: '5000000000' does not fit in 32 bits");
+	check_usage("unload", "--force", NULL, NULL,
+		    "mmapdemo: unload: --force is not supported");
+	check_usage("unload", "now", NULL, NULL,
+		    "mmapdemo: unload: unexpected argument 'now'");
+	check_usage("load", "=1", NULL, NULL,
+		    "mmapdemo: load: bad parameter '=1'");
+	check_usage("load", "--module", NULL, NULL,
+		    "mmapdemo: load: option '--module' needs an argument");
+	check_usage("status", "--jsonx", NULL, NULL,
+		    "mmapdemo: status: unknown option '--jsonx'");
 }
 
 /* Every command that needs the device says so, exits 3 and hints. */
@@ -287,7 +286,7 @@ static void test_device_missing(void)
 
 	for (i = 0; i < TAP_COUNT(args); i++) {
 		run(&r, args[i][0], "--device", "/nonexistent", args[i][1],
-		    args[i][2], NULL);
+		    args[i][2]);
 		snprintf(want, sizeof(want),
 			 "mmapdemo: %s: /nonexistent: device not found (module not loaded?)",
 			 args[i][0]);
@@ -301,7 +300,7 @@ static void test_device_missing(void)
 	}
 
 	/* The global spelling too. */
-	run(&r, "--device", "/nonexistent", "info", NULL);
+	run(&r, "--device", "/nonexistent", "info");
 	CHECK_INT(r.status, 3);
 	CHECK_CONTAINS(r.err, "hint: module not loaded? try: mmapdemo load");
 	run_free(&r);
@@ -311,9 +310,10 @@ static void test_not_a_device(void)
 {
 	struct run r;
 
-	run(&r, "--device", "/dev/null", "info", NULL);
+	run(&r, "--device", "/dev/null", "info");
 	CHECK_INT(r.status, 1);
-	CHECK_CONTAINS(r.err, "mmapdemo: info: /dev/null: not an mmapdemo device");
+	CHECK_CONTAINS(r.err,
+		       "mmapdemo: info: /dev/null: not an mmapdemo device");
 	run_free(&r);
 }
 
@@ -321,8 +321,7 @@ static void test_input_file_missing(void)
 {
 	struct run r;
 
-	run(&r, "write-from", "/nonexistent/input", "--device", "/nonexistent",
-	    NULL);
+	run(&r, "write-from", "/nonexistent/input", "--device", "/nonexistent");
 	CHECK_INT(r.status, 1);
 	CHECK_CONTAINS(r.err,
 		       "mmapdemo: write-from: /nonexistent/input: No such file or directory");
@@ -335,12 +334,12 @@ static void test_status_not_loaded(void)
 
 	if (!access("/sys/module/mmapdemo", F_OK))
 		tap_skip("mmapdemo is loaded here");
-	run(&r, "status", NULL);
+	run(&r, "status");
 	CHECK_INT(r.status, 3);
 	CHECK_STR(r.out, "module:   mmapdemo\nstate:    not loaded\n");
 	run_free(&r);
 
-	run(&r, "status", "--json", NULL);
+	run(&r, "status", "--json");
 	CHECK_INT(r.status, 3);
 	CHECK_STR(r.out,
 		  "{\"module\": \"mmapdemo\", \"state\": \"not loaded\", \"loaded\": false}\n");
@@ -353,9 +352,10 @@ static void test_unload_not_loaded(void)
 
 	if (!access("/sys/module/mmapdemo", F_OK))
 		tap_skip("mmapdemo is loaded here");
-	run(&r, "unload", NULL);
+	run(&r, "unload");
 	CHECK_INT(r.status, 3);
-	CHECK_CONTAINS(r.err, "mmapdemo: unload: module mmapdemo is not loaded");
+	CHECK_CONTAINS(r.err,
+		       "mmapdemo: unload: module mmapdemo is not loaded");
 	run_free(&r);
 }
 

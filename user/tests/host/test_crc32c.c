@@ -63,8 +63,9 @@ static void test_chaining(void)
 
 		crc = mmapdemo_crc32c(crc, buf + split, sizeof(buf) - split);
 		if (crc != whole) {
-			tap_fail(__FILE__, __LINE__, "split at %zu: 0x%08x != 0x%08x",
-				 split, crc, whole);
+			tap_fail(__FILE__, __LINE__,
+				 "split at %zu: 0x%08x != 0x%08x", split, crc,
+				 whole);
 			break;
 		}
 	}

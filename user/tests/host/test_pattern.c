@@ -4,6 +4,7 @@
  * inline definition of the FILL pattern.
  */
 #include <endian.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "mmapdemo.h"
@@ -33,32 +34,38 @@ static void test_bytes_are_little_endian_words(void)
 			  (w >> (8 * i)) & 0xff);
 }
 
-static void test_fill_matches_uapi(void)
+/* Fill len bytes at base between guard bytes and check them all. */
+static bool fill_matches(uint32_t seed, uint64_t base, size_t len)
 {
 	unsigned char buf[96];
+	size_t i;
+
+	memset(buf, 0xa5, sizeof(buf));
+	mmapdemo_pattern_fill(buf + 1, base, len, seed);
+	if (buf[0] != 0xa5 || buf[len + 1] != 0xa5)
+		return false;
+	for (i = 0; i < len; i++)
+		if (buf[1 + i] != mmapdemo_pattern_byte(seed, base + i))
+			return false;
+	return true;
+}
+
+static void test_fill_matches_uapi(void)
+{
 	uint64_t base, off;
-	size_t s, len, i;
+	size_t s, len;
 
 	for (s = 0; s < TAP_COUNT(seeds); s++)
 		for (off = 0; off < 17; off++)
 			for (len = 0; len <= 64; len++) {
 				base = off + (s << 40);
-				memset(buf, 0xa5, sizeof(buf));
-				mmapdemo_pattern_fill(buf + 1, base, len,
-						      seeds[s]);
-				CHECK_U64(buf[0], 0xa5);
-				CHECK_U64(buf[len + 1], 0xa5);
-				for (i = 0; i < len; i++)
-					if (buf[1 + i] !=
-					    mmapdemo_pattern_byte(seeds[s],
-								  base + i)) {
-						tap_fail(__FILE__, __LINE__,
-							 "seed %u off %llu len %zu byte %zu",
-							 seeds[s],
-							 (unsigned long long)base,
-							 len, i);
-						return;
-					}
+				if (!fill_matches(seeds[s], base, len)) {
+					tap_fail(__FILE__, __LINE__,
+						 "seed %u base %llu len %zu",
+						 seeds[s],
+						 (unsigned long long)base, len);
+					return;
+				}
 			}
 }
 
