@@ -12,6 +12,9 @@
 #include "buffer.h"
 #include "uapi/mmapdemo.h"
 
+/* Map modes the driver knows; the uapi enum lists them. */
+#define MMAPDEMO_MODE_COUNT	2
+
 /* Counters, in the order of struct mmapdemo_stats and the sysfs files. */
 enum mmapdemo_stat {
 	MD_STAT_MMAPS,

@@ -111,12 +111,16 @@ static long mmapdemo_ioc_info(struct mmapdemo_file *f, void __user *uarg)
 	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
-static long mmapdemo_ioc_fill(struct mmapdemo_file *f, void __user *uarg)
+static long mmapdemo_ioc_fill(struct file *file, void __user *uarg)
 {
+	struct mmapdemo_file *f = file->private_data;
 	struct mmapdemo_fill req;
 	struct mmapdemo_buf *buf;
 	long ret = 0;
 
+	/* FILL writes the buffer: only for files that may write() it. */
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
 	if (req.flags)
@@ -186,7 +190,7 @@ long mmapdemo_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			return -EFAULT;
 		return mmapdemo_set_mode(f, mode);
 	case MMAPDEMO_IOC_FILL:
-		return mmapdemo_ioc_fill(f, uarg);
+		return mmapdemo_ioc_fill(file, uarg);
 	case MMAPDEMO_IOC_CHECKSUM:
 		return mmapdemo_ioc_checksum(f, uarg);
 	case MMAPDEMO_IOC_STATS:

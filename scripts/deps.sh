@@ -14,7 +14,7 @@ PACKAGES=(
 	# through the host root), QEMU, busybox for the initramfs
 	linux-image-amd64 qemu-system-x86 qemu-system-data busybox-static cpio
 	# tools the guest tests use through the host root
-	python3 util-linux procps
+	python3 util-linux procps bsdextrautils
 	# the debug kernel, built from Debian's source package
 	linux-source-6.1 bc bison flex libelf-dev libssl-dev dwarves xz-utils
 )

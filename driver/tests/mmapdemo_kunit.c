@@ -16,6 +16,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
+#include "../compat.h"
 #include "../device.h"
 
 /* mmapdemo_range_ok(): byte ranges, with the overflow edges. */

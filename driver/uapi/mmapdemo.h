@@ -15,11 +15,13 @@
  *           (EACCES otherwise, also for a later mprotect()).
  *   growth  mremap() cannot grow a mapping (the VMA is VM_DONTEXPAND).
  *
- * Every ioctl argument is a struct whose size is encoded in the ioctl
- * number: a caller built against a different layout gets ENOTTY, never
- * a misread struct. Reserved fields and flags must be zero (EINVAL).
- * Ranges (offset, length) are validated without overflow (EINVAL) and a
- * bad pointer gives EFAULT. Unknown ioctls give ENOTTY.
+ * The size of every ioctl argument is encoded in the ioctl number: a
+ * caller built against a different layout gets ENOTTY, never a misread
+ * struct. Reserved fields and flags must be zero (EINVAL). Ranges
+ * (offset, length) must lie inside the buffer, are validated without
+ * overflow (EINVAL otherwise) and may be empty. A bad pointer gives
+ * EFAULT, an unknown ioctl ENOTTY. FILL writes the buffer and so needs a
+ * file opened for writing (EBADF otherwise), like write().
  *
  * No kernel types here: this header is included by user space as is.
  */
@@ -39,7 +41,6 @@ enum mmapdemo_map_mode {
 	MMAPDEMO_MODE_FAULT = 0,
 	/* Eager: remap_pfn_range() maps the whole range at mmap() time. */
 	MMAPDEMO_MODE_REMAP = 1,
-	MMAPDEMO_MODE_COUNT
 };
 
 struct mmapdemo_info {
@@ -66,8 +67,8 @@ struct mmapdemo_fill {
 
 /*
  * CHECKSUM: the kernel reads [offset, offset + length) and returns its
- * CRC32C (Castagnoli, the usual ~0 seed and final inversion; the value
- * iSCSI, ext4 and `crc32c` tools print).
+ * CRC32C (Castagnoli, with the usual ~0 seed and final inversion: the
+ * value iSCSI and crc32c tools compute; "123456789" gives 0xe3069283).
  */
 struct mmapdemo_checksum {
 	__u64 offset;

@@ -16,14 +16,15 @@ md_loaded() {
 	[ -d /sys/module/mmapdemo ]
 }
 
-# md_load [param=value...]: load the freshly built module.
+# md_load [param=value...]: load the freshly built module, through the
+# mmapdemo tool (libkmod), as users do.
 md_load() {
-	insmod "$MMAPDEMO_KO" "$@"
+	"$MMAPDEMO_TOOL" load --module "$MMAPDEMO_KO" "$@"
 }
 
 # md_unload: unload if loaded; fails when the module is still in use.
 md_unload() {
 	if md_loaded; then
-		rmmod mmapdemo
+		"$MMAPDEMO_TOOL" unload
 	fi
 }

@@ -21,6 +21,9 @@
 
 #include "mmapdemo_uapi.h"
 
+/* Map modes this library knows (enum mmapdemo_map_mode). */
+#define MMAPDEMO_MODE_COUNT	2
+
 #ifdef __cplusplus
 extern "C" {
 #endif

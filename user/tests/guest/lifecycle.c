@@ -279,22 +279,30 @@ static long mem_free_kb(void)
 	return kb;
 }
 
+static void drop_caches(void)
+{
+	sync();
+	/* Page cache from 9p reads would blur the count; best effort. */
+	md_write_sysfs("/proc/sys/vm/drop_caches", "3");
+}
+
 /*
  * kmemleak does not track alloc_pages(), so count free memory instead:
- * a 64 MiB buffer, fully faulted in, mapped, unmapped and unloaded must
+ * a 128 MiB buffer, fully faulted in, mapped, unmapped and unloaded must
  * give its pages back.
  */
 static int t_no_page_leak(void)
 {
-	const size_t size = 64 << 20;
+	const size_t size = 128 << 20;
 	long before, loaded, after;
 	uint8_t *p;
 	size_t i;
 	int fd;
 
 	CHECK_OK(md_delete_module());
+	drop_caches();
 	before = mem_free_kb();
-	CHECK_OK(md_load("size=64M"));
+	CHECK_OK(md_load("size=128M"));
 	fd = md_open(O_RDWR);
 	CHECK_OK(fd);
 	p = md_map(fd, size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
@@ -305,13 +313,14 @@ static int t_no_page_leak(void)
 	CHECK_OK(munmap(p, size));
 	CHECK_OK(close(fd));
 	CHECK_OK(md_delete_module());
+	drop_caches();
 	after = mem_free_kb();
 	CHECK(before > 0 && loaded > 0 && after > 0, "/proc/meminfo");
 	/* The test can see the buffer at all ... */
-	CHECK(before - loaded > 48 * 1024, "64M buffer not visible: %ld kB",
+	CHECK(before - loaded > 112 * 1024, "buffer not visible: %ld kB",
 	      before - loaded);
-	/* ... and it all came back (some slack for unrelated activity). */
-	CHECK(before - after < 16 * 1024, "%ld kB not returned",
+	/* ... and it all came back (slack for unrelated activity). */
+	CHECK(before - after < 32 * 1024, "%ld kB not returned",
 	      before - after);
 	CHECK_OK(md_load(""));
 	return 0;

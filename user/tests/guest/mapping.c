@@ -239,6 +239,12 @@ static int t_rdonly_fd_write_eacces(void)
 	p = md_map(fd, md_page, PROT_READ, MAP_SHARED, 0);
 	CHECK(p != MAP_FAILED, "read-only mapping: %s", strerror(errno));
 	CHECK_ERRNO(mprotect(p, md_page, PROT_READ | PROT_WRITE), EACCES);
+	/* Nor may it write through write() or FILL. */
+	CHECK_ERRNO(write(fd, "x", 1), EBADF);
+	CHECK_ERRNO(md_kernel_fill(fd, 0, md_page, 3), EBADF);
+	close(fd);
+	fd = md_open(O_RDWR);
+	CHECK_OK(fd);
 	CHECK_OK(md_kernel_fill(fd, 0, md_page, 3));
 	CHECK(p[7] == mmapdemo_pattern_byte(3, 7), "read-only view is stale");
 	return 0;
@@ -616,7 +622,7 @@ static int t_ioctl_info_set_mode(void)
 {
 	int fd = md_open(O_RDWR);
 	struct mmapdemo_info info;
-	__u32 m = MMAPDEMO_MODE_COUNT;
+	__u32 m = 2;		/* no such mode */
 	char param[32];
 
 	CHECK_OK(fd);
@@ -631,6 +637,8 @@ static int t_ioctl_info_set_mode(void)
 			       param, sizeof(param)));
 	CHECK(!strcmp(param, info.default_mode ? "remap" : "fault"),
 	      "default_mode %u vs parameter %s", info.default_mode, param);
+	CHECK_ERRNO(ioctl(fd, MMAPDEMO_IOC_SET_MODE, &m), EINVAL);
+	m = UINT32_MAX;
 	CHECK_ERRNO(ioctl(fd, MMAPDEMO_IOC_SET_MODE, &m), EINVAL);
 	CHECK(md_map(fd, md_page, PROT_READ, MAP_SHARED, 0) != MAP_FAILED, "");
 	m = !md_mode;
