@@ -6,6 +6,7 @@
 # Copies Kbuild and driver/ to OUTDIR/src, runs Kbuild there with W=1 and
 # fails on any compiler warning in our files. The .ko files end up in
 # OUTDIR. Two kernels (stock, debug) thus never share object files.
+# MMAPDEMO_SRC=DIR builds the sources of another tree (planted-bug.sh).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -20,7 +21,7 @@ out=$(cd "$out" && pwd)
 src=$out/src
 rm -rf "$src"
 mkdir -p "$src"
-(cd "$MMAPDEMO_ROOT" && cp --parents Kbuild $(find driver -name '*.[ch]') "$src/")
+(cd "${MMAPDEMO_SRC:-$MMAPDEMO_ROOT}" && cp --parents Kbuild $(find driver -name '*.[ch]') "$src/")
 
 log=$out/build.log
 if ! make -C "$kdir" M="$src" W=1 modules >"$log" 2>&1; then

@@ -174,7 +174,7 @@ for stage in $STAGES; do
 			scripts/run-guest.sh --kernel "$dkdir/bzImage" \
 				--initrd "$B/debug/initramfs.cpio.gz" --flavor debug \
 				--action check --out "$R/debug" --timeout 2400 \
-				--append "page_table_check=on debug_pagealloc=on kmemleak=on"
+				--append "$(cat scripts/debug-kernel.cmdline)"
 			grc=$?
 			count_guest debug "$R/debug" "$grc"
 			if [[ -f $B/debug/mmapdemo_kunit.ko ]]; then

@@ -226,6 +226,7 @@ do_build() {
 	# where users will use it), then mark complete.
 	rm -rf "$dir"
 	mv "$tmp" "$dir"
+	ln -sfn "$dir/build" "$dir/modules/lib/modules/$release/build"
 	step "self-check: building an external module against $dir/build" \
 		self_check "$dir/build" "$release"
 	touch "$dir/.complete"

@@ -90,6 +90,10 @@ check)
 		echo 1 >"$OUT/kmemleak.missing"
 	fi
 	;;
+planted)
+	# scripts/planted-bug.sh: exercise a module with a planted bug.
+	md_load && "$MMAPDEMO_TOOL" verify && md_unload
+	;;
 demo)
 	md_unload 2>/dev/null
 	echo "guest: insmod mmapdemo.ko (size=4M, map_mode=fault)"

@@ -23,9 +23,11 @@ struct md_test {
 	unsigned int modes;	/* bit mask of 1 << enum mmapdemo_map_mode */
 };
 
-#define MD_BOTH	((1u << MMAPDEMO_MODE_FAULT) | (1u << MMAPDEMO_MODE_REMAP))
 #define MD_FAULT	(1u << MMAPDEMO_MODE_FAULT)
 #define MD_REMAP	(1u << MMAPDEMO_MODE_REMAP)
+#define MD_BOTH		(MD_FAULT | MD_REMAP)
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* The mode under test, from -m; tests open files in it with md_open(). */
 extern enum mmapdemo_map_mode md_mode;

@@ -175,7 +175,7 @@ static int t_bad_params_einval(void)
 	char val[32];
 	size_t i;
 
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		errno = 0;
 		CHECK(md_write_sysfs(PARAM("size"), sizes[i]) == -1 &&
 		      errno == EINVAL, "size=\"%s\": %s", sizes[i],
@@ -279,7 +279,7 @@ static long mem_free_kb(void)
 	return kb;
 }
 
-static void drop_caches(void)
+static void flush_page_cache(void)
 {
 	sync();
 	/* Page cache from 9p reads would blur the count; best effort. */
@@ -300,7 +300,7 @@ static int t_no_page_leak(void)
 	int fd;
 
 	CHECK_OK(md_delete_module());
-	drop_caches();
+	flush_page_cache();
 	before = mem_free_kb();
 	CHECK_OK(md_load("size=128M"));
 	fd = md_open(O_RDWR);
@@ -313,7 +313,7 @@ static int t_no_page_leak(void)
 	CHECK_OK(munmap(p, size));
 	CHECK_OK(close(fd));
 	CHECK_OK(md_delete_module());
-	drop_caches();
+	flush_page_cache();
 	after = mem_free_kb();
 	CHECK(before > 0 && loaded > 0 && after > 0, "/proc/meminfo");
 	/* The test can see the buffer at all ... */
@@ -340,5 +340,5 @@ static const struct md_test tests[] = {
 
 int main(int argc, char **argv)
 {
-	return md_main(argc, argv, tests, sizeof(tests) / sizeof(tests[0]));
+	return md_main(argc, argv, tests, ARRAY_SIZE(tests));
 }

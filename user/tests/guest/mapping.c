@@ -148,7 +148,7 @@ static int t_mmap_huge_offset_einval(void)
 	size_t i;
 
 	CHECK_OK(fd);
-	for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(offs); i++)
 		CHECK_ERRNO(md_map(fd, md_page, PROT_READ, MAP_SHARED,
 				   offs[i]), EINVAL);
 	/* An offset whose end wraps is refused by the core itself. */
@@ -710,7 +710,9 @@ static int t_stats(void)
 	CHECK_OK(ioctl(fd, MMAPDEMO_IOC_STATS, &a));
 	p = md_map(fd, 4 * md_page, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	CHECK(p != MAP_FAILED, "mmap");
-	p[0] = p[md_page] = p[3 * md_page] = 1;
+	p[0] = 1;
+	p[md_page] = 1;
+	p[3 * md_page] = 1;
 	CHECK(pread(fd, &c, 1, 0) == 1, "");
 	CHECK(pwrite(fd, &c, 1, 0) == 1, "");
 	CHECK_OK(md_kernel_fill(fd, 0, 1, 1));
@@ -778,5 +780,5 @@ int main(int argc, char **argv)
 		close(fd);
 		return peer_main(atoi(argv[2]));
 	}
-	return md_main(argc, argv, tests, sizeof(tests) / sizeof(tests[0]));
+	return md_main(argc, argv, tests, ARRAY_SIZE(tests));
 }

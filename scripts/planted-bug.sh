@@ -1,0 +1,58 @@
+#!/bin/bash
+# Prove that the debug stage catches bugs: build the module with a
+# deliberate use-after-free, run it on the debug kernel and require a
+# KASAN report in the console. The bug is planted into a copy of the
+# source under build/planted/, never into the tree or a normal build.
+#
+# usage: scripts/planted-bug.sh [uaf|oob]
+# Exit 0 when the debug kernel caught the planted bug, 1 otherwise.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+cd "$MMAPDEMO_ROOT"
+
+kind=${1:-uaf}
+B=$MMAPDEMO_ROOT/build/planted
+dkdir=$(scripts/debug-kernel.sh build)
+rm -rf "$B"
+mkdir -p "$B/tree"
+cp --parents Kbuild $(find driver -name '*.[ch]') "$B/tree/"
+
+case $kind in
+uaf)
+	# Touch the buffer descriptor after freeing it, on every unload.
+	anchor='^\tkfree(buf);$'
+	plant='\tbuf->nr_chunks = 0;\t/* PLANTED: use after free */'
+	want='KASAN: (slab-)?use-after-free'
+	;;
+oob)
+	# Read one entry past the end of the page array at allocation.
+	anchor='^\tbuf->vaddr = vmap(buf->pages, buf->nr_pages, VM_MAP, PAGE_KERNEL);$'
+	plant='\tWRITE_ONCE(buf->nr_chunks, buf->nr_chunks + !!READ_ONCE(buf->pages[buf->nr_pages]));\t/* PLANTED */'
+	want='KASAN: (slab|vmalloc)-out-of-bounds'
+	;;
+*)
+	die "usage: $0 [uaf|oob]"
+	;;
+esac
+f=$B/tree/driver/buffer.c
+grep -q "$anchor" "$f" || die "planted-bug: anchor for $kind not found in buffer.c"
+sed -i "/$anchor/a\\
+$plant" "$f"
+grep -q PLANTED "$f" || die "planted-bug: could not plant $kind"
+
+# Build the planted copy exactly as the real one is built.
+MMAPDEMO_SRC=$B/tree scripts/build-module.sh "$dkdir/build" "$B" >/dev/null
+scripts/mkinitramfs.sh "$B/initramfs.cpio.gz" -
+rc=0
+scripts/run-guest.sh --kernel "$dkdir/bzImage" --initrd "$B/initramfs.cpio.gz" \
+	--flavor planted --action planted --out "$B/results" --timeout 900 \
+	--append "$(cat scripts/debug-kernel.cmdline)" || rc=$?
+if grep -qaE "$want" "$B/results/console.log"; then
+	echo "planted-bug: the debug kernel caught the planted $kind:"
+	grep -aE "$want" "$B/results/console.log" | head -n 3 | sed 's/^/  /'
+	exit 0
+fi
+echo "planted-bug: the planted $kind went UNNOTICED (guest exit $rc)" >&2
+tail -n 40 "$B/results/console.log" >&2
+exit 1
