@@ -19,7 +19,9 @@ done
 
 kdir=$("$here/debug-kernel.sh" build)
 work=$(mktemp -d "${TMPDIR:-/tmp}/mmapdemo-smoke.XXXXXX")
-cleanup() { [[ ${keep:-0} == 1 ]] || rm -rf "$work"; }
+# MMAPDEMO_SMOKE_KEEP=1 keeps the initramfs and console log even on success.
+keep=${MMAPDEMO_SMOKE_KEEP:-0}
+cleanup() { [[ $keep == 1 ]] || rm -rf "$work"; }
 trap cleanup EXIT
 
 root=$work/initramfs
@@ -29,22 +31,23 @@ cat >"$root/init" <<'EOF'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
 export PATH=/bin
+t() { cut -d' ' -f1 /proc/uptime; }
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-echo "SMOKE: uname-r $(uname -r)"
+echo "SMOKE: uname-r $(uname -r) (init at $(t) s)"
 mount -t debugfs debugfs /sys/kernel/debug
 if [ -d /sys/kernel/debug/kunit ]; then echo "SMOKE: ok kunit-debugfs"; else echo "SMOKE: FAIL kunit-debugfs"; fi
 if [ -e /proc/self/fail-nth ]; then echo "SMOKE: ok fail-nth"; else echo "SMOKE: FAIL fail-nth"; fi
 if mount -t 9p -o trans=virtio,version=9p2000.L,ro hostroot /host &&
    ls -l /host/usr/bin/python3; then
-	echo "SMOKE: ok 9p-hostroot"
+	echo "SMOKE: ok 9p-hostroot ($(t) s)"
 else
 	echo "SMOKE: FAIL 9p-hostroot"
 fi
 if out=$(chroot /host /usr/bin/python3 -c 'import os, socket; print("py", os.uname().release)') &&
    [ "$out" = "py $(uname -r)" ]; then
-	echo "SMOKE: ok python3-chroot"
+	echo "SMOKE: ok python3-chroot ($(t) s)"
 else
 	echo "SMOKE: FAIL python3-chroot ($out)"
 fi
@@ -54,7 +57,7 @@ if [ -w /sys/kernel/debug/kmemleak ]; then
 else
 	echo "SMOKE: FAIL kmemleak"
 fi
-echo "SMOKE: done"
+echo "SMOKE: done ($(t) s)"
 poweroff -f
 EOF
 chmod +x "$root/init"
@@ -96,3 +99,5 @@ if ((${#fail[@]})); then
 	exit 1
 fi
 echo "smoke OK: $(grep -a 'SMOKE: uname-r' "$log" | tr -d '\r' | cut -d' ' -f3), no splat"
+[[ $keep == 1 ]] && echo "console log: $log"
+true

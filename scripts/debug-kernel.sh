@@ -53,7 +53,8 @@ cache_key() {
 	local ver cc
 	ver=$(src_version)
 	[[ -r $fragment ]] || die "missing $fragment"
-	cc=$(gcc --version 2>/dev/null | head -n1) || cc=none
+	cc=$(gcc --version 2>/dev/null) || cc=none
+	cc=${cc%%$'\n'*}
 	{
 		printf 'source %s\nrecipe %s\ncc %s\n' "$ver" "$RECIPE_VERSION" "$cc"
 		cat "$fragment"
@@ -149,8 +150,37 @@ EOF
 	echo "self-check: hello.ko OK ($vermagic)"
 }
 
+# Called with the lock held, after a successful build: keep the KEEP newest
+# complete kernels (another branch may use another fragment), drop partial
+# builds of other keys and source trees no kept kernel links to.
+prune_cache() {
+	local root=$1 current=$2 d n=0 keep=${MMAPDEMO_DEBUG_KERNEL_KEEP:-3}
+	local -A used=()
+	while IFS= read -r d; do
+		[[ -n $d ]] || continue
+		n=$((n + 1))
+		if [[ $d != "$current" ]] && ((n > keep)); then
+			log "pruning old debug kernel $d"
+			rm -rf "$d" "$d.log"
+		else
+			used[$(readlink "$d/src" || echo none)]=1
+		fi
+	done < <(find "$root" -mindepth 2 -maxdepth 2 -path '*/debug-kernel-*/.complete' \
+		-printf '%T@ %h\n' | sort -rn | cut -d' ' -f2-)
+	for d in "$root"/debug-kernel-*.tmp "$root"/linux-source-*; do
+		[[ -d $d && -z ${used[$d]:-} ]] || continue
+		log "pruning $d"
+		rm -rf "$d" "${d%.tmp}.log"
+	done
+}
+
 do_build() {
 	local root dir key tmp srcdir ver logf start jobs release
+	# The key needs the source package and gcc: on a fresh machine install
+	# them first.  (The full check would cost the warm path ~0.1 s.)
+	if ! command -v gcc >/dev/null || ! dpkg-query -W "$SRC_PKG" >/dev/null 2>&1; then
+		ensure_deps
+	fi
 	key=$(cache_key)
 	root=$(cache_root)
 	dir=$root/debug-kernel-$key
@@ -231,6 +261,7 @@ do_build() {
 		self_check "$dir/build" "$release"
 	touch "$dir/.complete"
 	log "done in $((SECONDS - start))s: $release in $dir"
+	prune_cache "$root" "$dir"
 	printf '%s\n' "$dir"
 }
 
