@@ -85,7 +85,7 @@ count_guest() {
 # suites themselves must all be there.
 count_kunit() {
 	local dir=$1 n
-	if [[ $(cat "$dir/kunit.rc" 2>/dev/null) != 0 ]]; then
+	if [[ $(cat "$dir/kunit.status" 2>/dev/null) != 0 ]]; then
 		fail "debug: the KUnit module did not load and unload cleanly"
 		sed 's/^/    /' "$dir/kunit.load" 2>/dev/null
 	fi

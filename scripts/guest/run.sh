@@ -82,7 +82,7 @@ check)
 	[ -w $KMEMLEAK ] && echo clear >$KMEMLEAK
 	run_suites
 	run_kunit
-	echo $? >"$OUT/kunit.rc"
+	echo $? >"$OUT/kunit.status"
 	if [ -w $KMEMLEAK ]; then
 		kmemleak_scan
 	else

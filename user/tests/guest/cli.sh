@@ -419,7 +419,8 @@ fi
 
 # --- in use -----------------------------------------------------------------------
 
-"$TOOL" watch --count 1000 --interval 10 >/dev/null 2>&1 &
+# Runs until killed below (a slow debug kernel must not outlive it).
+"$TOOL" watch --count 1000000 --interval 10 >/dev/null 2>&1 &
 watcher=$!
 
 t_unload_busy() {
