@@ -24,6 +24,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <assert.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,9 +35,9 @@
 
 #include "mmapdemo.h"
 
-_Static_assert(sizeof(struct mmapdemo_sqe) == 64, "SQE is 64 bytes");
-_Static_assert(sizeof(struct mmapdemo_cqe) == 64, "CQE is 64 bytes");
-_Static_assert(sizeof(struct mmapdemo_ring_ctrl) == 384, "control page");
+static_assert(sizeof(struct mmapdemo_sqe) == 64, "SQE is 64 bytes");
+static_assert(sizeof(struct mmapdemo_cqe) == 64, "CQE is 64 bytes");
+static_assert(sizeof(struct mmapdemo_ring_ctrl) == 384, "control page");
 
 struct mmapdemo_ring {
 	struct mmapdemo *md;
@@ -71,6 +72,8 @@ static int ring_ioctl(const struct mmapdemo_ring *r, unsigned long req,
 static int ring_check_layout(const struct mmapdemo_ring_ctrl *c,
 			     const struct mmapdemo_ring_setup *s)
 {
+	uint64_t sq_end, cq_end;
+
 	if (c->magic != MMAPDEMO_RING_MAGIC ||
 	    c->abi_version != MMAPDEMO_ABI_VERSION)
 		return -EPROTO;
@@ -80,8 +83,9 @@ static int ring_check_layout(const struct mmapdemo_ring_ctrl *c,
 	    c->sq_off != s->sq_off || c->cq_off != s->cq_off ||
 	    c->region_size != s->region_size)
 		return -EPROTO;
-	if (s->sq_off + (uint64_t)s->sq_entries * c->sqe_size > s->region_size ||
-	    s->cq_off + (uint64_t)s->cq_entries * c->cqe_size > s->region_size)
+	sq_end = s->sq_off + (uint64_t)s->sq_entries * c->sqe_size;
+	cq_end = s->cq_off + (uint64_t)s->cq_entries * c->cqe_size;
+	if (sq_end > s->region_size || cq_end > s->region_size)
 		return -EPROTO;
 	return 0;
 }
@@ -151,7 +155,8 @@ int mmapdemo_ring_fd(const struct mmapdemo_ring *r)
 	return r ? r->fd : -EINVAL;
 }
 
-const struct mmapdemo_ring_ctrl *mmapdemo_ring_ctrl(const struct mmapdemo_ring *r)
+const struct mmapdemo_ring_ctrl *
+mmapdemo_ring_ctrl(const struct mmapdemo_ring *r)
 {
 	return r ? r->ctrl : NULL;
 }
@@ -207,7 +212,7 @@ int mmapdemo_ring_submit(struct mmapdemo_ring *r)
 	return err ? err : (int)n;
 }
 
-/* --- completion ------------------------------------------------------------ */
+/* --- completion ----------------------------------------------------------- */
 
 /* Completions ready, or -EBADMSG when cq_tail is impossible. */
 static int ring_cq_ready(struct mmapdemo_ring *r)
@@ -313,7 +318,7 @@ int mmapdemo_ring_wait(struct mmapdemo_ring *r, int timeout_ms)
 	}
 }
 
-/* --- the kernel producer, eventfd, stats ------------------------------------ */
+/* --- the kernel producer, eventfd, stats ---------------------------------- */
 
 int mmapdemo_ring_producer_start(struct mmapdemo_ring *r, uint32_t rate,
 				 uint64_t count, uint64_t user_data)

@@ -625,7 +625,7 @@ static int t_bad_sqes_fail_alone(void)
 	return 0;
 }
 
-/* --- notification ------------------------------------------------------------ */
+/* --- notification --------------------------------------------------------- */
 
 /*
  * One echo at a time, then sleep in poll() for its completion: nothing
@@ -716,7 +716,7 @@ static int t_epoll_eventfd(void)
 	return 0;
 }
 
-/* --- the producer ------------------------------------------------------------- */
+/* --- the producer --------------------------------------------------------- */
 
 /* Nobody consumes: exactly cq_entries records arrive, the rest are drops. */
 static int t_producer_drops_exact(void)
@@ -865,7 +865,7 @@ static int t_producer_with_submissions(void)
 	return 0;
 }
 
-/* --- hostile writers ------------------------------------------------------------ */
+/* --- hostile writers ------------------------------------------------------ */
 
 /* The kernel is healthy: a fresh ring and the buffer ioctls work. */
 static int kernel_healthy(void)
@@ -1091,8 +1091,8 @@ static void hostile_storm(struct tring *t)
 			sqe->seed = xrand(&s) % 2 ? 0 : (uint32_t)xrand(&s);
 			/* A valid window, often. */
 			if (xrand(&s) % 2)
-				t->c->sq_tail = t->c->sq_head +
-						xrand(&s) % (t->s.sq_entries + 1);
+				t->c->sq_tail = t->c->sq_head + xrand(&s) %
+						(t->s.sq_entries + 1);
 			break;
 		}
 		for (j = 0; j < 50; j++)
@@ -1137,7 +1137,7 @@ static int t_hostile_storm(void)
 	return kernel_healthy();
 }
 
-/* --- teardown while busy ------------------------------------------------------ */
+/* --- teardown while busy -------------------------------------------------- */
 
 /*
  * Queue a lot of slow work: whole-buffer checksums, and a producer slow
