@@ -27,6 +27,7 @@
 #include "harness.h"
 
 #define CTRL_OFF	((off_t)MMAPDEMO_RING_OFFSET)
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* One ring through libmmapdemo, with raw views for the hostile tests. */
 struct tring {
@@ -499,7 +500,7 @@ static int t_checksum_fill_ops(void)
 	struct mmapdemo_sqe *sqe;
 	struct tring t;
 	uint8_t *buf;
-	size_t i, n = sizeof(r) / sizeof(r[0]);
+	size_t i, n = ARRAY_SIZE(r);
 
 	CHECK_OK(tring_open(&t, 16, 16, 0));
 	CHECK_OK(mmapdemo_get_stats(t.md, &a));
@@ -1359,5 +1360,5 @@ static const struct md_test tests[] = {
 
 int main(int argc, char **argv)
 {
-	return md_main(argc, argv, tests, sizeof(tests) / sizeof(tests[0]));
+	return md_main(argc, argv, tests, ARRAY_SIZE(tests));
 }
