@@ -10,6 +10,8 @@
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/crc32.h>
+#include <linux/eventfd.h>
+#include <linux/hrtimer.h>
 
 /* 6.3 made vma->vm_flags const and added vm_flags_set(). */
 static inline void mmapdemo_vm_flags_set(struct vm_area_struct *vma,
@@ -64,5 +66,28 @@ static inline u32 mmapdemo_crc32c_update(u32 crc, const void *p, size_t len)
 #else
 #define EXPORT_SYMBOL_MMAPDEMO_KUNIT(sym)
 #endif
+
+/* 6.8 dropped the count argument of eventfd_signal() (always 1 now). */
+static inline void mmapdemo_eventfd_signal(struct eventfd_ctx *ctx)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+	eventfd_signal(ctx);
+#else
+	eventfd_signal(ctx, 1);
+#endif
+}
+
+/* 6.13 added hrtimer_setup(); 6.15 removed hrtimer_init(). */
+static inline void mmapdemo_hrtimer_setup(struct hrtimer *timer,
+					  enum hrtimer_restart (*fn)(struct hrtimer *),
+					  clockid_t clock, enum hrtimer_mode mode)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+	hrtimer_setup(timer, fn, clock, mode);
+#else
+	hrtimer_init(timer, clock, mode);
+	timer->function = fn;
+#endif
+}
 
 #endif /* _MMAPDEMO_COMPAT_H */

@@ -53,12 +53,18 @@ static inline u64 mmapdemo_stat(struct mmapdemo_dev *dev,
 	return atomic64_read(&dev->stats[id]);
 }
 
-/* Per open file: the map mode is chosen before the file's first mmap(). */
+struct mmapdemo_ring;
+
+/*
+ * Per open file: the map mode is chosen before the file's first mmap().
+ * @ring is set once under @lock (RING_SETUP) and freed by release.
+ */
 struct mmapdemo_file {
 	struct mmapdemo_dev *dev;
 	spinlock_t lock;		/* protects @map_mode and @mapped */
 	u32 map_mode;
 	bool mapped;
+	struct mmapdemo_ring *ring;	/* ring.c */
 };
 
 extern struct mmapdemo_dev mmapdemo_dev;

@@ -12,6 +12,7 @@
 
 #include "compat.h"
 #include "device.h"
+#include "ring.h"
 
 /* Work in slices so a 1 GiB fill or checksum does not hog the CPU. */
 #define MMAPDEMO_SLICE	SZ_1M
@@ -195,6 +196,13 @@ long mmapdemo_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return mmapdemo_ioc_checksum(f, uarg);
 	case MMAPDEMO_IOC_STATS:
 		return mmapdemo_ioc_stats(f, uarg);
+	case MMAPDEMO_IOC_RING_SETUP:
+	case MMAPDEMO_IOC_RING_DOORBELL:
+	case MMAPDEMO_IOC_RING_PRODUCER_START:
+	case MMAPDEMO_IOC_RING_PRODUCER_STOP:
+	case MMAPDEMO_IOC_RING_EVENTFD:
+	case MMAPDEMO_IOC_RING_STATS:
+		return mmapdemo_ring_ioctl(file, cmd, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -20,6 +20,7 @@
 
 #include "compat.h"
 #include "device.h"
+#include "ring.h"
 
 #define MMAPDEMO_VERSION	"0.1.0"
 
@@ -239,6 +240,7 @@ static int mmapdemo_open(struct inode *inode, struct file *file)
 
 static int mmapdemo_release(struct inode *inode, struct file *file)
 {
+	mmapdemo_ring_release(file->private_data);
 	kfree(file->private_data);
 	return 0;
 }
@@ -309,6 +311,7 @@ static const struct file_operations mmapdemo_fops = {
 	.write = mmapdemo_write,
 	.llseek = mmapdemo_llseek,
 	.mmap = mmapdemo_mmap,
+	.poll = mmapdemo_ring_poll,
 	.unlocked_ioctl = mmapdemo_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };
@@ -384,8 +387,13 @@ static int __init mmapdemo_init(void)
 	dev->buf = buf;
 	mutex_unlock(&dev->lock);
 
-	dev->misc.mode = mmapdemo_dev_mode;
-	ret = misc_register(&dev->misc);
+	ret = mmapdemo_ring_init();
+	if (!ret) {
+		dev->misc.mode = mmapdemo_dev_mode;
+		ret = misc_register(&dev->misc);
+		if (ret)
+			mmapdemo_ring_exit();
+	}
 	if (ret) {
 		mutex_lock(&dev->lock);
 		dev->buf = NULL;
@@ -409,6 +417,7 @@ static void __exit mmapdemo_exit(void)
 	dev->buf = NULL;
 	mutex_unlock(&dev->lock);
 	mmapdemo_buf_put(buf);
+	mmapdemo_ring_exit();
 }
 
 module_init(mmapdemo_init);

@@ -25,6 +25,7 @@
 
 #include "compat.h"
 #include "device.h"
+#include "ring.h"
 
 static void mmapdemo_vm_open(struct vm_area_struct *vma)
 {
@@ -139,6 +140,10 @@ int mmapdemo_mmap(struct file *file, struct vm_area_struct *vma)
 	f->mapped = true;
 	mode = f->map_mode;
 	spin_unlock(&f->lock);
+
+	/* Offsets from MMAPDEMO_RING_OFFSET on map the ring (ring.c). */
+	if (vma->vm_pgoff >= MMAPDEMO_RING_PGOFF)
+		return mmapdemo_ring_mmap(f, vma, mode);
 
 	/*
 	 * VM_MAYSHARE, not VM_SHARED: MAP_SHARED of an O_RDONLY file is

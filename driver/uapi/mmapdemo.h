@@ -97,6 +97,189 @@ struct mmapdemo_stats {
 #define MMAPDEMO_IOC_STATS	_IOR(MMAPDEMO_IOC_MAGIC, 0x04, struct mmapdemo_stats)
 
 /*
+ * Rings: zero-copy channels in both directions, in the style of perf's
+ * ring buffer and io_uring's SQ/CQ.
+ *
+ * RING_SETUP gives a file a ring region: a control page, a submission
+ * ring (SQ, user -> kernel) and a completion ring (CQ, kernel -> user),
+ * mapped with mmap() at MMAPDEMO_RING_OFFSET + o for o in
+ * [0, region_size). Offsets below MMAPDEMO_RING_OFFSET still map the data
+ * buffer, which stays the bulk data area: CHECKSUM and FILL submissions
+ * refer to it by offset. The region is MAP_SHARED only (EINVAL for
+ * MAP_PRIVATE), maps in the file's map mode, and lives as long as the
+ * file or a mapping of it. Each file has at most one ring (EBUSY).
+ *
+ * Each ring is single-producer/single-consumer with free-running 32-bit
+ * indices: entry i lives in slot i & (entries - 1); head == tail is
+ * empty, tail - head == entries is full. A side only ever writes its own
+ * index and publishes it with a store-release after touching the slots;
+ * the other side reads it with a load-acquire before touching them:
+ *
+ *   sq_tail  user    writes SQEs, then store-release sq_tail
+ *                    [kernel load-acquires sq_tail, then reads SQEs]
+ *   sq_head  kernel  reads SQEs, then store-release sq_head
+ *                    [user load-acquires sq_head, then reuses the slots]
+ *   cq_tail  kernel  writes CQEs, then store-release cq_tail
+ *                    [user load-acquires cq_tail, then reads CQEs]
+ *   cq_head  user    reads CQEs, then store-release cq_head
+ *                    [kernel load-acquires cq_head, then reuses slots]
+ *
+ * The kernel trusts nothing in the region. It keeps its own copy of the
+ * geometry and of the indices it owns, reads sq_tail, cq_head and each
+ * SQE field once, and validates them before use. An impossible index
+ * (tail - head > entries) breaks the channel: status says why, the
+ * doorbell fails with EBADMSG and poll() reports EPOLLERR. A bad SQE only
+ * gets a completion with res = -EINVAL. Either way the kernel never
+ * reads or writes outside the region and the buffer.
+ *
+ * The kernel consumes submissions when the doorbell rings (after a batch
+ * is published). When the CQ is full it stops and leaves the rest of the
+ * SQ for the next doorbell: back-pressure, never a lost completion. The
+ * producer posts MMAPDEMO_OP_RECORD completions at a fixed rate; a record
+ * that finds the CQ full is dropped and counted (dropped, like perf's
+ * lost records). poll() reports EPOLLIN while completions are ready,
+ * EPOLLOUT while the SQ has room; an eventfd can be signalled too.
+ */
+#define MMAPDEMO_RING_OFFSET	0x10000000000ULL	/* 1 TiB: mmap() offset of the region */
+#define MMAPDEMO_RING_MAGIC	0x676e6952	/* "Ring" */
+#define MMAPDEMO_RING_MAX_ENTRIES	32768
+#define MMAPDEMO_RING_MAX_RATE	10000000	/* producer records per second */
+#define MMAPDEMO_RING_INLINE	32		/* bytes of data in an entry */
+
+/* Why a channel failed (mmapdemo_ring_ctrl.status, ring stats). */
+enum mmapdemo_ring_status {
+	MMAPDEMO_RING_OK = 0,
+	MMAPDEMO_RING_ERR_SQ_TAIL = 1,	/* sq_tail - sq_head > sq_entries */
+	MMAPDEMO_RING_ERR_CQ_HEAD = 2,	/* cq_tail - cq_head > cq_entries */
+};
+
+/*
+ * The control page, at offset 0 of the region. Every index has its own
+ * 64-byte line so the two sides do not share cache lines.
+ */
+struct mmapdemo_ring_ctrl {
+	/* Written by the kernel at setup; the kernel never reads it. */
+	__u32 magic;		/* MMAPDEMO_RING_MAGIC */
+	__u32 abi_version;	/* MMAPDEMO_ABI_VERSION */
+	__u32 sq_entries;	/* power of two */
+	__u32 cq_entries;	/* power of two */
+	__u32 sqe_size;		/* sizeof(struct mmapdemo_sqe) */
+	__u32 cqe_size;		/* sizeof(struct mmapdemo_cqe) */
+	__u64 sq_off;		/* SQE array, bytes from the region start */
+	__u64 cq_off;		/* CQE array, bytes from the region start */
+	__u64 region_size;	/* bytes to map */
+	__u32 pad0[4];
+	__u32 sq_head;		/* kernel: SQEs consumed */
+	__u32 pad1[15];
+	__u32 sq_tail;		/* user: SQEs published */
+	__u32 pad2[15];
+	__u32 cq_head;		/* user: CQEs consumed */
+	__u32 pad3[15];
+	__u32 cq_tail;		/* kernel: CQEs published */
+	__u32 pad4[15];
+	/* Kernel-written mirrors of the ring stats, for a glance. */
+	__u32 status;		/* enum mmapdemo_ring_status */
+	__u32 pad5;
+	__u64 dropped;		/* producer records lost to a full CQ */
+	__u64 pad6[6];
+};
+
+/* Submission opcodes; MMAPDEMO_OP_RECORD only appears in completions. */
+enum mmapdemo_ring_op {
+	MMAPDEMO_OP_ECHO = 1,		/* data[0, len) comes back in the CQE */
+	MMAPDEMO_OP_CHECKSUM = 2,	/* CQE value = CRC32C of a buffer range */
+	MMAPDEMO_OP_FILL = 3,		/* FILL pattern (seed) over a range */
+	MMAPDEMO_OP_RECORD = 4,		/* a record of the kernel producer */
+};
+
+/* A submission: 64 bytes. Unused fields and flags must be zero. */
+struct mmapdemo_sqe {
+	__u8 opcode;		/* enum mmapdemo_ring_op */
+	__u8 flags;		/* zero */
+	__u16 len;		/* ECHO: bytes of data, <= MMAPDEMO_RING_INLINE */
+	__u32 seed;		/* FILL: pattern seed */
+	__u64 user_data;	/* copied to the completion */
+	__u64 offset;		/* CHECKSUM, FILL: range in the data buffer */
+	__u64 length;
+	__u8 data[MMAPDEMO_RING_INLINE];
+};
+
+/* A completion: 64 bytes. */
+struct mmapdemo_cqe {
+	__u64 user_data;	/* from the SQE; RECORD: from PRODUCER_START */
+	__s32 res;		/* >= 0, or -errno for this entry */
+	__u8 opcode;		/* the SQE's opcode, or MMAPDEMO_OP_RECORD */
+	__u8 flags;		/* zero */
+	__u16 len;		/* bytes valid in data */
+	__u64 value;		/* CHECKSUM: the CRC32C; RECORD: sequence number */
+	__u64 time_ns;		/* CLOCK_MONOTONIC when posted */
+	__u8 data[MMAPDEMO_RING_INLINE]; /* ECHO: the payload; RECORD: see below */
+};
+
+/*
+ * RING_SETUP: in: the geometry (sq_entries, cq_entries: powers of two up
+ * to MMAPDEMO_RING_MAX_ENTRIES) and the value all four indices start at
+ * (any; tests start near 2^32 to cross the wrap). Out: the layout, also
+ * in the control page. Needs a file opened for writing (EBADF), like
+ * FILL.
+ */
+struct mmapdemo_ring_setup {
+	__u32 sq_entries;
+	__u32 cq_entries;
+	__u32 first_index;
+	__u32 flags;		/* zero */
+	__u64 region_size;	/* out */
+	__u64 sq_off;		/* out */
+	__u64 cq_off;		/* out */
+	__u64 reserved[2];	/* zero */
+};
+
+/*
+ * PRODUCER_START: post rate records per second (1..MMAPDEMO_RING_MAX_RATE)
+ * until count records were generated (0: until PRODUCER_STOP). Record n
+ * (from 0 each start) has value n, user_data as given, len 32 and data
+ * word w (little-endian) = mmapdemo_pattern_word((__u32)user_data,
+ * n * 4 + w). Generated = posted + dropped, exactly. EBUSY if running.
+ * PRODUCER_STOP returns once nothing more will be posted.
+ */
+struct mmapdemo_ring_producer {
+	__u32 rate;
+	__u32 flags;		/* zero */
+	__u64 count;
+	__u64 user_data;
+	__u64 reserved;		/* zero */
+};
+
+/* RING_EVENTFD: signal this eventfd when completions are posted; -1: stop. */
+struct mmapdemo_ring_eventfd {
+	__s32 fd;
+	__u32 flags;		/* zero */
+};
+
+/* RING_STATS: this file's ring, since setup. */
+struct mmapdemo_ring_stats {
+	__u64 submissions;	/* SQEs consumed */
+	__u64 completions;	/* CQEs posted for them */
+	__u64 errors;		/* of which with res < 0 */
+	__u64 records;		/* producer records posted */
+	__u64 dropped;		/* producer records lost to a full CQ */
+	__u64 doorbells;	/* RING_DOORBELL calls */
+	__u32 status;		/* enum mmapdemo_ring_status */
+	__u32 producing;	/* 1 while the producer runs */
+	__u64 reserved[4];	/* zero */
+};
+
+/* The other ring ioctls fail with EINVAL on a file without a ring. */
+#define MMAPDEMO_IOC_RING_SETUP	_IOWR(MMAPDEMO_IOC_MAGIC, 0x10, struct mmapdemo_ring_setup)
+/* Kick the consumer after publishing sq_tail. EBADMSG: channel broken. */
+#define MMAPDEMO_IOC_RING_DOORBELL	_IO(MMAPDEMO_IOC_MAGIC, 0x11)
+#define MMAPDEMO_IOC_RING_PRODUCER_START \
+	_IOW(MMAPDEMO_IOC_MAGIC, 0x12, struct mmapdemo_ring_producer)
+#define MMAPDEMO_IOC_RING_PRODUCER_STOP	_IO(MMAPDEMO_IOC_MAGIC, 0x13)
+#define MMAPDEMO_IOC_RING_EVENTFD	_IOW(MMAPDEMO_IOC_MAGIC, 0x14, struct mmapdemo_ring_eventfd)
+#define MMAPDEMO_IOC_RING_STATS	_IOR(MMAPDEMO_IOC_MAGIC, 0x15, struct mmapdemo_ring_stats)
+
+/*
  * The FILL pattern, shared by the kernel and user space so either side
  * can produce or check it: each aligned 8-byte word is a 64-bit mix of
  * (seed, word index), stored little-endian.

@@ -63,6 +63,45 @@ void mmapdemo_pattern_fill(void *dst, uint64_t offset, size_t len,
 int64_t mmapdemo_pattern_check(const void *src, uint64_t offset, size_t len,
 			       uint32_t seed);
 
+/*
+ * Rings (mmapdemo_ring_setup(3)): a submission ring into the kernel and a
+ * completion ring out of it, in shared memory.  One thread may drive
+ * each side.
+ */
+struct mmapdemo_ring;
+
+int mmapdemo_ring_setup(struct mmapdemo *md, struct mmapdemo_ring_setup *setup,
+			struct mmapdemo_ring **out);
+void mmapdemo_ring_free(struct mmapdemo_ring *r);
+int mmapdemo_ring_fd(const struct mmapdemo_ring *r);
+const struct mmapdemo_ring_ctrl *
+mmapdemo_ring_ctrl(const struct mmapdemo_ring *r);
+
+/* Submission: reserve, fill, commit (publish), doorbell. */
+struct mmapdemo_sqe *mmapdemo_ring_sq_reserve(struct mmapdemo_ring *r);
+unsigned int mmapdemo_ring_sq_space(struct mmapdemo_ring *r);
+unsigned int mmapdemo_ring_sq_commit(struct mmapdemo_ring *r);
+int mmapdemo_ring_doorbell(struct mmapdemo_ring *r);
+int mmapdemo_ring_submit(struct mmapdemo_ring *r);
+
+/* Completion: peek, use, release. */
+int mmapdemo_ring_cq_peek(struct mmapdemo_ring *r,
+			  const struct mmapdemo_cqe **cqe);
+int mmapdemo_ring_cq_peek_batch(struct mmapdemo_ring *r,
+				const struct mmapdemo_cqe **cqes,
+				unsigned int max);
+void mmapdemo_ring_cq_release(struct mmapdemo_ring *r, unsigned int n);
+int mmapdemo_ring_wait(struct mmapdemo_ring *r, int timeout_ms);
+
+/* The kernel producer, notification, counters. */
+int mmapdemo_ring_producer_start(struct mmapdemo_ring *r, uint32_t rate,
+				 uint64_t count, uint64_t user_data);
+int mmapdemo_ring_producer_stop(struct mmapdemo_ring *r);
+int mmapdemo_ring_set_eventfd(struct mmapdemo_ring *r, int eventfd);
+int mmapdemo_ring_get_stats(struct mmapdemo_ring *r,
+			    struct mmapdemo_ring_stats *stats);
+int mmapdemo_record_check(const struct mmapdemo_cqe *cqe, uint64_t user_data);
+
 #ifdef __cplusplus
 }
 #endif

@@ -45,6 +45,8 @@ const char *mmapdemo_strerror(int err)
 		return "offset + length overflows";
 	case ERANGE:
 		return "number out of range";
+	case EBADMSG:
+		return "ring broken: invalid indices in its shared control page";
 	}
 	msg = strerrordesc_np(err);
 	return msg ? msg : "unknown error";

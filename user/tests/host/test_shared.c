@@ -18,6 +18,15 @@ static const char * const api[] = {
 	"mmapdemo_checksum", "mmapdemo_strerror", "mmapdemo_mode_name",
 	"mmapdemo_mode_parse", "mmapdemo_parse_size", "mmapdemo_crc32c",
 	"mmapdemo_pattern_fill", "mmapdemo_pattern_check",
+	"mmapdemo_ring_setup", "mmapdemo_ring_free", "mmapdemo_ring_fd",
+	"mmapdemo_ring_ctrl", "mmapdemo_ring_sq_reserve",
+	"mmapdemo_ring_sq_space", "mmapdemo_ring_sq_commit",
+	"mmapdemo_ring_doorbell", "mmapdemo_ring_submit",
+	"mmapdemo_ring_cq_peek", "mmapdemo_ring_cq_peek_batch",
+	"mmapdemo_ring_cq_release", "mmapdemo_ring_wait",
+	"mmapdemo_ring_producer_start", "mmapdemo_ring_producer_stop",
+	"mmapdemo_ring_set_eventfd", "mmapdemo_ring_get_stats",
+	"mmapdemo_record_check",
 };
 
 static void test_linked_dynamically(void)

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _MMAPDEMO_RING_H
+#define _MMAPDEMO_RING_H
+
+#include <linux/fs.h>
+#include <linux/mm_types.h>
+#include <linux/poll.h>
+#include <linux/types.h>
+
+#include "uapi/mmapdemo.h"
+
+struct mmapdemo_file;
+
+/* mmap() page offsets at or above this one map the ring region. */
+#define MMAPDEMO_RING_PGOFF \
+	((unsigned long)(MMAPDEMO_RING_OFFSET >> PAGE_SHIFT))
+
+int mmapdemo_ring_init(void);
+void mmapdemo_ring_exit(void);
+int mmapdemo_ring_mmap(struct mmapdemo_file *f, struct vm_area_struct *vma,
+		       u32 mode);
+__poll_t mmapdemo_ring_poll(struct file *file, poll_table *wait);
+long mmapdemo_ring_ioctl(struct file *file, unsigned int cmd,
+			 void __user *uarg);
+void mmapdemo_ring_release(struct mmapdemo_file *f);
+
+#endif /* _MMAPDEMO_RING_H */
