@@ -762,7 +762,9 @@ static int t_stats(void)
 	/* Four pages in one fault-around window. */
 	p = map_aligned(fd, 4, PROT_READ | PROT_WRITE, MAP_SHARED, 0, 0);
 	CHECK(p != MAP_FAILED, "mmap");
-	p[0] = p[md_page] = p[3 * md_page] = 1;
+	p[0] = 1;
+	p[md_page] = 1;
+	p[3 * md_page] = 1;
 	CHECK(pread(fd, &c, 1, 0) == 1, "");
 	CHECK(pwrite(fd, &c, 1, 0) == 1, "");
 	CHECK_OK(md_kernel_fill(fd, 0, 1, 1));
@@ -828,7 +830,7 @@ static int t_stats_old_layout(void)
 /* The fault_around parameter: bytes, rounded down to whole powers of two. */
 static int t_fault_around_param(void)
 {
-	static const char *const bad[] = { "4M", "2049K", "-1", "x" };
+	static const char *const bad[] = { "4M", "2049K", "-1", "x", NULL };
 	char val[32];
 	size_t i;
 
@@ -841,7 +843,7 @@ static int t_fault_around_param(void)
 	CHECK_OK(md_read_sysfs(FAULT_AROUND_PARAM, val, sizeof(val)));
 	CHECK(atol(val) == md_page, "0 reads back as %s", val);
 	CHECK_OK(set_fault_around("2M"));
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (i = 0; bad[i]; i++)
 		CHECK_ERRNO(set_fault_around(bad[i]), EINVAL);
 	CHECK_OK(md_read_sysfs(FAULT_AROUND_PARAM, val, sizeof(val)));
 	CHECK(!strcmp(val, "2097152"), "a bad value changed it: %s", val);
