@@ -28,6 +28,16 @@ struct bench_bw {
 	unsigned int iters;		/* transfers per timed sample */
 	double ns[BW_NVAR];		/* < 0: not measured */
 	double ns_crc[BW_NVAR];		/* user -> kernel: with CHECKSUM */
+	/*
+	 * Paired ratios: the median over the repetitions of each one's own
+	 * ratio, which a machine that slows down and speeds up between
+	 * repetitions disturbs less than a ratio of medians. Speed of the
+	 * variant over memcpy, over read()/write(), and with CHECKSUM the
+	 * fault mapping over write(). 0: not measured (ratio of medians).
+	 */
+	double vs_memcpy[BW_NVAR];
+	double vs_syscall[BW_NVAR];
+	double crc_vs_syscall;
 };
 
 /* Setting up a mapping: mmap() and one access per page. */
@@ -42,6 +52,9 @@ struct bench_setup {
 	double minflt;		/* minor faults (getrusage) per setup */
 	double faults;		/* the driver's faults per setup, < 0: n/a */
 	double fault_pages;	/* pages those faults mapped, < 0: n/a */
+	/* Paired ratios (see struct bench_bw) of the cost; 0: not measured. */
+	double vs_anon;
+	double vs_remap;
 };
 
 /* One fio job, run with two engines. */

@@ -310,6 +310,7 @@ static int bw_size(struct bench *b, bool u2k, uint64_t size,
 	unsigned int reps = reps_for(b, size), iters = iters_for(b, size);
 	double *s = calloc((size_t)reps * BW_NVAR * 2, sizeof(*s));
 	uint32_t crc_want = 0, crc;
+	double s_crc[64];
 	unsigned int rep, i;
 	int v, err = 0;
 
@@ -380,6 +381,25 @@ static int bw_size(struct bench *b, bool u2k, uint64_t size,
 		row->ns[v] = bench_median(col[0], n);
 		row->ns_crc[v] = u2k && v != BW_MEMCPY ?
 				 bench_median(col[1], n) : -1;
+	}
+	/* Paired: each repetition's variants ran back to back. */
+	for (v = 0; v < BW_NVAR; v++) {
+		double a[64], c[64];
+		unsigned int n = reps < 64 ? reps : 64;
+
+		for (rep = 0; rep < n; rep++) {
+			const double *t = &s[rep * BW_NVAR];
+			const double *tc = &s[(reps + rep) * BW_NVAR];
+
+			a[rep] = t[BW_MEMCPY] / t[v];
+			c[rep] = t[BW_SYSCALL] / t[v];
+			if (v == BW_MMAP_FAULT && u2k)
+				s_crc[rep] = tc[BW_SYSCALL] / tc[v];
+		}
+		row->vs_memcpy[v] = bench_median(a, n);
+		row->vs_syscall[v] = bench_median(c, n);
+		if (v == BW_MMAP_FAULT && u2k)
+			row->crc_vs_syscall = bench_median(s_crc, n);
 	}
 out:
 	free(s);
@@ -518,6 +538,30 @@ static bool variant_fa(const char *v, uint64_t *fa)
 	return true;
 }
 
+/* The paired ratios of variant v against anon and remap, if measured. */
+static void paired_setup(struct bench_setup *s, double (*m)[5], size_t nv,
+			 unsigned int reps, size_t v,
+			 const char *const *variants)
+{
+	double r[64];
+	unsigned int k;
+	size_t w;
+
+	for (w = 0; w < nv; w++) {
+		bool anon = !strcmp(variants[w], "anon");
+
+		if (!anon && strcmp(variants[w], "remap"))
+			continue;
+		for (k = 0; k < reps; k++)
+			r[k] = m[k * nv + w][0] > 0 ?
+			       m[k * nv + v][0] / m[k * nv + w][0] : 0;
+		if (anon)
+			s->vs_anon = bench_median(r, reps);
+		else
+			s->vs_remap = bench_median(r, reps);
+	}
+}
+
 /* Interleaved repetitions of several variants of one size and touch. */
 static int setup_size(struct bench *b, const char *const *variants,
 		      size_t nv, bool write, uint64_t size,
@@ -574,6 +618,7 @@ static int setup_size(struct bench *b, const char *const *variants,
 			switch (j) {
 			case 0:
 				s->ns = med;
+				paired_setup(s, m, nv, n, v, variants);
 				break;
 			case 1:
 				s->ns_munmap = med;
