@@ -11,37 +11,38 @@ set key left top
 set logscale x 2
 set xtics ("64K" 65536, "256K" 262144, "1M" 1048576, "4M" 4194304, \
 	"16M" 16777216, "64M" 67108864, "256M" 268435456, "1G" 1073741824)
+set xrange [49152:1.5e9]
 set xlabel "transfer size"
 set ylabel "MiB/s"
 
-# sel(section, variant, column): the column on matching rows, else no point
-sel(s, v, c) = (strcol(1) eq s && strcol(2) eq v) ? column(c) : NaN
+# rows(section, variant): the CSV rows of one series, so that lines join
+# its points
+rows(s, v) = sprintf("< awk -F, '$1 == \"%s\" && $2 == \"%s\"' '%s'", s, v, csv)
 
 set title "kernel -> user: copy the kernel's bytes into a user buffer"
-plot csv using 4:(sel("k2u", "memcpy", 7)) with linespoints title "memcpy (limit)", \
-     csv using 4:(sel("k2u", "mmap-fault", 7)) with linespoints title "mapping, fault mode", \
-     csv using 4:(sel("k2u", "mmap-remap", 7)) with linespoints title "mapping, remap mode", \
-     csv using 4:(sel("k2u", "read", 7)) with linespoints title "read()"
+plot rows("k2u", "memcpy") using 4:7 with linespoints title "memcpy (limit)", \
+     rows("k2u", "mmap-fault") using 4:7 with linespoints title "mapping, fault mode", \
+     rows("k2u", "mmap-remap") using 4:7 with linespoints title "mapping, remap mode", \
+     rows("k2u", "read") using 4:7 with linespoints title "read()"
 
 set title "user -> kernel: copy into the buffer (+crc: then the kernel CHECKSUMs it)"
-plot csv using 4:(sel("u2k", "memcpy", 7)) with linespoints title "memcpy (limit)", \
-     csv using 4:(sel("u2k", "mmap-fault", 7)) with linespoints title "mapping, fault mode", \
-     csv using 4:(sel("u2k", "write", 7)) with linespoints title "write()", \
-     csv using 4:(sel("u2k", "mmap-fault+crc", 7)) with linespoints dt 2 title "mapping +crc", \
-     csv using 4:(sel("u2k", "write+crc", 7)) with linespoints dt 2 title "write() +crc"
+plot rows("u2k", "memcpy") using 4:7 with linespoints title "memcpy (limit)", \
+     rows("u2k", "mmap-fault") using 4:7 with linespoints title "mapping, fault mode", \
+     rows("u2k", "write") using 4:7 with linespoints title "write()", \
+     rows("u2k", "mmap-fault+crc") using 4:7 with linespoints dt 2 title "mapping +crc", \
+     rows("u2k", "write+crc") using 4:7 with linespoints dt 2 title "write() +crc"
 
-set title "scaling: mmap() + a write to every page"
+set title "scaling: mmap() + a write to every page (log scale)"
 set xlabel "mapping size"
-set ylabel "ns per page"
-set yrange [0:*]
-plot csv using 4:(sel("scaling", "anon", 8)) with linespoints title "anonymous shared", \
-     csv using 4:(sel("scaling", "remap", 8)) with linespoints title "remap", \
-     csv using 4:(sel("scaling", "fault", 8)) with linespoints title "fault (fault-around)"
+set ylabel "ns per page (log scale)"
+set logscale y
+plot rows("scaling", "anon") using 4:8 with linespoints title "anonymous shared", \
+     rows("scaling", "remap") using 4:8 with linespoints title "remap", \
+     rows("scaling", "fault") using 4:8 with linespoints title "fault (fault-around)"
 
 set title "first touch: mmap() + one access per page (log scale)"
 unset logscale x
-set logscale y
-set yrange [*:*]
+set key right top
 set xlabel ""
 set xtics ("anon shared" 0, "remap" 1, "fault" 2, "f-a off" 3, "f-a 64K" 4, "f-a 2M" 5)
 set xrange [-0.6:5.6]
