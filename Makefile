@@ -2,6 +2,8 @@
 #
 #   make demo      install what is missing, boot a guest, show the sharing
 #   make check     install what is missing, run every test
+#   make bench     install what is missing, benchmark in a guest; results
+#                  in build/results/bench/ (table, CSV, JSON, PNG plot)
 #
 #   make [all]     module (against the running system's stock headers) and user space
 #   make modules   the module, into build/stock  (KDIR=... for another kernel)
@@ -40,6 +42,9 @@ check: deps
 lint: deps
 	@scripts/lint.sh
 
+bench: deps
+	@scripts/bench.sh
+
 install: modules user
 	$(MAKE) -C $(KDIR) M=$(B)/stock/src INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=extra modules_install
@@ -52,4 +57,4 @@ uninstall:
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps modules user demo check lint install uninstall clean
+.PHONY: all deps modules user demo check lint bench install uninstall clean

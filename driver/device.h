@@ -25,6 +25,7 @@ enum mmapdemo_stat {
 	MD_STAT_FILLS,
 	MD_STAT_CHECKSUMS,
 	MD_STAT_RESIZES,
+	MD_STAT_FAULT_PAGES,
 	MD_STAT_COUNT
 };
 
@@ -75,6 +76,25 @@ struct mmapdemo_buf *mmapdemo_dev_get_buf(struct mmapdemo_dev *dev);
 struct mmapdemo_buf *mmapdemo_dev_get_buf_for_vma(struct mmapdemo_dev *dev);
 void mmapdemo_dev_put_buf_for_vma(struct mmapdemo_dev *dev,
 				  struct mmapdemo_buf *buf);
+
+/* Pages one fault maps at most (fault-around); the module parameter. */
+unsigned long mmapdemo_fault_around_pages(void);
+
+/* What one fault maps: @nr pages from @addr (buffer page @pgoff) on,
+ * the faulting page being the one after the first @before.
+ */
+struct mmapdemo_fault_range {
+	unsigned long addr;
+	pgoff_t pgoff;
+	unsigned long before;
+	unsigned long nr;
+};
+
+unsigned long mmapdemo_fault_window(const struct vm_area_struct *vma,
+				    unsigned long addr, pgoff_t pgoff,
+				    unsigned long nr_pages,
+				    unsigned long window,
+				    struct mmapdemo_fault_range *w);
 
 int mmapdemo_mmap(struct file *file, struct vm_area_struct *vma);
 vm_fault_t mmapdemo_vm_fault(struct vm_fault *vmf);

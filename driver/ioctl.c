@@ -160,7 +160,8 @@ static long mmapdemo_ioc_checksum(struct mmapdemo_file *f, void __user *uarg)
 	return ret;
 }
 
-static long mmapdemo_ioc_stats(struct mmapdemo_file *f, void __user *uarg)
+static long mmapdemo_ioc_stats(struct mmapdemo_file *f, void __user *uarg,
+			       size_t size)
 {
 	struct mmapdemo_dev *d = f->dev;
 	struct mmapdemo_stats st = {
@@ -172,9 +173,11 @@ static long mmapdemo_ioc_stats(struct mmapdemo_file *f, void __user *uarg)
 		.fills = mmapdemo_stat(d, MD_STAT_FILLS),
 		.checksums = mmapdemo_stat(d, MD_STAT_CHECKSUMS),
 		.resizes = mmapdemo_stat(d, MD_STAT_RESIZES),
+		.fault_pages = mmapdemo_stat(d, MD_STAT_FAULT_PAGES),
 	};
 
-	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
+	/* A caller built against an older, shorter layout gets its prefix. */
+	return copy_to_user(uarg, &st, size) ? -EFAULT : 0;
 }
 
 long mmapdemo_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -182,6 +185,18 @@ long mmapdemo_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	struct mmapdemo_file *f = file->private_data;
 	void __user *uarg = (void __user *)arg;
 	u32 mode;
+
+	/*
+	 * STATS grows at its end: any size from the first layout's up to
+	 * today's, in whole counters, is the same request.
+	 */
+	if (_IOC_TYPE(cmd) == MMAPDEMO_IOC_MAGIC &&
+	    _IOC_NR(cmd) == _IOC_NR(MMAPDEMO_IOC_STATS) &&
+	    _IOC_DIR(cmd) == _IOC_READ &&
+	    _IOC_SIZE(cmd) >= MMAPDEMO_STATS_SIZE_V1 &&
+	    _IOC_SIZE(cmd) <= sizeof(struct mmapdemo_stats) &&
+	    !(_IOC_SIZE(cmd) % sizeof(__u64)))
+		return mmapdemo_ioc_stats(f, uarg, _IOC_SIZE(cmd));
 
 	switch (cmd) {
 	case MMAPDEMO_IOC_INFO:
@@ -194,8 +209,6 @@ long mmapdemo_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return mmapdemo_ioc_fill(file, uarg);
 	case MMAPDEMO_IOC_CHECKSUM:
 		return mmapdemo_ioc_checksum(f, uarg);
-	case MMAPDEMO_IOC_STATS:
-		return mmapdemo_ioc_stats(f, uarg);
 	case MMAPDEMO_IOC_RING_SETUP:
 	case MMAPDEMO_IOC_RING_DOORBELL:
 	case MMAPDEMO_IOC_RING_PRODUCER_START:

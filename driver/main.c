@@ -9,6 +9,7 @@
 #include <linux/ctype.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
+#include <linux/log2.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -27,6 +28,8 @@
 static u64 mmapdemo_size = SZ_4M;
 static u32 mmapdemo_map_mode = MMAPDEMO_MODE_FAULT;
 static ushort mmapdemo_dev_mode = 0600;
+/* Pages a fault maps at most: a power of two, 1 (off) to PTRS_PER_PTE. */
+static unsigned long mmapdemo_fault_around = SZ_256K >> PAGE_SHIFT;
 
 static const char * const mmapdemo_mode_names[MMAPDEMO_MODE_COUNT] = {
 	[MMAPDEMO_MODE_FAULT] = "fault",
@@ -222,6 +225,44 @@ module_param_cb(map_mode, &mmapdemo_mode_ops, NULL, 0644);
 MODULE_PARM_DESC(map_mode,
 		 "Default map mode of new files: fault (lazy, default) or remap (eager)");
 
+unsigned long mmapdemo_fault_around_pages(void)
+{
+	return READ_ONCE(mmapdemo_fault_around);
+}
+
+/*
+ * Bytes, like size=; rounded down to a power of two pages. 0 and anything
+ * below two pages turn fault-around off. Takes effect at the next fault.
+ */
+static int mmapdemo_fault_around_set(const char *val,
+				     const struct kernel_param *kp)
+{
+	unsigned long pages;
+	u64 bytes;
+
+	if (mmapdemo_parse_size(val, &bytes) ||
+	    bytes > (u64)PTRS_PER_PTE << PAGE_SHIFT)
+		return -EINVAL;
+	pages = max_t(unsigned long, bytes >> PAGE_SHIFT, 1);
+	WRITE_ONCE(mmapdemo_fault_around, rounddown_pow_of_two(pages));
+	return 0;
+}
+
+static int mmapdemo_fault_around_get(char *buffer,
+				     const struct kernel_param *kp)
+{
+	return sysfs_emit(buffer, "%lu\n",
+			  mmapdemo_fault_around_pages() << PAGE_SHIFT);
+}
+
+static const struct kernel_param_ops mmapdemo_fault_around_ops = {
+	.set = mmapdemo_fault_around_set,
+	.get = mmapdemo_fault_around_get,
+};
+module_param_cb(fault_around, &mmapdemo_fault_around_ops, NULL, 0644);
+MODULE_PARM_DESC(fault_around,
+		 "Bytes the fault mode maps per fault around the faulting page (default 256K; 0: one page; at most 2M on x86). Writable at run time.");
+
 module_param_named(dev_mode, mmapdemo_dev_mode, ushort, 0444);
 MODULE_PARM_DESC(dev_mode, "Permissions of /dev/mmapdemo (default 0600)");
 
@@ -331,6 +372,8 @@ static struct device_attribute mmapdemo_stat_attrs[MD_STAT_COUNT] = {
 	[MD_STAT_FILLS] = __ATTR(fills, 0444, mmapdemo_stat_show, NULL),
 	[MD_STAT_CHECKSUMS] = __ATTR(checksums, 0444, mmapdemo_stat_show, NULL),
 	[MD_STAT_RESIZES] = __ATTR(resizes, 0444, mmapdemo_stat_show, NULL),
+	[MD_STAT_FAULT_PAGES] = __ATTR(fault_pages, 0444, mmapdemo_stat_show,
+				       NULL),
 };
 
 static ssize_t mmapdemo_stat_show(struct device *d,
@@ -350,6 +393,7 @@ static struct attribute *mmapdemo_stats_attrs[MD_STAT_COUNT + 1] = {
 	&mmapdemo_stat_attrs[MD_STAT_FILLS].attr,
 	&mmapdemo_stat_attrs[MD_STAT_CHECKSUMS].attr,
 	&mmapdemo_stat_attrs[MD_STAT_RESIZES].attr,
+	&mmapdemo_stat_attrs[MD_STAT_FAULT_PAGES].attr,
 };
 
 static const struct attribute_group mmapdemo_stats_group = {

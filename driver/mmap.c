@@ -9,10 +9,11 @@
  *        vm_ops->access. MAP_SHARED only.
  *
  * fault  nothing is mapped up front; vm_ops->fault hands the core VM the
- *        buffer's page on first touch. The VMA holds real, refcounted
- *        pages, so get_user_pages() users (O_DIRECT, vmsplice,
- *        process_vm_readv, ptrace) work, and MAP_PRIVATE gets the normal
- *        copy-on-write semantics.
+ *        buffer's page on first touch, and maps the neighbouring pages
+ *        of the same fault-around window with it (see below). The VMA
+ *        holds real, refcounted pages, so get_user_pages() users
+ *        (O_DIRECT, vmsplice, process_vm_readv, ptrace) work, and
+ *        MAP_PRIVATE gets the normal copy-on-write semantics.
  *
  * In both modes each VMA owns a reference to the buffer it maps (taken
  * here and in vm_ops->open for copies made by fork, split or mremap,
@@ -20,6 +21,8 @@
  * mapped page. The VMA is VM_DONTEXPAND: mremap() cannot grow it past
  * the range that was checked here.
  */
+#include <linux/log2.h>
+#include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/string.h>
 
@@ -44,6 +47,111 @@ static void mmapdemo_vm_close(struct vm_area_struct *vma)
 	mmapdemo_dev_put_buf_for_vma(&mmapdemo_dev, buf);
 }
 
+/**
+ * mmapdemo_fault_window() - the pages one fault maps, fault-around included
+ * @vma: the faulting VMA
+ * @addr: the faulting address, page aligned
+ * @pgoff: the buffer page at @addr (vmf->pgoff)
+ * @nr_pages: pages in the buffer
+ * @window: fault-around window in pages, rounded down to a power of two
+ *          and at most PTRS_PER_PTE (so it never spans two page tables)
+ * @w: out: the range, which always contains @addr when it is not empty
+ *
+ * The window is @window pages aligned to its own size, like the core's
+ * fault-around, cut to the VMA and to the end of the buffer: a mapping
+ * at a page offset never reaches past the buffer, whatever its length.
+ *
+ * Return: pages in @w, 0 when @addr is outside the VMA or the buffer.
+ */
+unsigned long mmapdemo_fault_window(const struct vm_area_struct *vma,
+				    unsigned long addr, pgoff_t pgoff,
+				    unsigned long nr_pages,
+				    unsigned long window,
+				    struct mmapdemo_fault_range *w)
+{
+	unsigned long size, lo, room, before, after;
+
+	memset(w, 0, sizeof(*w));
+	addr &= PAGE_MASK;
+	window = rounddown_pow_of_two(clamp_t(unsigned long, window, 1,
+					      PTRS_PER_PTE));
+	size = window << PAGE_SHIFT;
+	lo = max(ALIGN_DOWN(addr, size), vma->vm_start);
+	if (addr < vma->vm_start || addr >= vma->vm_end || pgoff >= nr_pages)
+		return 0;
+	/* Pages after @addr inside the window, computed without overflow. */
+	room = size - (addr - ALIGN_DOWN(addr, size));
+	after = (min(room, vma->vm_end - addr) >> PAGE_SHIFT) - 1;
+	after = min(after, nr_pages - 1 - pgoff);
+	before = min_t(unsigned long, (addr - lo) >> PAGE_SHIFT, pgoff);
+
+	w->addr = addr - (before << PAGE_SHIFT);
+	w->pgoff = pgoff - before;
+	w->before = before;
+	w->nr = before + 1 + after;
+	return w->nr;
+}
+EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_fault_window);
+
+/*
+ * Map @n pages of the buffer at @addr, skipping any page table entry
+ * that is already in use (an earlier fault, a copy-on-write copy, a
+ * racing fault of another thread): vm_insert_pages() stops at the first
+ * one with -EBUSY. Best effort: on any other error the rest is left to
+ * later faults. Returns the pages mapped.
+ */
+static unsigned long mmapdemo_insert_run(struct vm_area_struct *vma,
+					 unsigned long addr,
+					 struct page **pages, unsigned long n)
+{
+	unsigned long mapped = 0;
+
+	while (n) {
+		unsigned long left = n, done;
+		int ret = vm_insert_pages(vma, addr, pages, &left);
+
+		done = n - left;
+		mapped += done;
+		if (ret != -EBUSY || !left)
+			break;
+		/* pages[done] is the busy one: step over it. */
+		addr += (done + 1) << PAGE_SHIFT;
+		pages += done + 1;
+		n = left - 1;
+	}
+	return mapped;
+}
+
+/*
+ * Fault-around: besides the page the core VM asked for, map the other
+ * pages of its window now, so that touching a buffer sequentially takes
+ * one fault per window rather than one per page. The faulting page
+ * itself is left to the core (it handles copy-on-write and the dirty
+ * bit); the neighbours are mapped with vm_page_prot, read-only in a
+ * MAP_PRIVATE mapping, so a later write there still copies on write.
+ * The VMA is VM_MIXEDMAP from mmap() on, which is what lets a fault
+ * handler call vm_insert_pages(); the pages stay normal, refcounted,
+ * rmapped pages that get_user_pages() and fork handle as before.
+ */
+static unsigned long mmapdemo_fault_around(struct vm_fault *vmf,
+					   struct mmapdemo_buf *buf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mmapdemo_fault_range w;
+	unsigned long mapped;
+
+	if (mmapdemo_fault_window(vma, vmf->address, vmf->pgoff,
+				  buf->nr_pages, mmapdemo_fault_around_pages(),
+				  &w) <= 1)
+		return 0;
+	mapped = mmapdemo_insert_run(vma, w.addr, &buf->pages[w.pgoff],
+				     w.before);
+	mapped += mmapdemo_insert_run(vma, vmf->address + PAGE_SIZE,
+				      &buf->pages[vmf->pgoff + 1],
+				      w.nr - w.before - 1);
+	return mapped;
+}
+
 /*
  * vmf->pgoff already includes vm_pgoff. It was checked against the buffer
  * at mmap() time and the VMA cannot grow, but the check stays: a fault
@@ -53,12 +161,15 @@ vm_fault_t mmapdemo_vm_fault(struct vm_fault *vmf)
 {
 	struct mmapdemo_buf *buf = vmf->vma->vm_private_data;
 	struct page *page = mmapdemo_buf_page(buf, vmf->pgoff);
+	unsigned long around;
 
 	if (!page)
 		return VM_FAULT_SIGBUS;
+	around = mmapdemo_fault_around(vmf, buf);
 	get_page(page);
 	vmf->page = page;
 	mmapdemo_stat_add(&mmapdemo_dev, MD_STAT_FAULTS, 1);
+	mmapdemo_stat_add(&mmapdemo_dev, MD_STAT_FAULT_PAGES, 1 + around);
 	return 0;
 }
 EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_vm_fault);
@@ -166,7 +277,9 @@ int mmapdemo_mmap(struct file *file, struct vm_area_struct *vma)
 			goto err_put;
 		vma->vm_ops = &mmapdemo_remap_vm_ops;
 	} else {
-		mmapdemo_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+		/* VM_MIXEDMAP: the fault handler inserts pages (fault-around). */
+		mmapdemo_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND |
+				      VM_DONTDUMP);
 		vma->vm_ops = &mmapdemo_fault_vm_ops;
 	}
 	mmapdemo_stat_add(dev, MD_STAT_MMAPS, 1);

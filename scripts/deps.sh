@@ -15,6 +15,9 @@ PACKAGES=(
 	linux-image-amd64 qemu-system-x86 qemu-system-data busybox-static cpio
 	# tools the guest tests use through the host root
 	python3 util-linux procps bsdextrautils
+	# make bench: fio as an outside client in the guest, gnuplot (no X)
+	# for the plot on the host
+	fio gnuplot-nox
 	# the debug kernel, built from Debian's source package
 	linux-source-6.1 bc bison flex libelf-dev libssl-dev dwarves xz-utils
 )

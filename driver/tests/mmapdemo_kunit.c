@@ -353,8 +353,71 @@ static void access_bounds_and_permissions(struct kunit *test)
 	mmapdemo_buf_put(buf);
 }
 
+/* Fault-around: which pages one fault maps. */
+static void fault_window_bounds(struct kunit *test)
+{
+	const unsigned long base = 0x40000000UL;	/* window aligned */
+	struct mmapdemo_fault_range w;
+	struct vm_area_struct vma = {
+		.vm_start = base,
+		.vm_end = base + 64 * PAGE_SIZE,
+		.vm_pgoff = 3,
+	};
+
+	/* The aligned 16-page window around page 20 of the VMA. */
+	KUNIT_EXPECT_EQ(test, mmapdemo_fault_window(&vma, base + 20 * PAGE_SIZE,
+						    23, 1000, 16, &w), 16UL);
+	KUNIT_EXPECT_EQ(test, w.addr, base + 16 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, w.pgoff, 19UL);
+	KUNIT_EXPECT_EQ(test, w.before, 4UL);
+	/* An unaligned address in the page counts as the page. */
+	KUNIT_EXPECT_EQ(test, mmapdemo_fault_window(&vma, base + 20 * PAGE_SIZE
+						    + 9, 23, 1000, 16, &w),
+			16UL);
+	KUNIT_EXPECT_EQ(test, w.before, 4UL);
+	/* Cut at the end of the buffer: pages 23..25 exist, 26.. do not. */
+	KUNIT_EXPECT_EQ(test, mmapdemo_fault_window(&vma, base + 20 * PAGE_SIZE,
+						    23, 26, 16, &w), 7UL);
+	KUNIT_EXPECT_EQ(test, w.addr + w.nr * PAGE_SIZE,
+			base + 23 * PAGE_SIZE);
+	/* Cut at the start and the end of the VMA. */
+	vma.vm_start = base + 2 * PAGE_SIZE;
+	vma.vm_end = base + 5 * PAGE_SIZE;
+	KUNIT_EXPECT_EQ(test, mmapdemo_fault_window(&vma, base + 3 * PAGE_SIZE,
+						    4, 1000, 16, &w), 3UL);
+	KUNIT_EXPECT_EQ(test, w.addr, base + 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, w.pgoff, 3UL);
+	KUNIT_EXPECT_EQ(test, w.before, 1UL);
+	/* Window 1 (off), 0, and sizes that are not powers of two. */
+	KUNIT_EXPECT_EQ(test, mmapdemo_fault_window(&vma, base + 3 * PAGE_SIZE,
+						    4, 1000, 1, &w), 1UL);
+	KUNIT_EXPECT_EQ(test, mmapdemo_fault_window(&vma, base + 3 * PAGE_SIZE,
+						    4, 1000, 0, &w), 1UL);
+	vma.vm_start = base;
+	vma.vm_end = base + 64 * PAGE_SIZE;
+	KUNIT_EXPECT_EQ(test, mmapdemo_fault_window(&vma, base + 20 * PAGE_SIZE,
+						    23, 1000, 24, &w), 16UL);
+	KUNIT_EXPECT_EQ(test, mmapdemo_fault_window(&vma, base,
+						    3, 1000, ULONG_MAX, &w),
+			64UL);
+	/* Outside the VMA or the buffer: nothing. */
+	KUNIT_EXPECT_EQ(test, mmapdemo_fault_window(&vma, base - PAGE_SIZE,
+						    2, 1000, 16, &w), 0UL);
+	KUNIT_EXPECT_EQ(test, mmapdemo_fault_window(&vma, vma.vm_end,
+						    67, 1000, 16, &w), 0UL);
+	KUNIT_EXPECT_EQ(test, mmapdemo_fault_window(&vma, base, 3, 3, 16, &w),
+			0UL);
+	KUNIT_EXPECT_EQ(test, w.nr, 0UL);
+	/* The synthetic VMA of the fault tests above: empty. */
+	vma.vm_start = 0;
+	vma.vm_end = 0;
+	KUNIT_EXPECT_EQ(test, mmapdemo_fault_window(&vma, 0, 0, 8, 16, &w),
+			0UL);
+}
+
 static struct kunit_case mmapdemo_mmap_cases[] = {
 	KUNIT_CASE(fault_returns_the_right_page),
+	KUNIT_CASE(fault_window_bounds),
 	KUNIT_CASE(fault_out_of_range_sigbus),
 	KUNIT_CASE(access_bounds_and_permissions),
 	{}

@@ -81,13 +81,24 @@ struct mmapdemo_checksum {
 struct mmapdemo_stats {
 	__u64 mmaps;		/* successful mmap() calls */
 	__u64 live_vmas;	/* VMAs that currently map the buffer */
-	__u64 faults;		/* pages served by the fault handler */
+	__u64 faults;		/* faults the fault handler served */
 	__u64 bytes_read;	/* through read() */
 	__u64 bytes_written;	/* through write() */
 	__u64 fills;		/* FILL ioctls */
 	__u64 checksums;	/* CHECKSUM ioctls */
 	__u64 resizes;		/* buffer replaced through the size parameter */
+	__u64 fault_pages;	/* pages those faults mapped, fault-around
+				 * included
+				 */
 };
+
+/*
+ * struct mmapdemo_stats only grows, at its end. STATS with the size of
+ * any earlier layout (from the first, 64 bytes, on, in whole counters)
+ * in its number gets that many leading bytes: programs built against an
+ * older header keep working.
+ */
+#define MMAPDEMO_STATS_SIZE_V1	64
 
 #define MMAPDEMO_IOC_INFO	_IOR(MMAPDEMO_IOC_MAGIC, 0x00, struct mmapdemo_info)
 /* Before this file's first mmap(); EBUSY after it. EINVAL: unknown mode. */

@@ -12,6 +12,11 @@
 #        the KUnit module (results copied from debugfs to
 #        OUT/kunit-<suite>.ktap), then a kmemleak scan into OUT/kmemleak.txt
 # demo   the two-way sharing demo, as a transcript on the console.
+# bench  mmapdemo bench with the module loaded with size=$md_bench_size
+#        (default 1G; the default size if that does not fit) and the
+#        parameters in $md_bench_params, options from $md_bench_opts
+#        (':' separates them in both); OUT/bench.txt, .csv, .json,
+#        bench.err (progress) and bench.rc.
 . /run/mmapdemo/repo/scripts/guest/lib.sh
 TMPDIR=/tmp
 export TMPDIR
@@ -101,6 +106,25 @@ demo)
 	ls -l /dev/mmapdemo
 	"$REPO/build/user/examples/demo" || exit 1
 	echo "guest: rmmod mmapdemo"
+	md_unload
+	;;
+bench)
+	md_unload 2>/dev/null
+	size=${md_bench_size:-1G}
+	# shellcheck disable=SC2046
+	if ! md_load size="$size" $(echo "${md_bench_params:-}" | tr ':' ' ') \
+			2>"$OUT/bench.load"; then
+		echo "guest: cannot load with size=$size, loading the default"
+		md_load || exit 1
+	fi
+	echo "guest: mmapdemo bench $(echo "${md_bench_opts:-}" | tr ':' ' ')"
+	# Progress goes to the console too, so a slow run shows where it is.
+	{
+		# shellcheck disable=SC2046
+		"$MMAPDEMO_TOOL" bench --output "$OUT/bench" \
+			$(echo "${md_bench_opts:-}" | tr ':' ' ') 2>&1 >/dev/null
+		echo $? >"$OUT/bench.rc"
+	} | tee "$OUT/bench.err"
 	md_unload
 	;;
 *)

@@ -155,6 +155,16 @@ void json_i64(struct json *j, const char *key, int64_t val)
 	fprintf(j->f, "%" PRId64, val);
 }
 
+/* Six significant digits; NaN, infinities and negatives (unknown) as null. */
+void json_f64(struct json *j, const char *key, double val)
+{
+	json_member(j, key);
+	if (val >= 0 && val <= 1e300)
+		fprintf(j->f, "%.6g", val);
+	else
+		fputs("null", j->f);
+}
+
 void json_bool(struct json *j, const char *key, bool val)
 {
 	json_member(j, key);
@@ -183,6 +193,7 @@ const struct stats_field stats_fields[] = {
 	STATS_FIELD(fills),
 	STATS_FIELD(checksums),
 	STATS_FIELD(resizes),
+	STATS_FIELD(fault_pages),
 };
 
 const size_t nr_stats_fields = ARRAY_SIZE(stats_fields);

@@ -123,6 +123,29 @@ static const struct cli_command commands[] = {
 		.args = "[--json]",
 		.summary = "show the driver's counters",
 		.help = "      --json           print one JSON object\n",
+	}, {
+		.name = "bench",
+		.run = cmd_bench,
+		.args = "[--quick] [--reps N] [--max-size SIZE] [--only LIST]\n"
+			"       [--no-fio] [--json|--csv] [--output PREFIX]",
+		.summary = "measure the mapping against memcpy, read/write, anon",
+		.help =
+			"      --quick          tiny sizes, 2 repetitions (a smoke test)\n"
+			"  -r, --reps N         repetitions after the warm-up (default 5;\n"
+			"                       3 from 256 MiB on)\n"
+			"  -s, --max-size SIZE  use at most this much of the buffer\n"
+			"  -O, --only LIST      sections, comma separated: k2u, u2k,\n"
+			"                       setup, scaling, fio (default all)\n"
+			"      --no-fio         skip the fio section\n"
+			"      --json           print one JSON object\n"
+			"      --csv            print CSV (one row per figure)\n"
+			"  -o, --output PREFIX  also write PREFIX.txt, .csv and .json\n"
+			"      --quiet          no progress on standard error\n",
+		.notes = "Needs the device read-write and overwrites the buffer.\n"
+			 "Uses sizes up to the buffer's (load with size=1G for all\n"
+			 "of them); as root, it turns the fault_around parameter\n"
+			 "off for one variant and back.  Ratios compare figures\n"
+			 "of the same run.  See mmapdemo(1).\n",
 	},
 	{ NULL }
 };

@@ -698,6 +698,56 @@ static int sysfs_stat(const char *name, uint64_t *v)
 	return 0;
 }
 
+#define FAULT_AROUND_PARAM "/sys/module/mmapdemo/parameters/fault_around"
+#define FAULT_AROUND_DEFAULT "262144"
+/* The window the fault-around tests use: 16 pages. */
+#define FA_PAGES 16
+
+static int set_fault_around(const char *val)
+{
+	return md_write_sysfs(FAULT_AROUND_PARAM, val);
+}
+
+/*
+ * Map @npages of the device at buffer offset @off, starting @skip pages
+ * into a region aligned to the fault-around window, so that which pages
+ * one fault maps is known. The rest of the reserved region stays an
+ * inaccessible anonymous mapping.
+ */
+static uint8_t *map_aligned(int fd, size_t npages, int prot, int flags,
+			    off_t off, size_t skip)
+{
+	size_t win = FA_PAGES * md_page;
+	uint8_t *res, *base, *p;
+
+	res = mmap(NULL, 3 * win + npages * md_page, PROT_NONE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (res == MAP_FAILED)
+		return MAP_FAILED;
+	base = (uint8_t *)(((uintptr_t)res + win - 1) & ~(uintptr_t)(win - 1));
+	p = mmap(base + skip * md_page, npages * md_page, prot,
+		 flags | MAP_FIXED, fd, off);
+	return p;
+}
+
+static int get_stats(int fd, struct mmapdemo_stats *st)
+{
+	return ioctl(fd, MMAPDEMO_IOC_STATS, st);
+}
+
+/* Pages of [p, p + npages) that have a page table entry (mincore). */
+static int resident(const uint8_t *p, size_t npages, unsigned char *vec)
+{
+	int n = 0;
+	size_t i;
+
+	if (mincore((void *)p, npages * md_page, vec))
+		return -1;
+	for (i = 0; i < npages; i++)
+		n += vec[i] & 1;
+	return n;
+}
+
 /* STATS and sysfs count what happened. */
 static int t_stats(void)
 {
@@ -707,8 +757,10 @@ static int t_stats(void)
 	uint8_t *p, c;
 
 	CHECK_OK(fd);
-	CHECK_OK(ioctl(fd, MMAPDEMO_IOC_STATS, &a));
-	p = md_map(fd, 4 * md_page, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	CHECK_OK(set_fault_around("64K"));
+	CHECK_OK(get_stats(fd, &a));
+	/* Four pages in one fault-around window. */
+	p = map_aligned(fd, 4, PROT_READ | PROT_WRITE, MAP_SHARED, 0, 0);
 	CHECK(p != MAP_FAILED, "mmap");
 	p[0] = 1;
 	p[md_page] = 1;
@@ -717,15 +769,20 @@ static int t_stats(void)
 	CHECK(pwrite(fd, &c, 1, 0) == 1, "");
 	CHECK_OK(md_kernel_fill(fd, 0, 1, 1));
 	CHECK_OK(md_kernel_crc(fd, 0, 1, (uint32_t *)&v));
-	CHECK_OK(ioctl(fd, MMAPDEMO_IOC_STATS, &b));
+	CHECK_OK(get_stats(fd, &b));
 	CHECK(b.mmaps == a.mmaps + 1, "mmaps");
 	CHECK(b.live_vmas == a.live_vmas + 1, "live_vmas");
-	if (md_mode == MMAPDEMO_MODE_FAULT)
-		CHECK(b.faults == a.faults + 3, "faults %llu -> %llu",
+	if (md_mode == MMAPDEMO_MODE_FAULT) {
+		/* One fault maps the whole mapping (fault-around). */
+		CHECK(b.faults == a.faults + 1, "faults %llu -> %llu",
 		      (unsigned long long)a.faults,
 		      (unsigned long long)b.faults);
-	else
+		CHECK(b.fault_pages == a.fault_pages + 4, "fault_pages +%llu",
+		      (unsigned long long)(b.fault_pages - a.fault_pages));
+	} else {
 		CHECK(b.faults == a.faults, "remap mode took faults");
+		CHECK(b.fault_pages == a.fault_pages, "remap fault_pages");
+	}
 	CHECK(b.bytes_read == a.bytes_read + 1, "bytes_read");
 	CHECK(b.bytes_written == a.bytes_written + 1, "bytes_written");
 	CHECK(b.fills == a.fills + 1 && b.checksums == a.checksums + 1, "");
@@ -733,9 +790,293 @@ static int t_stats(void)
 	CHECK(v == b.mmaps, "sysfs mmaps %llu", (unsigned long long)v);
 	CHECK_OK(sysfs_stat("live_vmas", &v));
 	CHECK(v == b.live_vmas, "sysfs live_vmas");
+	CHECK_OK(sysfs_stat("fault_pages", &v));
+	CHECK(v == b.fault_pages, "sysfs fault_pages");
 	CHECK_OK(munmap(p, 4 * md_page));
 	CHECK_OK(sysfs_stat("live_vmas", &v));
 	CHECK(v == a.live_vmas, "live_vmas after munmap");
+	CHECK_OK(set_fault_around(FAULT_AROUND_DEFAULT));
+	return 0;
+}
+
+/*
+ * ABI: STATS grows at its end; a caller built against the first layout
+ * (64 bytes: 0x8040b704) still gets its counters, and no more bytes.
+ * Other sizes stay unknown ioctls.
+ */
+static int t_stats_old_layout(void)
+{
+	int fd = md_open(O_RDONLY);
+	struct mmapdemo_stats now;
+	__u64 old[10];
+
+	CHECK_OK(fd);
+	memset(old, 0xff, sizeof(old));
+	CHECK_OK(ioctl(fd, 0x8040b704, old));
+	CHECK_OK(get_stats(fd, &now));
+	CHECK(old[0] == now.mmaps && old[7] == now.resizes, "");
+	CHECK(old[8] == ~0ULL, "wrote past the old struct");
+	CHECK_ERRNO(ioctl(fd, _IOR(MMAPDEMO_IOC_MAGIC, 0x04, __u64[7]), old),
+		    ENOTTY);
+	CHECK_ERRNO(ioctl(fd, _IOR(MMAPDEMO_IOC_MAGIC, 0x04, __u64[10]), old),
+		    ENOTTY);
+	CHECK_ERRNO(ioctl(fd, _IOR(MMAPDEMO_IOC_MAGIC, 0x04, char[65]), old),
+		    ENOTTY);
+	CHECK_ERRNO(ioctl(fd, _IOW(MMAPDEMO_IOC_MAGIC, 0x04, __u64[8]), old),
+		    ENOTTY);
+	return 0;
+}
+
+/* The fault_around parameter: bytes, rounded down to whole powers of two. */
+static int t_fault_around_param(void)
+{
+	static const char *const bad[] = { "4M", "2049K", "-1", "x", NULL };
+	char val[32];
+	size_t i;
+
+	CHECK_OK(md_read_sysfs(FAULT_AROUND_PARAM, val, sizeof(val)));
+	CHECK(!strcmp(val, FAULT_AROUND_DEFAULT), "default %s", val);
+	CHECK_OK(set_fault_around("100K"));
+	CHECK_OK(md_read_sysfs(FAULT_AROUND_PARAM, val, sizeof(val)));
+	CHECK(atol(val) == 16 * md_page, "100K reads back as %s", val);
+	CHECK_OK(set_fault_around("0"));
+	CHECK_OK(md_read_sysfs(FAULT_AROUND_PARAM, val, sizeof(val)));
+	CHECK(atol(val) == md_page, "0 reads back as %s", val);
+	CHECK_OK(set_fault_around("2M"));
+	for (i = 0; bad[i]; i++)
+		CHECK_ERRNO(set_fault_around(bad[i]), EINVAL);
+	CHECK_OK(md_read_sysfs(FAULT_AROUND_PARAM, val, sizeof(val)));
+	CHECK(!strcmp(val, "2097152"), "a bad value changed it: %s", val);
+	CHECK_OK(set_fault_around(FAULT_AROUND_DEFAULT));
+	return 0;
+}
+
+/*
+ * One fault maps its whole window: after touching one page (a read or a
+ * write), its neighbours have page table entries and touching them takes
+ * no further fault; each shows the right buffer page even when the
+ * mapping starts at a page offset that is not window aligned.
+ */
+static int t_fault_around_neighbours(void)
+{
+	int fd = md_open(O_RDWR), write;
+	const off_t off = 3 * md_page;
+	struct mmapdemo_stats a, b;
+	unsigned char vec[FA_PAGES];
+	volatile uint8_t *p;
+	size_t i;
+
+	CHECK_OK(fd);
+	CHECK_OK(set_fault_around("64K"));
+	CHECK_OK(md_kernel_fill(fd, 0, md_size, 51));
+	for (write = 0; write < 2; write++) {
+		p = map_aligned(fd, FA_PAGES, PROT_READ | PROT_WRITE,
+				MAP_SHARED, off, 0);
+		CHECK(p != MAP_FAILED, "mmap: %s", strerror(errno));
+		CHECK(resident((uint8_t *)p, FA_PAGES, vec) == 0,
+		      "mapped before any touch");
+		CHECK_OK(get_stats(fd, &a));
+		if (write)		/* a store, with no load before it */
+			p[5 * md_page + 8] =
+				mmapdemo_pattern_byte(51, off + 5 * md_page + 8);
+		else
+			(void)p[5 * md_page + 8];
+		CHECK_OK(get_stats(fd, &b));
+		CHECK(b.faults == a.faults + 1, "%s: %llu faults",
+		      write ? "write" : "read",
+		      (unsigned long long)(b.faults - a.faults));
+		CHECK(b.fault_pages == a.fault_pages + FA_PAGES,
+		      "%s: %llu pages", write ? "write" : "read",
+		      (unsigned long long)(b.fault_pages - a.fault_pages));
+		CHECK(resident((uint8_t *)p, FA_PAGES, vec) == FA_PAGES,
+		      "neighbours not mapped");
+		for (i = 0; i < FA_PAGES; i++) {
+			uint64_t o = off + i * md_page;
+
+			CHECK(mmapdemo_pattern_check((uint8_t *)p + i * md_page,
+						     o, md_page, 51) < 0,
+			      "page %zu is not buffer page %llu", i,
+			      (unsigned long long)(o / md_page));
+			p[i * md_page + 1] = p[i * md_page + 1];
+		}
+		CHECK_OK(get_stats(fd, &a));
+		CHECK(a.faults == b.faults, "touching neighbours faulted");
+		CHECK_OK(munmap((void *)p, FA_PAGES * md_page));
+	}
+	CHECK_OK(set_fault_around(FAULT_AROUND_DEFAULT));
+	return 0;
+}
+
+/* fault_around=0: one page per fault, as without fault-around. */
+static int t_fault_around_off(void)
+{
+	int fd = md_open(O_RDWR);
+	struct mmapdemo_stats a, b;
+	unsigned char vec[FA_PAGES];
+	volatile uint8_t *p;
+
+	CHECK_OK(fd);
+	CHECK_OK(set_fault_around("0"));
+	p = map_aligned(fd, FA_PAGES, PROT_READ | PROT_WRITE, MAP_SHARED, 0,
+			0);
+	CHECK(p != MAP_FAILED, "mmap");
+	CHECK_OK(get_stats(fd, &a));
+	(void)p[5 * md_page];
+	p[6 * md_page] = 1;
+	CHECK_OK(get_stats(fd, &b));
+	CHECK(b.faults == a.faults + 2 && b.fault_pages == a.fault_pages + 2,
+	      "%llu faults, %llu pages",
+	      (unsigned long long)(b.faults - a.faults),
+	      (unsigned long long)(b.fault_pages - a.fault_pages));
+	CHECK(resident((uint8_t *)p, FA_PAGES, vec) == 2 && vec[5] && vec[6],
+	      "other pages mapped");
+	CHECK_OK(set_fault_around(FAULT_AROUND_DEFAULT));
+	return 0;
+}
+
+/*
+ * The window is cut to the VMA: a 3-page mapping in the middle of a
+ * window maps 3 pages, at the end of the buffer and at a page offset,
+ * and nothing of the anonymous mappings around it.
+ */
+static int t_fault_around_vma_and_buffer_end(void)
+{
+	int fd = md_open(O_RDWR);
+	const off_t off = md_size - 3 * md_page;
+	struct mmapdemo_stats a, b;
+	unsigned char vec[3];
+	volatile uint8_t *p;
+	size_t i;
+
+	CHECK_OK(fd);
+	CHECK_OK(set_fault_around("64K"));
+	CHECK_OK(md_kernel_fill(fd, 0, md_size, 52));
+	/* Pages 6..8 of the window: the last three of the buffer. */
+	p = map_aligned(fd, 3, PROT_READ, MAP_SHARED, off, 6);
+	CHECK(p != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHECK_OK(get_stats(fd, &a));
+	(void)p[md_page];
+	CHECK_OK(get_stats(fd, &b));
+	CHECK(b.faults == a.faults + 1 && b.fault_pages == a.fault_pages + 3,
+	      "%llu faults, %llu pages",
+	      (unsigned long long)(b.faults - a.faults),
+	      (unsigned long long)(b.fault_pages - a.fault_pages));
+	CHECK(resident((uint8_t *)p, 3, vec) == 3, "");
+	for (i = 0; i < 3; i++)
+		CHECK(mmapdemo_pattern_check((uint8_t *)p + i * md_page,
+					     off + i * md_page, md_page,
+					     52) < 0, "page %zu", i);
+	/* Its neighbours in the window are still inaccessible. */
+	{
+		unsigned char v[2];
+
+		CHECK(!mincore((void *)(p - 2 * md_page), 2 * md_page, v) &&
+		      !v[0] && !v[1], "anonymous neighbour populated");
+	}
+	/* A mapping of the last page alone: one page, not a window. */
+	CHECK_OK(get_stats(fd, &a));
+	p = map_aligned(fd, 1, PROT_READ, MAP_SHARED, md_size - md_page, 15);
+	CHECK(p != MAP_FAILED, "mmap");
+	CHECK(p[md_page - 1] == mmapdemo_pattern_byte(52, md_size - 1), "");
+	CHECK_OK(get_stats(fd, &b));
+	CHECK(b.fault_pages == a.fault_pages + 1, "");
+	CHECK_OK(set_fault_around(FAULT_AROUND_DEFAULT));
+	return 0;
+}
+
+/*
+ * Pages that are already mapped are skipped, not replaced: a private
+ * copy made by an earlier write stays private when a later fault maps
+ * the window around it.
+ */
+static int t_fault_around_skips_mapped(void)
+{
+	int fd = md_open(O_RDWR);
+	struct mmapdemo_stats a, b;
+	unsigned char vec[FA_PAGES];
+	volatile uint8_t *p, *q;
+	size_t i;
+
+	CHECK_OK(fd);
+	CHECK_OK(md_kernel_fill(fd, 0, md_size, 53));
+	CHECK_OK(set_fault_around("0"));
+	p = map_aligned(fd, FA_PAGES, PROT_READ, MAP_SHARED, 0, 0);
+	q = map_aligned(fd, FA_PAGES, PROT_READ | PROT_WRITE, MAP_PRIVATE, 0,
+			0);
+	CHECK(p != MAP_FAILED && q != MAP_FAILED, "mmap");
+	(void)p[3 * md_page];
+	(void)p[9 * md_page];
+	q[3 * md_page] = 0x33;			/* a private copy */
+	CHECK_OK(set_fault_around("64K"));
+	CHECK_OK(get_stats(fd, &a));
+	(void)p[0];
+	(void)q[0];
+	CHECK_OK(get_stats(fd, &b));
+	CHECK(b.faults == a.faults + 2, "");
+	CHECK(b.fault_pages == a.fault_pages + 2 * FA_PAGES - 3,
+	      "%llu pages", (unsigned long long)(b.fault_pages - a.fault_pages));
+	CHECK(resident((uint8_t *)p, FA_PAGES, vec) == FA_PAGES, "shared");
+	CHECK(resident((uint8_t *)q, FA_PAGES, vec) == FA_PAGES, "private");
+	CHECK(q[3 * md_page] == 0x33, "private copy replaced");
+	for (i = 0; i < FA_PAGES; i++)
+		if (i != 3)
+			CHECK(q[i * md_page + 7] ==
+			      mmapdemo_pattern_byte(53, i * md_page + 7),
+			      "page %zu", i);
+	CHECK_OK(set_fault_around(FAULT_AROUND_DEFAULT));
+	return 0;
+}
+
+/*
+ * MAP_PRIVATE with fault-around: the neighbours a fault maps are the
+ * buffer's pages, read-only; writing one copies it, and the pages not
+ * written keep following the kernel. The first touch may be a write.
+ */
+static int t_fault_around_private_cow(void)
+{
+	int fd = md_open(O_RDWR), first;
+	struct mmapdemo_stats a, b;
+	volatile uint8_t *q;
+	uint8_t c;
+
+	CHECK_OK(fd);
+	CHECK_OK(set_fault_around("64K"));
+	for (first = 0; first < 2; first++) {
+		CHECK_OK(md_kernel_fill(fd, 0, md_size, 54));
+		q = map_aligned(fd, FA_PAGES, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE, 0, 0);
+		CHECK(q != MAP_FAILED, "mmap");
+		CHECK_OK(get_stats(fd, &a));
+		if (first)
+			q[7 * md_page] = 0x77;	/* write fault first */
+		else
+			(void)q[7 * md_page];
+		CHECK_OK(get_stats(fd, &b));
+		CHECK(b.fault_pages == a.fault_pages + FA_PAGES,
+		      "%llu pages",
+		      (unsigned long long)(b.fault_pages - a.fault_pages));
+		/* A neighbour mapped by fault-around, written: a copy. */
+		q[3 * md_page + 5] = 0x35;
+		CHECK(pread(fd, &c, 1, 3 * md_page + 5) == 1 &&
+		      c == mmapdemo_pattern_byte(54, 3 * md_page + 5),
+		      "private write reached the buffer");
+		CHECK_OK(md_kernel_fill(fd, 0, md_size, 55));
+		CHECK(q[3 * md_page + 5] == 0x35 &&
+		      q[3 * md_page + 6] ==
+		      mmapdemo_pattern_byte(54, 3 * md_page + 6),
+		      "the copy follows the kernel");
+		CHECK(q[4 * md_page] == mmapdemo_pattern_byte(55, 4 * md_page),
+		      "an unwritten neighbour stopped following the kernel");
+		if (first)
+			CHECK(q[7 * md_page] == 0x77 &&
+			      q[7 * md_page + 1] ==
+			      mmapdemo_pattern_byte(54, 7 * md_page + 1),
+			      "the faulting page was not copied");
+		else
+			CHECK(q[7 * md_page] ==
+			      mmapdemo_pattern_byte(55, 7 * md_page), "");
+	}
+	CHECK_OK(set_fault_around(FAULT_AROUND_DEFAULT));
 	return 0;
 }
 
@@ -766,6 +1107,16 @@ static const struct md_test tests[] = {
 	{ "ioctl_info_set_mode", t_ioctl_info_set_mode, 0, MD_BOTH },
 	{ "ioctl_errors", t_ioctl_errors, 0, MD_BOTH },
 	{ "stats", t_stats, 0, MD_BOTH },
+	{ "stats_old_layout", t_stats_old_layout, 0, MD_BOTH },
+	{ "fault_around_param", t_fault_around_param, 0, MD_FAULT },
+	{ "fault_around_neighbours", t_fault_around_neighbours, 0, MD_FAULT },
+	{ "fault_around_off", t_fault_around_off, 0, MD_FAULT },
+	{ "fault_around_vma_and_buffer_end",
+	  t_fault_around_vma_and_buffer_end, 0, MD_FAULT },
+	{ "fault_around_skips_mapped", t_fault_around_skips_mapped, 0,
+	  MD_FAULT },
+	{ "fault_around_private_cow", t_fault_around_private_cow, 0,
+	  MD_FAULT },
 };
 
 int main(int argc, char **argv)

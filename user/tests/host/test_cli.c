@@ -94,7 +94,7 @@ static void run_free(struct run *r)
 
 static const char * const commands[] = {
 	"load", "unload", "status", "info", "fill", "dump", "verify",
-	"write-from", "read-to", "watch", "stats",
+	"write-from", "read-to", "watch", "stats", "bench",
 };
 
 static void test_tool_exists(void)
@@ -125,7 +125,6 @@ static void test_main_help(void)
 	for (i = 0; i < TAP_COUNT(commands); i++)
 		CHECK_CONTAINS(r.out, commands[i]);
 	CHECK_CONTAINS(r.out, "Exit status");
-	CHECK(!strstr(r.out, "bench"));
 	CHECK_STR(r.err, "");
 	run_free(&r);
 
@@ -181,8 +180,14 @@ static void test_unknown_command(void)
 	CHECK_CONTAINS(r.err, "mmapdemo: unknown command 'frobnicate'");
 	run_free(&r);
 
-	run(&r, "bench");
+	run(&r, "bench", "--bogus");
 	CHECK_INT(r.status, 2);
+	run_free(&r);
+
+	/* A known command without the device: exit 3 and the hint. */
+	run(&r, "--device", "/nonexistent/mmapdemo", "bench", "--quick");
+	CHECK_INT(r.status, 3);
+	CHECK_CONTAINS(r.err, "hint: module not loaded?");
 	run_free(&r);
 
 	run(&r, "help", "frobnicate");

@@ -183,14 +183,14 @@ static void test_json_escaping(void)
 static const struct mmapdemo_stats stats = {
 	.mmaps = 1, .live_vmas = 2, .faults = 3, .bytes_read = 4,
 	.bytes_written = 5, .fills = 6, .checksums = 7,
-	.resizes = 18446744073709551615ULL,
+	.resizes = 18446744073709551615ULL, .fault_pages = 9,
 };
 
 static void test_stats_fields(void)
 {
 	static const char * const names[] = {
 		"mmaps", "live_vmas", "faults", "bytes_read", "bytes_written",
-		"fills", "checksums", "resizes",
+		"fills", "checksums", "resizes", "fault_pages",
 	};
 	size_t i;
 
@@ -208,7 +208,7 @@ static void test_stats_json(void)
 
 	CAPTURE(out, format_stats_json(f, "/dev/mmapdemo", &stats));
 	CHECK_STR(out,
-		  "{\"device\": \"/dev/mmapdemo\", \"mmaps\": 1, \"live_vmas\": 2, \"faults\": 3, \"bytes_read\": 4, \"bytes_written\": 5, \"fills\": 6, \"checksums\": 7, \"resizes\": 18446744073709551615}\n");
+		  "{\"device\": \"/dev/mmapdemo\", \"mmaps\": 1, \"live_vmas\": 2, \"faults\": 3, \"bytes_read\": 4, \"bytes_written\": 5, \"fills\": 6, \"checksums\": 7, \"resizes\": 18446744073709551615, \"fault_pages\": 9}\n");
 	free(out);
 }
 
@@ -225,7 +225,8 @@ static void test_stats_text(void)
 		  "bytes_written  5\n"
 		  "fills          6\n"
 		  "checksums      7\n"
-		  "resizes        18446744073709551615\n");
+		  "resizes        18446744073709551615\n"
+		  "fault_pages    9\n");
 	free(out);
 }
 

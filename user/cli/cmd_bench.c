@@ -1,0 +1,1155 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * mmapdemo bench: how close the mapping gets to the machine's limit and
+ * to its alternatives, every figure measured in the same run as the
+ * baseline it is compared with.
+ *
+ *   1. kernel -> user  the kernel FILLs the buffer; user space copies the
+ *                      bytes into its own buffer from a mapping (both map
+ *                      modes) or with read(); the limit is a memcpy()
+ *                      between two anonymous buffers
+ *   2. user -> kernel  user space copies its bytes into a mapping or
+ *                      write()s them, then the kernel CHECKSUMs them
+ *   3. first touch     mmap() plus one access per page: remap, fault
+ *                      (with and without fault-around), anonymous shared
+ *                      memory; minor faults from getrusage()
+ *   4. scaling         the same setup cost from 1 MiB to 1 GiB
+ *   5. fio             ioengine=mmap against psync on the device
+ *
+ * Each figure is the median of the repetitions that follow an untimed
+ * warm-up, on CLOCK_MONOTONIC. Repetitions of the variants of a size are
+ * interleaved so that a slow patch of the machine hits them alike. The
+ * data is checked once per size (pattern, CRC32C), outside the timing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "cli.h"
+
+#define MiB			(1024ULL * 1024)
+#define FAULT_AROUND_PARAM	"/sys/module/mmapdemo/parameters/fault_around"
+
+enum {
+	SEC_K2U = 1 << 0,
+	SEC_U2K = 1 << 1,
+	SEC_SETUP = 1 << 2,
+	SEC_SCALING = 1 << 3,
+	SEC_FIO = 1 << 4,
+	SEC_ALL = (1 << 5) - 1,
+};
+
+static const char *const section_names[] = {
+	"k2u", "u2k", "setup", "scaling", "fio",
+};
+
+struct bench {
+	const struct cli *c;
+	struct bench_report *r;
+	unsigned int sections;
+	unsigned int reps;
+	unsigned int big_reps;
+	uint64_t big_size;	/* from here on, big_reps */
+	uint64_t max_size;
+	bool quick;
+	bool progress;
+	long page;
+	double t0;
+
+	struct mmapdemo *fault_md;	/* a file in each map mode */
+	struct mmapdemo *remap_md;
+	uint64_t size;			/* the buffer */
+	unsigned char *map_fault;	/* the buffer, mapped each way */
+	unsigned char *map_remap;
+	uint64_t map_len;
+	unsigned char *src;		/* anonymous, map_len bytes each */
+	unsigned char *dst;
+	unsigned char *src_res;		/* their reservations */
+	unsigned char *dst_res;
+	size_t res_len;
+};
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* Where loads that nobody needs go, so that they happen. */
+static volatile uint64_t sink;
+
+/* Keep the compiler from dropping or moving copies nobody reads. */
+static inline void clobber(void *p)
+{
+	__asm__ __volatile__("" : : "r"(p) : "memory");
+}
+
+static void __attribute__((format(printf, 2, 3)))
+progress(const struct bench *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!b->progress)
+		return;
+	fprintf(stderr, "bench: [%5.1fs] ", (now_ns() - b->t0) / 1e9);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Fewer repetitions of the big sizes: they take long under emulation. */
+static unsigned int reps_for(const struct bench *b, uint64_t size)
+{
+	if (size >= 4 * b->big_size && b->big_reps > 2)
+		return 2;
+	return size >= b->big_size ? b->big_reps : b->reps;
+}
+
+static const char *hsize(char *buf, size_t len, uint64_t v)
+{
+	return format_human_size(buf, len, v);
+}
+
+static void *anon(size_t len, int flags)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       flags | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * Where in a reservation of len + SKEW_PAGES pages to start a buffer that
+ * is copied to and from the others: at a distance from each of them that
+ * is not a multiple of SKEW_PAGES pages, and off that alignment itself
+ * (the kernel's vmap() view of the buffer, which read() and write() copy
+ * from and to, is aligned). QEMU's TCG keeps a direct-mapped TLB, so two
+ * buffers a multiple of its size apart evict each other's entries on
+ * every access of a copy between them: in a first run that made whichever
+ * pair happened to be 2 MiB apart 14 times slower than the others, and
+ * read() 12 times slower than write(). (Real CPUs know a milder form of
+ * it, 4K aliasing.)
+ */
+#define SKEW_PAGES	8
+
+static unsigned char *skew(unsigned char *base, long page,
+			   unsigned char *const *others, size_t n)
+{
+	unsigned int o;
+	size_t i;
+
+	for (o = 0; o < SKEW_PAGES; o++) {
+		unsigned char *p = base + (size_t)o * page;
+
+		if (!((uintptr_t)p / (uintptr_t)page % SKEW_PAGES))
+			continue;
+		for (i = 0; i < n; i++)
+			if (!(((uintptr_t)p - (uintptr_t)others[i]) /
+			      (uintptr_t)page % SKEW_PAGES))
+				break;
+		if (i == n)
+			return p;
+	}
+	return base;
+}
+
+/* --- the machine ------------------------------------------------------- */
+
+static void read_machine(struct bench_report *r)
+{
+	struct utsname u;
+	char line[256];
+	FILE *f;
+
+	snprintf(r->cpu, sizeof(r->cpu), "unknown CPU");
+	f = fopen("/proc/cpuinfo", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *v = strchr(line, ':');
+
+		if (strncmp(line, "model name", 10) || !v)
+			continue;
+		v += 1 + strspn(v + 1, " \t");
+		v[strcspn(v, "\n")] = '\0';
+		snprintf(r->cpu, sizeof(r->cpu), "%s", v);
+		break;
+	}
+	if (f)
+		fclose(f);
+	f = fopen("/proc/meminfo", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long long kib;
+
+		if (sscanf(line, "MemTotal: %llu kB", &kib) == 1) {
+			r->mem_bytes = kib * 1024;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	r->cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (!uname(&u)) {
+		snprintf(r->kernel, sizeof(r->kernel), "%.64s", u.release);
+		snprintf(r->machine, sizeof(r->machine), "%.31s", u.machine);
+	}
+}
+
+static int read_param(const char *path, uint64_t *v)
+{
+	char buf[64];
+	FILE *f = fopen(path, "r");
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = !!fgets(buf, sizeof(buf), f);
+	fclose(f);
+	if (!ok)
+		return -EIO;
+	*v = strtoull(buf, NULL, 10);
+	return 0;
+}
+
+static int write_param(const char *path, uint64_t v)
+{
+	FILE *f = fopen(path, "w");
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	if (fprintf(f, "%" PRIu64 "\n", v) < 0)
+		err = -EIO;
+	if (fclose(f))
+		err = -errno;
+	return err;
+}
+
+/* --- 1 and 2: bandwidth -------------------------------------------------- */
+
+static void k2u_op(struct bench *b, int v, size_t size)
+{
+	ssize_t n;
+	size_t done;
+
+	switch (v) {
+	case BW_MEMCPY:
+		memcpy(b->dst, b->src, size);
+		break;
+	case BW_MMAP_FAULT:
+		memcpy(b->dst, b->map_fault, size);
+		break;
+	case BW_MMAP_REMAP:
+		memcpy(b->dst, b->map_remap, size);
+		break;
+	case BW_SYSCALL:
+		for (done = 0; done < size; done += (size_t)n) {
+			n = pread(mmapdemo_fd(b->fault_md), b->dst + done,
+				  size - done, (off_t)done);
+			if (n <= 0)
+				break;
+		}
+		break;
+	}
+	clobber(b->dst);
+}
+
+static int u2k_op(struct bench *b, int v, size_t size)
+{
+	ssize_t n;
+	size_t done;
+
+	switch (v) {
+	case BW_MEMCPY:
+		memcpy(b->dst, b->src, size);
+		break;
+	case BW_MMAP_FAULT:
+		memcpy(b->map_fault, b->src, size);
+		break;
+	case BW_MMAP_REMAP:
+		memcpy(b->map_remap, b->src, size);
+		break;
+	case BW_SYSCALL:
+		for (done = 0; done < size; done += (size_t)n) {
+			n = pwrite(mmapdemo_fd(b->fault_md), b->src + done,
+				   size - done, (off_t)done);
+			if (n <= 0)
+				return -EIO;
+		}
+		break;
+	}
+	clobber(b->dst);
+	clobber(b->map_fault);
+	clobber(b->map_remap);
+	return 0;
+}
+
+/* Transfers per timed sample: enough bytes that the clock is no issue. */
+static unsigned int iters_for(const struct bench *b, uint64_t size)
+{
+	uint64_t want = b->quick ? MiB : 32 * MiB;
+
+	return size >= want ? 1 : (unsigned int)(want / size);
+}
+
+static int bw_size(struct bench *b, bool u2k, uint64_t size,
+		   struct bench_bw *row)
+{
+	unsigned int reps = reps_for(b, size), iters = iters_for(b, size);
+	double *s = calloc((size_t)reps * BW_NVAR * 2, sizeof(*s));
+	uint32_t crc_want = 0, crc;
+	double s_crc[64];
+	unsigned int rep, i;
+	int v, err = 0;
+
+	if (!s)
+		return -ENOMEM;
+	memset(row, 0, sizeof(*row));
+	row->size = size;
+	row->reps = reps;
+	row->iters = iters;
+	if (u2k) {
+		mmapdemo_pattern_fill(b->src, 0, size, 0xb0b);
+		crc_want = mmapdemo_crc32c(0, b->src, size);
+	} else {
+		err = mmapdemo_fill(b->fault_md, 0, size, 0xfeed);
+		if (err)
+			goto out;
+		memcpy(b->src, b->map_fault, size);
+	}
+
+	/* rep 0 is the warm-up. */
+	for (rep = 0; rep <= reps; rep++) {
+		for (v = 0; v < BW_NVAR; v++) {
+			double t = now_ns(), tc;
+
+			for (i = 0; i < iters; i++) {
+				if (!u2k)
+					k2u_op(b, v, size);
+				else if (u2k_op(b, v, size))
+					err = -EIO;
+			}
+			tc = now_ns();
+			if (u2k && v != BW_MEMCPY) {
+				for (i = 0; i < iters && !err; i++)
+					err = mmapdemo_checksum(b->fault_md, 0,
+								size, &crc);
+				if (!err && crc != crc_want) {
+					cli_error(b->c,
+						  "user -> kernel: %s: CRC %08x, want %08x",
+						  v == BW_SYSCALL ? "write()" :
+						  "mapping", crc, crc_want);
+					err = -EIO;
+				}
+			}
+			if (err)
+				goto out;
+			if (!rep)
+				continue;
+			s[(rep - 1) * BW_NVAR + v] = (tc - t) / iters;
+			s[(reps + rep - 1) * BW_NVAR + v] =
+				(now_ns() - t) / iters;
+		}
+		/* What read() and the mappings delivered is the pattern. */
+		if (!rep && !u2k &&
+		    mmapdemo_pattern_check(b->dst, 0, size, 0xfeed) >= 0) {
+			cli_error(b->c, "kernel -> user: read() returned wrong data");
+			err = -EIO;
+			goto out;
+		}
+	}
+	for (v = 0; v < BW_NVAR; v++) {
+		double col[2][64];
+		unsigned int n = reps < 64 ? reps : 64;
+
+		for (rep = 0; rep < n; rep++) {
+			col[0][rep] = s[rep * BW_NVAR + v];
+			col[1][rep] = s[(reps + rep) * BW_NVAR + v];
+		}
+		row->ns[v] = bench_median(col[0], n);
+		row->ns_crc[v] = u2k && v != BW_MEMCPY ?
+				 bench_median(col[1], n) : -1;
+	}
+	/* Paired: each repetition's variants ran back to back. */
+	for (v = 0; v < BW_NVAR; v++) {
+		double a[64], c[64];
+		unsigned int n = reps < 64 ? reps : 64;
+
+		for (rep = 0; rep < n; rep++) {
+			const double *t = &s[rep * BW_NVAR];
+			const double *tc = &s[(reps + rep) * BW_NVAR];
+
+			a[rep] = t[BW_MEMCPY] / t[v];
+			c[rep] = t[BW_SYSCALL] / t[v];
+			if (v == BW_MMAP_FAULT && u2k)
+				s_crc[rep] = tc[BW_SYSCALL] / tc[v];
+		}
+		row->vs_memcpy[v] = bench_median(a, n);
+		row->vs_syscall[v] = bench_median(c, n);
+		if (v == BW_MMAP_FAULT && u2k)
+			row->crc_vs_syscall = bench_median(s_crc, n);
+	}
+out:
+	free(s);
+	return err;
+}
+
+static int bench_bw_section(struct bench *b, bool u2k, const uint64_t *sizes,
+			    size_t n)
+{
+	struct bench_bw *rows = u2k ? b->r->u2k : b->r->k2u;
+	size_t *nr = u2k ? &b->r->nr_u2k : &b->r->nr_k2u;
+	char hs[32];
+	size_t i;
+	int err;
+
+	for (i = 0; i < n && *nr < BENCH_MAX_ROWS; i++) {
+		if (sizes[i] > b->map_len)
+			continue;
+		progress(b, "%s %s", u2k ? "user -> kernel" : "kernel -> user",
+			 hsize(hs, sizeof(hs), sizes[i]));
+		err = bw_size(b, u2k, sizes[i], &rows[*nr]);
+		if (err)
+			return err;
+		(*nr)++;
+	}
+	return 0;
+}
+
+/* --- 3 and 4: setup cost -------------------------------------------------- */
+
+static uint64_t touch(volatile unsigned char *p, uint64_t len, long page,
+		      bool write)
+{
+	uint64_t sum = 0, o;
+
+	for (o = 0; o < len; o += (uint64_t)page) {
+		if (write)
+			p[o] = 1;
+		else
+			sum += p[o];
+	}
+	return sum;
+}
+
+static long minflt(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+/* Setups per timed sample: enough pages that the clock is no issue. */
+static unsigned int setup_iters(const struct bench *b, uint64_t size)
+{
+	uint64_t want = b->quick ? MiB : 64 * MiB;
+
+	return size >= want ? 1 : (unsigned int)(want / size);
+}
+
+/*
+ * iters setups: mmap() + touch, then munmap(). Per setup: the time of
+ * mmap() + touch and of munmap() in ns, minor faults, the driver's faults
+ * and the pages they mapped.
+ */
+static int setup_once(struct bench *b, const char *variant, bool write,
+		      uint64_t size, unsigned int iters, double x[5])
+{
+	struct mmapdemo_stats s0, s1;
+	struct mmapdemo *md = NULL;
+	bool anon_shared = !strcmp(variant, "anon");
+	double t_setup = 0, t_munmap = 0;
+	long f0, f1;
+	unsigned int i;
+	int err = 0;
+
+	if (!anon_shared) {
+		md = strcmp(variant, "remap") ? b->fault_md : b->remap_md;
+		mmapdemo_get_stats(md, &s0);
+	}
+	f0 = minflt();
+	for (i = 0; i < iters; i++) {
+		double t0 = now_ns(), t1;
+		void *p;
+
+		if (anon_shared) {
+			p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+			if (p == MAP_FAILED)
+				err = -errno;
+		} else {
+			err = mmapdemo_map(md, 0, size, PROT_READ | PROT_WRITE,
+					   MAP_SHARED, &p);
+		}
+		if (err) {
+			cli_error(b->c,
+				  "first touch: mmap %s of %" PRIu64 " bytes: %s",
+				  variant, size, mmapdemo_strerror(err));
+			return err;
+		}
+		sink = touch(p, size, b->page, write);
+		t1 = now_ns();
+		munmap(p, size);
+		t_setup += t1 - t0;
+		t_munmap += now_ns() - t1;
+	}
+	f1 = minflt();
+	x[0] = t_setup / iters;
+	x[1] = t_munmap / iters;
+	/* munmap() takes no faults: these are the setups' own. */
+	x[2] = (double)(f1 - f0) / iters;
+	x[3] = -1;
+	x[4] = -1;
+	if (md && !mmapdemo_get_stats(md, &s1)) {
+		x[3] = (double)(s1.faults - s0.faults) / iters;
+		x[4] = (double)(s1.fault_pages - s0.fault_pages) / iters;
+	}
+	return 0;
+}
+
+/*
+ * Fault-mode variants that run with their own fault_around: "fault-nofa"
+ * (0: one page per fault), "fault-64k", "fault-2m". Plain "fault" runs
+ * with the module's setting.
+ */
+static bool variant_fa(const char *v, uint64_t *fa)
+{
+	if (!strcmp(v, "fault-nofa"))
+		*fa = 0;
+	else if (!strcmp(v, "fault-64k"))
+		*fa = 64 << 10;
+	else if (!strcmp(v, "fault-2m"))
+		*fa = 2 * MiB;
+	else
+		return false;
+	return true;
+}
+
+/* The paired ratios of variant v against anon and remap, if measured. */
+static void paired_setup(struct bench_setup *s, double (*m)[5], size_t nv,
+			 unsigned int reps, size_t v,
+			 const char *const *variants)
+{
+	double r[64];
+	unsigned int k;
+	size_t w;
+
+	for (w = 0; w < nv; w++) {
+		bool anon = !strcmp(variants[w], "anon");
+
+		if (!anon && strcmp(variants[w], "remap"))
+			continue;
+		for (k = 0; k < reps; k++)
+			r[k] = m[k * nv + w][0] > 0 ?
+			       m[k * nv + v][0] / m[k * nv + w][0] : 0;
+		if (anon)
+			s->vs_anon = bench_median(r, reps);
+		else
+			s->vs_remap = bench_median(r, reps);
+	}
+}
+
+/* Interleaved repetitions of several variants of one size and touch. */
+static int setup_size(struct bench *b, const char *const *variants,
+		      size_t nv, bool write, uint64_t size,
+		      struct bench_setup *rows, size_t *nr)
+{
+	unsigned int reps = reps_for(b, size), rep;
+	unsigned int iters = setup_iters(b, size);
+	uint64_t old_fa = 0, fa;
+	bool have_fa = !read_param(FAULT_AROUND_PARAM, &old_fa);
+	double (*m)[5] = calloc((size_t)reps * nv, sizeof(*m));
+	size_t v;
+	int err = 0;
+
+	if (!m)
+		return -ENOMEM;
+	for (rep = 0; rep <= reps && !err; rep++) {
+		for (v = 0; v < nv && !err; v++) {
+			bool own_fa = variant_fa(variants[v], &fa);
+			double x[5];
+
+			if (own_fa && (!have_fa ||
+				       write_param(FAULT_AROUND_PARAM, fa)))
+				continue;
+			err = setup_once(b, variants[v], write, size, iters,
+					 x);
+			if (own_fa)
+				write_param(FAULT_AROUND_PARAM, old_fa);
+			if (rep)
+				memcpy(m[(rep - 1) * nv + v], x, sizeof(x));
+		}
+	}
+	for (v = 0; v < nv && !err && *nr < BENCH_MAX_ROWS; v++) {
+		struct bench_setup *s = &rows[(*nr)++];
+		double col[64];
+		unsigned int n = reps < 64 ? reps : 64, k;
+		int j;
+
+		memset(s, 0, sizeof(*s));
+		s->variant = variants[v];
+		s->touch = write ? "write" : "read";
+		s->size = size;
+		s->pages = size / (uint64_t)b->page;
+		s->reps = reps;
+		if (variant_fa(variants[v], &fa) && !have_fa) {
+			(*nr)--;
+			continue;
+		}
+		for (j = 0; j < 5; j++) {
+			double med;
+
+			for (k = 0; k < n; k++)
+				col[k] = m[k * nv + v][j];
+			med = bench_median(col, n);
+			switch (j) {
+			case 0:
+				s->ns = med;
+				paired_setup(s, m, nv, n, v, variants);
+				break;
+			case 1:
+				s->ns_munmap = med;
+				break;
+			case 2:
+				s->minflt = med;
+				break;
+			case 3:
+				s->faults = med;
+				break;
+			case 4:
+				s->fault_pages = med;
+				break;
+			}
+		}
+	}
+	free(m);
+	return err;
+}
+
+static int bench_setup_section(struct bench *b, uint64_t size)
+{
+	static const char *const variants[] = {
+		"anon", "remap", "fault", "fault-nofa", "fault-64k", "fault-2m",
+	};
+	char hs[32];
+	int err;
+
+	if (size > b->size)
+		size = b->size;
+	progress(b, "first touch, write, %s", hsize(hs, sizeof(hs), size));
+	err = setup_size(b, variants, ARRAY_SIZE(variants), true, size,
+			 b->r->setup, &b->r->nr_setup);
+	if (err)
+		return err;
+	progress(b, "first touch, read, %s", hsize(hs, sizeof(hs), size));
+	return setup_size(b, variants, ARRAY_SIZE(variants), false, size,
+			  b->r->setup, &b->r->nr_setup);
+}
+
+static int bench_scaling_section(struct bench *b, const uint64_t *sizes,
+				 size_t n)
+{
+	static const char *const variants[] = { "anon", "remap", "fault" };
+	char hs[32];
+	size_t i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		if (sizes[i] > b->size)
+			continue;
+		progress(b, "scaling %s", hsize(hs, sizeof(hs), sizes[i]));
+		err = setup_size(b, variants, 3, true, sizes[i],
+				 b->r->scaling, &b->r->nr_scaling);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* --- 5: fio -------------------------------------------------------------- */
+
+/* Run argv, its stdout into buf; returns the exit status or -errno. */
+static int run_capture(char *const argv[], char *buf, size_t len)
+{
+	int pfd[2], status;
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(pfd))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -errno;
+	}
+	if (!pid) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(pfd[1], 1);
+		if (null >= 0)
+			dup2(null, 2);
+		close(pfd[0]);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while ((n = read(pfd[0], buf + got, len - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	close(pfd[0]);
+	if (waitpid(pid, &status, 0) != pid)
+		return -ECHILD;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/*
+ * "key" : number, the first after "section" : { that follows the job
+ * named job in fio's JSON output; -1 when it is not there.
+ */
+static double fio_field(const char *out, const char *job,
+			const char *section, const char *key)
+{
+	char pat[96];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"jobname\" : \"%s\"", job);
+	p = strstr(out, pat);
+	if (!p)
+		return -1;
+	snprintf(pat, sizeof(pat), "\"%s\" : {", section);
+	p = strstr(p, pat);
+	if (!p)
+		return -1;
+	snprintf(pat, sizeof(pat), "\"%s\" : ", key);
+	p = strstr(p, pat);
+	if (!p)
+		return -1;
+	return strtod(p + strlen(pat), NULL);
+}
+
+#define FIO_REPS	3
+#define FIO_OUT		(512 * 1024)
+
+/*
+ * One fio run of every job, one after the other (stonewall), the
+ * repetitions interleaved: fio takes seconds to start under emulation.
+ * Each job maps or opens the device anew; the ramp is the warm-up.
+ */
+static int bench_fio_section(struct bench *b)
+{
+	static const char *const rws[] = { "read", "write" };
+	static const char *const engines[] = { "mmap", "psync" };
+	enum { NJOBS = 2 * 2 * FIO_REPS };
+	char names[NJOBS][32], opts[6][64];
+	char *argv[16 + 4 * NJOBS], *out = malloc(FIO_OUT);
+	static char * const vargv[] = { "fio", "--version", NULL };
+	uint64_t size = b->quick ? MiB : 64 * MiB, bs = 64 * 1024;
+	unsigned int reps = b->quick ? 1 : FIO_REPS, rep;
+	size_t n = 0, i, j, k;
+	int rc;
+
+	if (!out)
+		return -ENOMEM;
+	if (size > b->size)
+		size = b->size;
+	rc = run_capture(vargv, out, 256);
+	if (rc) {
+		bench_note(b->r, "fio skipped: %s",
+			   rc == 127 ? "fio is not installed" :
+			   "fio --version failed");
+		free(out);
+		return 0;
+	}
+	snprintf(b->r->fio_version, sizeof(b->r->fio_version), "%.*s",
+		 (int)strcspn(out, "\n"), out);
+
+	snprintf(opts[0], sizeof(opts[0]), "--filename=%s", b->c->device);
+	snprintf(opts[1], sizeof(opts[1]), "--bs=%" PRIu64, bs);
+	snprintf(opts[2], sizeof(opts[2]), "--size=%" PRIu64, size);
+	argv[n++] = "fio";
+	for (i = 0; i < 3; i++)
+		argv[n++] = opts[i];
+	argv[n++] = "--invalidate=0";
+	argv[n++] = "--thread";
+	argv[n++] = "--output-format=json";
+	if (!b->quick) {
+		argv[n++] = "--time_based";
+		argv[n++] = "--runtime=1";
+		argv[n++] = "--ramp_time=1";
+	}
+	k = 0;
+	for (rep = 0; rep < reps; rep++) {
+		for (i = 0; i < 2; i++) {
+			for (j = 0; j < 2; j++, k++) {
+				snprintf(names[k], sizeof(names[k]),
+					 "--name=%s-%s-%u", engines[j], rws[i],
+					 rep);
+				argv[n++] = names[k];
+				argv[n++] = j ? "--ioengine=psync" :
+						"--ioengine=mmap";
+				argv[n++] = i ? "--rw=write" : "--rw=read";
+				argv[n++] = "--stonewall";
+			}
+		}
+	}
+	argv[n] = NULL;
+	progress(b, "fio: %u jobs", (unsigned int)k);
+	rc = run_capture(argv, out, FIO_OUT);
+	if (rc)
+		bench_note(b->r, "fio exited %d", rc);
+
+	for (i = 0; i < 2; i++) {
+		for (j = 0; j < 2 && b->r->nr_fio < BENCH_MAX_ROWS; j++) {
+			struct bench_fio *row = &b->r->fio[b->r->nr_fio++];
+			double bw[FIO_REPS], iops[FIO_REPS];
+
+			memset(row, 0, sizeof(*row));
+			row->rw = rws[i];
+			row->engine = engines[j];
+			row->bs = bs;
+			row->size = size;
+			row->reps = reps;
+			row->bw = -1;
+			row->iops = -1;
+			for (rep = 0; rep < reps; rep++) {
+				char job[32];
+
+				snprintf(job, sizeof(job), "%s-%s-%u",
+					 engines[j], rws[i], rep);
+				bw[rep] = fio_field(out, job, rws[i],
+						    "bw_bytes");
+				iops[rep] = fio_field(out, job, rws[i],
+						      "iops");
+				if (bw[rep] <= 0)
+					break;
+			}
+			if (rep < reps) {
+				bench_note(b->r, "fio %s %s: no result",
+					   engines[j], rws[i]);
+				continue;
+			}
+			row->bw = bench_median(bw, reps);
+			row->iops = bench_median(iops, reps);
+		}
+	}
+	free(out);
+	return 0;
+}
+
+/* --- the command ---------------------------------------------------------- */
+
+static int open_mode(struct bench *b, enum mmapdemo_map_mode mode,
+		     struct mmapdemo **md, uint64_t *size)
+{
+	struct mmapdemo_info info;
+	int err = mmapdemo_open(b->c->device, O_RDWR, md);
+
+	if (!err)
+		err = mmapdemo_set_mode(*md, mode);
+	if (!err)
+		err = mmapdemo_get_info(*md, &info);
+	if (err) {
+		cli_error(b->c, "%s (%s mode): %s", b->c->device,
+			  mmapdemo_mode_name(mode), mmapdemo_strerror(err));
+		if (cli_exit_code(err) == EXIT_NODEV)
+			cli_error(b->c,
+				  "hint: module not loaded? try: mmapdemo load");
+		return cli_exit_code(err);
+	}
+	*size = info.size;
+	return 0;
+}
+
+static int map_all(struct bench *b, struct mmapdemo *md, unsigned char **map)
+{
+	void *p;
+	int err = mmapdemo_map(md, 0, b->map_len, PROT_READ | PROT_WRITE,
+			       MAP_SHARED, &p);
+
+	if (err) {
+		cli_error(b->c, "mmap of %" PRIu64 " bytes: %s", b->map_len,
+			  mmapdemo_strerror(err));
+		return cli_exit_code(err);
+	}
+	*map = p;
+	return 0;
+}
+
+static int parse_sections(const struct cli *c, const char *arg,
+			  unsigned int *out)
+{
+	char *copy = strdup(arg), *tok, *save = NULL;
+	unsigned int set = 0;
+	size_t i;
+
+	if (!copy)
+		return EXIT_FAIL;
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < ARRAY_SIZE(section_names); i++)
+			if (!strcmp(tok, section_names[i]))
+				break;
+		if (i == ARRAY_SIZE(section_names)) {
+			free(copy);
+			return cli_usage(c,
+					 "--only: '%s' is not k2u, u2k, setup, scaling or fio",
+					 tok);
+		}
+		set |= 1u << i;
+	}
+	free(copy);
+	*out = set;
+	return 0;
+}
+
+static int write_outputs(const struct cli *c, const char *prefix,
+			 const struct bench_report *r)
+{
+	static const char *const ext[] = { "txt", "csv", "json" };
+	char path[4096];
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s.%s", prefix, ext[i]);
+		f = fopen(path, "w");
+		if (!f) {
+			cli_error(c, "%s: %s", path, strerror(errno));
+			return EXIT_FAIL;
+		}
+		if (i == 0)
+			bench_print_text(f, r);
+		else if (i == 1)
+			bench_print_csv(f, r);
+		else
+			bench_print_json(f, r);
+		if (fclose(f)) {
+			cli_error(c, "%s: %s", path, strerror(errno));
+			return EXIT_FAIL;
+		}
+	}
+	return EXIT_OK;
+}
+
+enum { OPT_CSV = OPT_FORCE + 1, OPT_QUICK, OPT_NO_FIO, OPT_QUIET };
+
+int cmd_bench(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "csv", no_argument, NULL, OPT_CSV },
+		{ "quick", no_argument, NULL, OPT_QUICK },
+		{ "reps", required_argument, NULL, 'r' },
+		{ "max-size", required_argument, NULL, 's' },
+		{ "only", required_argument, NULL, 'O' },
+		{ "no-fio", no_argument, NULL, OPT_NO_FIO },
+		{ "output", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ NULL }
+	};
+	static const uint64_t bw_sizes[] = {
+		64 << 10, 256 << 10, MiB, 4 * MiB, 16 * MiB, 64 * MiB,
+		256 * MiB,
+	};
+	static const uint64_t quick_bw_sizes[] = { 64 << 10, 256 << 10, MiB };
+	static const uint64_t scale_sizes[] = {
+		MiB, 4 * MiB, 16 * MiB, 64 * MiB, 256 * MiB, 1024 * MiB,
+	};
+	static const uint64_t quick_scale_sizes[] = { 256 << 10, MiB };
+	struct bench b = { .c = c, .sections = SEC_ALL, .progress = true };
+	struct bench_report *r = calloc(1, sizeof(*r));
+	const char *output = NULL;
+	bool json = false, csv = false;
+	uint64_t v, max_bw;
+	uint32_t reps = 0;
+	int opt, ret = EXIT_FAIL, err = 0;
+	char hs[32], hs2[32];
+
+	if (!r)
+		return EXIT_FAIL;
+	b.r = r;
+	while ((opt = cli_getopt(c, argc, argv, "r:s:O:o:", opts)) != -1) {
+		switch (opt) {
+		case OPT_JSON:
+			json = true;
+			break;
+		case OPT_CSV:
+			csv = true;
+			break;
+		case OPT_QUICK:
+			b.quick = true;
+			break;
+		case OPT_NO_FIO:
+			b.sections &= ~SEC_FIO;
+			break;
+		case OPT_QUIET:
+			b.progress = false;
+			break;
+		case 'r':
+			if (cli_parse_u32(c, "--reps", optarg, &reps))
+				goto usage;
+			if (!reps || reps > 64) {
+				cli_usage(c, "--reps: 1 to 64");
+				goto usage;
+			}
+			break;
+		case 's':
+			if (cli_parse_size(c, "--max-size", optarg, &v))
+				goto usage;
+			b.max_size = v;
+			break;
+		case 'O':
+			if (parse_sections(c, optarg, &b.sections))
+				goto usage;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		default:
+			ret = c->exit;
+			goto out;
+		}
+	}
+	if (cli_no_args(c, argc, argv))
+		goto usage;
+	if (json && csv) {
+		cli_usage(c, "--json and --csv exclude each other");
+		goto usage;
+	}
+
+	b.t0 = now_ns();
+	b.page = sysconf(_SC_PAGESIZE);
+	b.reps = reps ? reps : b.quick ? 2 : 5;
+	b.big_size = 256 * MiB;
+	b.big_reps = reps ? reps : b.quick ? 2 : 3;
+	read_machine(r);
+	r->quick = b.quick;
+	r->reps = b.reps;
+	r->big_reps = b.big_reps;
+	r->big_size = b.big_size;
+
+	ret = open_mode(&b, MMAPDEMO_MODE_FAULT, &b.fault_md, &b.size);
+	if (!ret)
+		ret = open_mode(&b, MMAPDEMO_MODE_REMAP, &b.remap_md, &v);
+	if (ret)
+		goto out;
+	if (b.max_size && b.max_size < b.size)
+		b.size = b.max_size - b.max_size % (uint64_t)b.page;
+	if (!b.size) {
+		cli_usage(c, "--max-size: less than a page");
+		goto usage;
+	}
+	max_bw = b.quick ? MiB : 256 * MiB;
+	b.map_len = b.size < max_bw ? b.size : max_bw;
+	ret = map_all(&b, b.fault_md, &b.map_fault);
+	if (!ret)
+		ret = map_all(&b, b.remap_md, &b.map_remap);
+	if (ret)
+		goto out;
+	r->buffer_size = b.size;
+	read_param(FAULT_AROUND_PARAM, &r->fault_around);
+	if (!r->fault_around)
+		bench_note(r, "no fault_around parameter: an older module?");
+	b.res_len = b.map_len + SKEW_PAGES * (size_t)b.page;
+	b.src_res = anon(b.res_len, MAP_PRIVATE);
+	b.dst_res = anon(b.res_len, MAP_PRIVATE);
+	if (!b.src_res || !b.dst_res) {
+		cli_error(c, "cannot allocate 2 x %" PRIu64 " bytes", b.map_len);
+		goto fail;
+	}
+	{
+		unsigned char *o[3] = { b.map_fault, b.map_remap, NULL };
+
+		b.src = skew(b.src_res, b.page, o, 2);
+		o[2] = b.src;
+		b.dst = skew(b.dst_res, b.page, o, 3);
+	}
+	memset(b.src, 1, b.map_len);
+	memset(b.dst, 1, b.map_len);
+	/* Pre-fault both mappings: transfers, not first touches, are timed. */
+	sink = touch(b.map_fault, b.map_len, b.page, false);
+	sink = touch(b.map_remap, b.map_len, b.page, false);
+
+	if (!b.quick && b.size < 1024 * MiB)
+		bench_note(r, "buffer is %s: sizes above it were skipped (load with size=1G)",
+			   hsize(hs, sizeof(hs), b.size));
+	if (b.sections & SEC_K2U)
+		err = bench_bw_section(&b, false,
+				       b.quick ? quick_bw_sizes : bw_sizes,
+				       b.quick ? 3 : ARRAY_SIZE(bw_sizes));
+	if (!err && (b.sections & SEC_U2K))
+		err = bench_bw_section(&b, true,
+				       b.quick ? quick_bw_sizes : bw_sizes,
+				       b.quick ? 3 : ARRAY_SIZE(bw_sizes));
+	/* The big buffers are not needed any more: room for 1 GiB setups. */
+	munmap(b.src_res, b.res_len);
+	munmap(b.dst_res, b.res_len);
+	b.src_res = NULL;
+	b.dst_res = NULL;
+	if (!err && (b.sections & SEC_SETUP))
+		err = bench_setup_section(&b, b.quick ? MiB : 64 * MiB);
+	if (!err && (b.sections & SEC_SCALING))
+		err = bench_scaling_section(&b, b.quick ? quick_scale_sizes :
+					    scale_sizes,
+					    b.quick ? 2 :
+					    ARRAY_SIZE(scale_sizes));
+	if (!err && (b.sections & SEC_FIO))
+		err = bench_fio_section(&b);
+	if (err) {
+		if (err != -EIO)
+			cli_error(c, "%s", mmapdemo_strerror(err));
+		goto fail;
+	}
+	r->seconds = (now_ns() - b.t0) / 1e9;
+	if (b.big_reps != b.reps)
+		bench_note(r,
+			   "%u repetitions below %s, %u from there on, 2 from %s on: big sizes are slow under emulation",
+			   b.reps, hsize(hs, sizeof(hs), b.big_size),
+			   b.big_reps,
+			   hsize(hs2, sizeof(hs2), 4 * b.big_size));
+	bench_eval_targets(r);
+	progress(&b, "done");
+
+	if (json)
+		bench_print_json(stdout, r);
+	else if (csv)
+		bench_print_csv(stdout, r);
+	else
+		bench_print_text(stdout, r);
+	ret = output ? write_outputs(c, output, r) : EXIT_OK;
+	goto out;
+usage:
+	ret = EXIT_USAGE;
+	goto out;
+fail:
+	ret = EXIT_FAIL;
+out:
+	if (b.src_res)
+		munmap(b.src_res, b.res_len);
+	if (b.dst_res)
+		munmap(b.dst_res, b.res_len);
+	if (b.map_fault)
+		munmap(b.map_fault, b.map_len);
+	if (b.map_remap)
+		munmap(b.map_remap, b.map_len);
+	mmapdemo_unref(b.fault_md);
+	mmapdemo_unref(b.remap_md);
+	free(r);
+	return ret;
+}
