@@ -191,7 +191,7 @@ static void mmapdemo_ring_publish(struct mmapdemo_ring *ring)
  * The producer: post the records due since the last run, as many as the
  * CQ has room for; the rest are dropped and counted. Runs with ring->lock
  * held throughout, so whoever sees "not producing" under the lock also
- * sees every record of the run posted or counted.
+ * sees every record of the run published or counted.
  */
 static u32 mmapdemo_ring_produce(struct mmapdemo_ring *ring)
 {
@@ -235,6 +235,12 @@ static u32 mmapdemo_ring_produce(struct mmapdemo_ring *ring)
 		}
 		*mmapdemo_ring_next_cqe(ring) = cqe;
 	}
+	/*
+	 * Publish before the lock is dropped: a task that sees the producer
+	 * stopped (RING_STATS takes the lock) must also see its records.
+	 */
+	if (n)
+		mmapdemo_ring_publish(ring);
 	mmapdemo_ring_add(ring, MD_RING_RECORDS, n);
 	mmapdemo_ring_add(ring, MD_RING_DROPPED, due - n);
 	WRITE_ONCE(ring->ctrl->dropped,
