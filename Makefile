@@ -9,6 +9,7 @@
 #   make modules   the module, into build/stock  (KDIR=... for another kernel)
 #   make user      libmmapdemo, the mmapdemo tool, examples, guest tests
 #   make lint      checkpatch --strict, sparse, W=1
+#   make planted-bug  prove the debug kernel catches a planted use-after-free
 #   make install   module (modules_install), library, header, tool, man pages, udev rule
 #   make clean
 
@@ -42,6 +43,12 @@ check: deps
 lint: deps
 	@scripts/lint.sh
 
+# Shows that the debug stage catches bugs: a planted use-after-free
+# (PLANT=oob for an out-of-bounds read) must produce a KASAN report.
+PLANT ?= uaf
+planted-bug: deps
+	@scripts/planted-bug.sh $(PLANT)
+
 bench: deps
 	@scripts/bench.sh
 
@@ -57,4 +64,4 @@ uninstall:
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps modules user demo check lint bench install uninstall clean
+.PHONY: all deps modules user demo check lint planted-bug bench install uninstall clean

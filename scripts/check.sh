@@ -7,7 +7,8 @@
 #          both map modes, console scanned for splats
 #   debug  the cached debug kernel (KASAN, UBSAN, kmemleak, lockdep,
 #          DEBUG_VM, PAGE_TABLE_CHECK, ...): the guest suites again, the
-#          KUnit suites, a kmemleak scan, console scanned for splats
+#          KUnit suites, a kmemleak scan, console scanned for splats, and
+#          a planted use-after-free that KASAN must catch
 #
 # Ends with "N passed, N failed"; exits non-zero on any failure, and a
 # stage that cannot run is a failure, never a skip.
@@ -183,6 +184,13 @@ for stage in $STAGES; do
 				fail "debug: mmapdemo_kunit.ko was not built"
 			fi
 			count_kmemleak "$R/debug"
+			# The stage must be able to fail: a planted bug is caught.
+			if scripts/planted-bug.sh uaf >"$R/planted-bug.log" 2>&1; then
+				sp=$((sp + 1))
+				echo "  ok a planted use-after-free is caught by KASAN"
+			else
+				fail "debug: a planted use-after-free went unnoticed (see $R/planted-bug.log)"
+			fi
 		fi
 		;;
 	*)

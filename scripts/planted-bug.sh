@@ -20,15 +20,16 @@ cp --parents Kbuild $(find driver -name '*.[ch]') "$B/tree/"
 
 case $kind in
 uaf)
-	# Touch the buffer descriptor after freeing it, on every unload.
-	anchor='^\tkfree(buf);$'
-	plant='\tbuf->nr_chunks = 0;\t/* PLANTED: use after free */'
+	# Touch the buffer descriptor after freeing it, on every unload
+	# (the last kfree(buf) in buffer.c is the one in the release).
+	anchor=$'\tkfree(buf);'
+	plant=$'\tbuf->nr_chunks = 0;\t/* PLANTED: use after free */'
 	want='KASAN: (slab-)?use-after-free'
 	;;
 oob)
 	# Read one entry past the end of the page array at allocation.
-	anchor='^\tbuf->vaddr = vmap(buf->pages, buf->nr_pages, VM_MAP, PAGE_KERNEL);$'
-	plant='\tWRITE_ONCE(buf->nr_chunks, buf->nr_chunks + !!READ_ONCE(buf->pages[buf->nr_pages]));\t/* PLANTED */'
+	anchor=$'\tbuf->vaddr = vmap(buf->pages, buf->nr_pages, VM_MAP, PAGE_KERNEL);'
+	plant=$'\tWRITE_ONCE(buf->nr_chunks, buf->nr_chunks + !!READ_ONCE(buf->pages[buf->nr_pages]));\t/* PLANTED */'
 	want='KASAN: (slab|vmalloc)-out-of-bounds'
 	;;
 *)
@@ -36,9 +37,10 @@ oob)
 	;;
 esac
 f=$B/tree/driver/buffer.c
-grep -q "$anchor" "$f" || die "planted-bug: anchor for $kind not found in buffer.c"
-sed -i "/$anchor/a\\
-$plant" "$f"
+ln=$(grep -nxF "$anchor" "$f" | tail -n1 | cut -d: -f1)
+[[ -n $ln ]] || die "planted-bug: anchor for $kind not found in buffer.c"
+{ head -n "$ln" "$f"; printf '%s\n' "$plant"; tail -n "+$((ln + 1))" "$f"; } >"$f.new"
+mv "$f.new" "$f"
 grep -q PLANTED "$f" || die "planted-bug: could not plant $kind"
 
 # Build the planted copy exactly as the real one is built.
