@@ -297,7 +297,7 @@ for stage in $STAGES; do
 			modules_lock -s || fail "stock: could not lock $MODULES_LOCK"
 			scripts/run-guest.sh --kernel "/boot/vmlinuz-$KVER" \
 				--initrd "$B/stock/initramfs.cpio.gz" --flavor stock \
-				--action tests --out "$R/stock" --timeout 900
+				--action tests --out "$R/stock" --timeout 1800
 			grc=$?
 			modules_unlock
 			count_guest stock "$R/stock" "$grc"
