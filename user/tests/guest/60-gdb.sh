@@ -63,14 +63,11 @@ same() {
 
 for mode in fault remap; do
 	"$MMAPDEMO_TOOL" fill --seed 0x600d >/dev/null
-	: >"$t/addr"
+	# Through a FIFO: the read waits for holdmap's line, or its exit.
+	rm -f "$t/addr"
+	mkfifo "$t/addr"
 	"$GUEST_TESTS/holdmap" -m $mode >"$t/addr" 2>"$t/holdmap.err" &
 	holder=$!
-	i=0
-	while [ ! -s "$t/addr" ] && [ $i -lt 300 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
 	read -r rw ro size <"$t/addr"
 	rw=${rw:-0x0} ro=${ro:-0x0} size=${size:-0}
 	mid=$((size / 2 + 8))
