@@ -129,8 +129,10 @@ MODULES_LOCK=/run/lock/mmapdemo-modules.lock
 [[ -d /run/lock && -w /run/lock ]] || MODULES_LOCK=${TMPDIR:-/tmp}/mmapdemo-modules.lock
 
 # modules_lock -s|-x: take the lock on fd 9 (waits for the holders).
+# Opened read-only: whoever created the file, everyone can lock it.
 modules_lock() {
-	exec 9>>"$MODULES_LOCK" && flock "$1" -w 1800 9
+	{ [[ -e $MODULES_LOCK ]] || : >>"$MODULES_LOCK"; } &&
+		exec 9<"$MODULES_LOCK" && flock "$1" -w 1800 9
 }
 
 modules_unlock() {
