@@ -11,6 +11,8 @@
 #   make lint      checkpatch --strict, sparse, W=1
 #   make planted-bug  prove the debug kernel catches a planted use-after-free
 #   make install   module (modules_install), library, header, tool, man pages, udev rule
+#   make dkms-install   the module through DKMS, for KVER and later kernels
+#   make dkms-remove    every DKMS build of it, and its sources in /usr/src
 #   make clean
 
 SHELL := /bin/bash
@@ -61,7 +63,19 @@ uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(KVER)/extra/mmapdemo.ko
 	$(MAKE) -C user O=$(B)/user PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) uninstall
 
+# For KVER (Debian's stock kernel, else the running one); AUTOINSTALL in
+# dkms.conf covers the kernels installed later.
+DKMS_KVER = $(or $(KVER),$(shell uname -r))
+dkms-install:
+	scripts/dkms.sh add
+	scripts/dkms.sh build $(DKMS_KVER)
+	scripts/dkms.sh install $(DKMS_KVER)
+
+dkms-remove:
+	scripts/dkms.sh remove
+
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps modules user demo check lint planted-bug bench install uninstall clean
+.PHONY: all deps modules user demo check lint planted-bug bench install uninstall clean \
+	dkms-install dkms-remove

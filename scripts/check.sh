@@ -3,6 +3,10 @@
 #
 #   host   module built with W=1 against the stock headers (no warnings),
 #          user space built with -Werror, host unit tests (TAP)
+#   dkms   Debian's dkms adds, builds and installs the module for the stock
+#          kernel on the host; in the stock guest (whose root is the
+#          host's) modprobe loads that build; dkms remove leaves the host
+#          as it was
 #   stock  Debian's linux-image-amd64 in QEMU/TCG: every guest suite in
 #          both map modes, console scanned for splats
 #   debug  the cached debug kernel (KASAN, UBSAN, kmemleak, lockdep,
@@ -18,7 +22,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$MMAPDEMO_ROOT" || exit 1
 
-STAGES=${MMAPDEMO_STAGES:-host stock debug}
+STAGES=${MMAPDEMO_STAGES:-host dkms stock debug}
 # Suites in driver/tests; each must report.
 KUNIT_SUITES=$(grep -ho '^static struct kunit_suite [a-z_]*' driver/tests/*.c | wc -l)
 B=$MMAPDEMO_ROOT/build
@@ -118,6 +122,138 @@ count_kmemleak() {
 	fi
 }
 
+# The dkms stage puts a module into the host's /lib/modules/$KVER, which
+# every stock guest on this machine sees (also those of another checkout
+# running make check). It holds this lock exclusively while the module is
+# installed; the stock stage holds it shared.
+MODULES_LOCK=/run/lock/mmapdemo-modules.lock
+[[ -d /run/lock && -w /run/lock ]] || MODULES_LOCK=${TMPDIR:-/tmp}/mmapdemo-modules.lock
+
+# modules_lock -s|-x: take the lock on fd 9 (waits for the holders).
+# Opened read-only: whoever created the file, everyone can lock it.
+modules_lock() {
+	{ [[ -e $MODULES_LOCK ]] || : >>"$MODULES_LOCK"; } &&
+		exec 9<"$MODULES_LOCK" && flock "$1" -w 1800 9
+}
+
+modules_unlock() {
+	exec 9>&-
+}
+
+# What DKMS may touch for $KVER, outside the kernel's own modules: every
+# file (with its checksum) and directory under /lib/modules/$KVER, and
+# mmapdemo's entries in the DKMS and source trees.
+dkms_host_state() {
+	(cd "/lib/modules/$KVER" &&
+		find . -path ./kernel -prune -o -type d -print | sort &&
+		find . -path ./kernel -prune -o -type f -print0 | sort -z |
+		xargs -0 md5sum)
+	ls -d /usr/src/mmapdemo* /var/lib/dkms/mmapdemo* 2>/dev/null
+}
+
+# dkms_step NAME LOG CMD...: one counted check; CMD's output goes to LOG.
+dkms_step() {
+	local name=$1 log=$2
+	shift 2
+	if "$@" >>"$log" 2>&1; then
+		sp=$((sp + 1))
+		echo "  ok $name"
+	else
+		fail "dkms: $name (log: $log)"
+		tail -n 15 "$log" | sed 's/^/    /'
+		return 1
+	fi
+}
+
+# dkms_expect NAME GOT WANT: one counted check that GOT equals WANT.
+dkms_expect() {
+	if [[ $2 == "$3" ]]; then
+		sp=$((sp + 1))
+		echo "  ok $1"
+	else
+		fail "dkms: $1: got '$2', want '$3'"
+	fi
+}
+
+# Remove what an interrupted stage installed, if the script is stopped.
+dkms_abort() {
+	echo "  dkms: interrupted; removing the DKMS install" >&2
+	scripts/dkms.sh remove >/dev/null 2>&1
+	exit 130
+}
+
+dkms_stage() {
+	local log=$R/dkms-host.log dir=$R/dkms ver mok_made='' before after
+	local ko=/lib/modules/$KVER/updates/dkms/mmapdemo.ko
+	rm -rf "$dir" "$log"
+	mkdir -p "$R"
+	if [[ ! -x $B/user/cli/mmapdemo ]]; then
+		fail "dkms: the mmapdemo tool is not built (the host stage did not run)"
+		return
+	fi
+	dkms_step "versions agree: dkms.conf, MODULE_VERSION, user space" \
+		"$log" scripts/dkms.sh check-version || return
+	ver=$(scripts/dkms.sh version)
+	if ! modules_lock -x; then
+		fail "dkms: could not lock $MODULES_LOCK"
+		return
+	fi
+	# A stage that was killed may have left its install behind.
+	if ! scripts/dkms.sh remove >>"$log" 2>&1; then
+		fail "dkms: could not remove an earlier registration (log: $log)"
+		modules_unlock
+		return
+	fi
+	before=$(dkms_host_state)
+	[[ -e /var/lib/dkms/mok.key ]] || mok_made=1
+	trap dkms_abort INT TERM HUP
+
+	if dkms_step "dkms add mmapdemo/$ver (sources in /usr/src/mmapdemo-$ver)" \
+			"$log" scripts/dkms.sh add &&
+		dkms_step "dkms build -k $KVER" "$log" scripts/dkms.sh build "$KVER" &&
+		dkms_step "dkms install -k $KVER" "$log" scripts/dkms.sh install "$KVER"; then
+		dkms_expect "depmod knows it: modinfo -k $KVER -n mmapdemo" \
+			"$(modinfo -k "$KVER" -n mmapdemo 2>&1)" "$ko"
+		dkms_expect "dkms status: installed for $KVER" \
+			"$(dkms status mmapdemo 2>&1 | sed 's/: installed.*/: installed/')" \
+			"mmapdemo/$ver, $KVER, $(uname -m): installed"
+		# Debian's dkms signs with its own key (made on first use): the
+		# certificate a user enrolls with mokutil for Secure Boot.
+		dkms_expect "signed with the DKMS MOK key (/var/lib/dkms/mok.pub)" \
+			"$(modinfo -F sig_key "$ko" 2>&1 | tr -d :)" \
+			"$(openssl x509 -inform DER -in /var/lib/dkms/mok.pub \
+				-noout -serial 2>&1 | sed 's/^serial=//')"
+		if ! scripts/mkinitramfs.sh "$B/dkms-initramfs.cpio.gz" "$KVER" \
+				virtio_pci 9pnet_virtio 9p; then
+			fail "dkms: initramfs"
+		else
+			scripts/run-guest.sh --kernel "/boot/vmlinuz-$KVER" \
+				--initrd "$B/dkms-initramfs.cpio.gz" --flavor stock \
+				--action dkms --out "$dir" --timeout 300
+			count_guest dkms "$dir" $?
+		fi
+	fi
+
+	dkms_step "make dkms-remove" "$log" make -s dkms-remove
+	if [[ -n $mok_made ]]; then
+		$([[ $(id -u) -eq 0 ]] || echo sudo) \
+			rm -f /var/lib/dkms/mok.key /var/lib/dkms/mok.pub
+	fi
+	trap - INT TERM HUP
+	after=$(dkms_host_state)
+	modules_unlock
+	dkms_expect "dkms status lists no mmapdemo" "$(dkms status mmapdemo 2>&1)" ""
+	dkms_expect "modinfo -k $KVER mmapdemo: not found (depmod re-run)" \
+		"$(modinfo -k "$KVER" -F filename mmapdemo 2>/dev/null)" ""
+	if [[ $before == "$after" ]]; then
+		sp=$((sp + 1))
+		echo "  ok host left as it was (/lib/modules/$KVER, /usr/src, /var/lib/dkms)"
+	else
+		fail "dkms: the host is not as it was:"
+		diff <(echo "$before") <(echo "$after") | sed 's/^/    /'
+	fi
+}
+
 build_user() {
 	make -s -C user O="$B/user" all >"$B/user-build.log" 2>&1 &&
 		make -s -C user/tests/guest O="$B/user" >>"$B/user-build.log" 2>&1 &&
@@ -151,6 +287,9 @@ for stage in $STAGES; do
 		done
 		count_tap host "$R"/host/*.tap
 		;;
+	dkms)
+		dkms_stage
+		;;
 	stock)
 		if [[ ! -f $B/stock/mmapdemo.ko || ! -x $B/user/tests/guest/mapping ]]; then
 			fail "stock: nothing to test (the host stage did not build)"
@@ -158,10 +297,13 @@ for stage in $STAGES; do
 				virtio_pci 9pnet_virtio 9p; then
 			fail "stock: initramfs"
 		else
+			modules_lock -s || fail "stock: could not lock $MODULES_LOCK"
 			scripts/run-guest.sh --kernel "/boot/vmlinuz-$KVER" \
 				--initrd "$B/stock/initramfs.cpio.gz" --flavor stock \
-				--action tests --out "$R/stock" --timeout 900
-			count_guest stock "$R/stock" $?
+				--action tests --out "$R/stock" --timeout 1800
+			grc=$?
+			modules_unlock
+			count_guest stock "$R/stock" "$grc"
 		fi
 		;;
 	debug)

@@ -13,11 +13,13 @@ PACKAGES=(
 	# the stock guest: Debian's kernel (its modules also serve the guest
 	# through the host root), QEMU, busybox for the initramfs
 	linux-image-amd64 qemu-system-x86 qemu-system-data busybox-static cpio
-	# tools the guest tests use through the host root
-	python3 util-linux procps bsdextrautils
-	# make bench: fio as an outside client in the guest, gnuplot (no X)
-	# for the plot on the host
-	fio gnuplot-nox
+	# DKMS packaging, tested for real (dkms signs with a key from openssl)
+	dkms openssl
+	# tools the guest tests use through the host root, and real clients
+	# of the device (fio also for make bench)
+	python3 util-linux procps bsdextrautils fio gdb
+	# make bench: gnuplot (no X) for the plot on the host
+	gnuplot-nox
 	# the debug kernel, built from Debian's source package
 	linux-source-6.1 bc bison flex libelf-dev libssl-dev dwarves xz-utils
 )

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Inside the guest (chrooted into the host root): run one action.
 #
-# usage: run.sh tests|check|demo
+# usage: run.sh tests|check|dkms|demo
 #
 # tests  every suite user/tests/guest/*.sh in turn. Before a suite the
 #        module is loaded with its defaults (unless the suite has the line
@@ -11,6 +11,9 @@
 # check  (debug kernel) kmemleak cleared, the suites as for tests, then
 #        the KUnit module (results copied from debugfs to
 #        OUT/kunit-<suite>.ktap), then a kmemleak scan into OUT/kmemleak.txt
+# dkms   (after the host's "dkms install") scripts/guest/dkms.sh: modprobe
+#        loads the DKMS build from /lib/modules; OUT/dkms.tap, .err, .rc
+#        and .unload as for a suite
 # demo   the two-way sharing demo, as a transcript on the console.
 # bench  mmapdemo bench with the module loaded with size=$md_bench_size
 #        (default 1G; the default size if that does not fit) and the
@@ -98,6 +101,15 @@ check)
 planted)
 	# scripts/planted-bug.sh: exercise a module with a planted bug.
 	md_load && "$MMAPDEMO_TOOL" verify && md_unload
+	;;
+dkms)
+	sh "$REPO/scripts/guest/dkms.sh" >"$OUT/dkms.tap" 2>"$OUT/dkms.err"
+	echo $? >"$OUT/dkms.rc"
+	if ! md_loaded || modprobe -r mmapdemo 2>>"$OUT/dkms.err"; then
+		echo 0 >"$OUT/dkms.unload"
+	else
+		echo 1 >"$OUT/dkms.unload"
+	fi
 	;;
 demo)
 	md_unload 2>/dev/null

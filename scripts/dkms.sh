@@ -1,0 +1,136 @@
+#!/bin/bash
+# DKMS packaging helpers, for "make dkms-install", "make dkms-remove" and
+# the dkms stage of scripts/check.sh.
+#
+# usage: scripts/dkms.sh COMMAND [KVER]
+#   version        print PACKAGE_VERSION from dkms.conf
+#   check-version  dkms.conf, MODULE_VERSION in driver/main.c and the
+#                  user-space VERSION (user/Makefile) must agree
+#   source         copy what DKMS needs (Kbuild, dkms.conf, driver/) to
+#                  /usr/src/mmapdemo-VERSION, replacing what is there
+#   add            source, then "dkms add mmapdemo/VERSION"; a version
+#                  registered already is removed first, so the build
+#                  that follows uses the sources as they are now
+#   build KVER     "dkms build mmapdemo/VERSION -k KVER"
+#   install KVER   "dkms install mmapdemo/VERSION -k KVER" (runs depmod)
+#   remove         every registered version of mmapdemo: "dkms remove
+#                  --all", then the sources in /usr/src, and whatever an
+#                  interrupted run left in /lib/modules/*/updates/dkms
+#
+# Everything but version and check-version needs root (sudo is used
+# when not root).
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+NAME=mmapdemo
+SRC_TREE=/usr/src
+DKMS_TREE=/var/lib/dkms
+
+conf_version() {
+	sed -n 's/^PACKAGE_VERSION="\([^"]*\)"$/\1/p' "$MMAPDEMO_ROOT/dkms.conf"
+}
+
+check_version() {
+	local conf mod user
+	conf=$(conf_version)
+	mod=$(sed -n 's/^#define MMAPDEMO_VERSION\t*"\([^"]*\)"$/\1/p' \
+		"$MMAPDEMO_ROOT/driver/main.c")
+	user=$(sed -n 's/^VERSION\t*:= *\([^ ]*\)$/\1/p' "$MMAPDEMO_ROOT/user/Makefile")
+	if [[ -z $conf || $conf != "$mod" || $conf != "$user" ]]; then
+		echo "versions differ: dkms.conf '$conf', driver/main.c" \
+			"MODULE_VERSION '$mod', user/Makefile '$user'" >&2
+		return 1
+	fi
+	echo "$conf"
+}
+
+need_root() {
+	if [[ $(id -u) -ne 0 ]]; then
+		exec sudo "$0" "$@"
+	fi
+	command -v dkms >/dev/null || die "dkms is not installed (apt-get install dkms)"
+}
+
+# Only what DKMS builds from: no user space, no scripts, no build tree.
+copy_source() {
+	local dst=$SRC_TREE/$NAME-$VERSION
+	rm -rf "$dst"
+	mkdir -p "$dst"
+	(cd "$MMAPDEMO_ROOT" && cp Kbuild dkms.conf "$dst/" &&
+		find driver -name '*.[ch]' -exec cp --parents -t "$dst/" {} +)
+	echo "$dst"
+}
+
+registered_versions() {
+	dkms status "$NAME" 2>/dev/null |
+		sed -n "s|^$NAME/\\([^,: ]*\\)[,:].*|\\1|p" | sort -u
+}
+
+is_added() {
+	[[ -d $DKMS_TREE/$NAME/$VERSION ]]
+}
+
+remove_all() {
+	local v f k kernels=()
+	for v in $(registered_versions); do
+		echo "dkms remove $NAME/$v --all"
+		dkms remove "$NAME/$v" --all
+	done
+	rm -rf "$SRC_TREE/$NAME"-*/ "${DKMS_TREE:?}/$NAME"
+	# An install interrupted after the copy: DKMS no longer knows it.
+	for f in /lib/modules/*/updates/dkms/"$NAME".ko*; do
+		[[ -e $f ]] || continue
+		k=${f#/lib/modules/}
+		k=${k%%/*}
+		echo "removing stale $f"
+		rm -f "$f"
+		kernels+=("$k")
+	done
+	for k in "${kernels[@]}"; do
+		depmod -a "$k"
+	done
+	# dkms leaves the directories it made; drop them when empty.
+	for k in /lib/modules/*/updates; do
+		rmdir --ignore-fail-on-non-empty "$k/dkms" "$k" 2>/dev/null || true
+	done
+}
+
+cmd=${1:-}
+VERSION=$(conf_version)
+[[ -n $VERSION ]] || die "no PACKAGE_VERSION in dkms.conf"
+
+case $cmd in
+version)
+	echo "$VERSION"
+	;;
+check-version)
+	check_version >/dev/null
+	;;
+source)
+	need_root "$@"
+	check_version >/dev/null
+	copy_source
+	;;
+add)
+	need_root "$@"
+	check_version >/dev/null
+	if is_added; then
+		dkms remove "$NAME/$VERSION" --all
+	fi
+	copy_source >/dev/null
+	dkms add "$NAME/$VERSION"
+	;;
+build | install)
+	[[ $# -eq 2 ]] || die "usage: $0 $cmd KVER"
+	need_root "$@"
+	dkms "$cmd" "$NAME/$VERSION" -k "$2"
+	;;
+remove)
+	need_root "$@"
+	remove_all
+	;;
+*)
+	die "usage: $0 version|check-version|source|add|build KVER|install KVER|remove"
+	;;
+esac

@@ -1,0 +1,6 @@
+#!/bin/sh
+# python3 as a client: the mmap module and fcntl.ioctl on /dev/mmapdemo,
+# checked against CRC32C and the FILL pattern computed in python, in both
+# map modes (user/tests/guest/python_mmap.py).
+. /run/mmapdemo/repo/scripts/guest/lib.sh
+exec python3 -B "$REPO/user/tests/guest/python_mmap.py" "$MMAPDEMO_TOOL"

@@ -1,0 +1,120 @@
+#!/bin/sh
+# dd, cat and hexdump over the read()/write() path against the mapping
+# (the mmapdemo tool: read-to, write-from and dump go through mmap()), in
+# both map modes: the same bytes either way, in both directions. The
+# tool's mapping takes the module's default mode (the map_mode parameter,
+# set through sysfs); dump also takes --mode.
+. /run/mmapdemo/repo/scripts/guest/lib.sh
+. "$REPO/scripts/guest/tap.sh"
+
+dev=/dev/mmapdemo
+size=4194304
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+plan 18
+
+md() {
+	"$MMAPDEMO_TOOL" "$@"
+}
+
+# cmp_files A B: equal, else say where they differ.
+cmp_files() {
+	cmp "$1" "$2" && return 0
+	echo "$1 and $2 differ"
+	return 1
+}
+
+for mode in fault remap; do
+	echo $mode >/sys/module/mmapdemo/parameters/map_mode
+	seed=$((0x5000 + ${#mode}))
+
+	t_cat_whole() {
+		md fill --seed $seed >/dev/null &&
+			cat $dev >"$t/cat" &&
+			md read-to "$t/map" >/dev/null &&
+			[ "$(wc -c <"$t/cat")" -eq $size ] &&
+			cmp_files "$t/cat" "$t/map"
+	}
+	check "$mode: cat of the device equals the whole mapping (after a fill)" \
+		t_cat_whole
+
+	t_dd_pages() {
+		dd if=$dev of="$t/dd" bs=4096 skip=3 count=5 status=none &&
+			md read-to "$t/map" --offset 12288 --length 20480 \
+				>/dev/null &&
+			cmp_files "$t/dd" "$t/map"
+	}
+	check "$mode: dd bs=4096 skip=3 count=5 equals the mapping there" \
+		t_dd_pages
+
+	t_dd_bytes() {
+		dd if=$dev of="$t/dd" iflag=skip_bytes,count_bytes skip=4093 \
+			count=4103 bs=1000 status=none &&
+			md read-to "$t/map" --offset 4093 --length 4103 \
+				>/dev/null &&
+			cmp_files "$t/dd" "$t/map"
+	}
+	check "$mode: dd at an odd byte offset, across pages, equals the mapping" \
+		t_dd_bytes
+
+	t_hexdump() {
+		hexdump -C -v -s 4000 -n 300 $dev >"$t/hd" &&
+			md dump --mode $mode --offset 4000 --length 300 -v \
+				>"$t/dump" &&
+			diff "$t/hd" "$t/dump"
+	}
+	check "$mode: hexdump -C -v of the device equals mmapdemo dump" \
+		t_hexdump
+
+	# Repeated lines squeeze to "*" the same way.
+	t_hexdump_squeeze() {
+		dd if=/dev/zero of=$dev bs=512 seek=16 count=4 conv=notrunc \
+			status=none &&
+			hexdump -C -s 8000 -n 2500 $dev >"$t/hd" &&
+			md dump --mode $mode --offset 8000 --length 2500 \
+				>"$t/dump" &&
+			grep -qx '\*' "$t/hd" &&
+			diff "$t/hd" "$t/dump"
+	}
+	check "$mode: hexdump -C equals mmapdemo dump, zeros squeezed to *" \
+		t_hexdump_squeeze
+
+	head -c 300000 /dev/urandom >"$t/in"
+
+	t_dd_write() {
+		dd if="$t/in" of=$dev bs=4096 seek=77 conv=notrunc status=none &&
+			md read-to "$t/map" --offset $((77 * 4096)) \
+				--length 300000 >/dev/null &&
+			cmp_files "$t/in" "$t/map"
+	}
+	check "$mode: dd of=/dev/mmapdemo writes what the mapping shows" \
+		t_dd_write
+
+	t_map_write() {
+		head -c 123457 /dev/urandom >"$t/in2" &&
+			md write-from "$t/in2" --offset 999999 >/dev/null &&
+			dd if=$dev of="$t/dd" iflag=skip_bytes,count_bytes \
+				skip=999999 count=123457 bs=65536 status=none &&
+			cmp_files "$t/in2" "$t/dd"
+	}
+	check "$mode: what the mapping writes, dd reads back" t_map_write
+
+	# The shell's O_TRUNC means nothing to a device: the bytes past the
+	# file stay as they were.
+	t_cat_write() {
+		cat $dev >"$t/before" &&
+			cat "$t/in" >$dev &&
+			md read-to "$t/map" >/dev/null &&
+			cmp -n 300000 "$t/in" "$t/map" &&
+			cmp -i 300000 "$t/before" "$t/map"
+	}
+	check "$mode: cat file >/dev/mmapdemo writes its bytes at 0, no more" \
+		t_cat_write
+done
+
+check "map_mode parameter back to fault" \
+	sh -c 'echo fault >/sys/module/mmapdemo/parameters/map_mode'
+check "the tool's mappings are all gone (live_vmas 0)" \
+	test "$(cat /sys/class/misc/mmapdemo/stats/live_vmas)" -eq 0
+
+done_testing

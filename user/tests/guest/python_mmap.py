@@ -1,0 +1,352 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Python as a client of /dev/mmapdemo: the standard library's mmap and
+fcntl.ioctl, nothing from this project but the ABI (driver/uapi/mmapdemo.h,
+restated below). Runs in the guest with the module loaded; prints TAP.
+
+usage: python_mmap.py [TOOL]   TOOL: the mmapdemo tool, for one test that
+                               has it fill the buffer under a live mapping
+"""
+import contextlib
+import errno
+import fcntl
+import io
+import mmap
+import os
+import random
+import re
+import struct
+import subprocess
+import sys
+import traceback
+
+DEVICE = "/dev/mmapdemo"
+PARAMS = "/sys/module/mmapdemo/parameters/"
+README = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                      "../../../README.md")
+
+# --- the ABI, from driver/uapi/mmapdemo.h ------------------------------------
+
+MODE_FAULT, MODE_REMAP = 0, 1
+MODES = {"fault": MODE_FAULT, "remap": MODE_REMAP}
+
+# struct mmapdemo_info, _fill, _checksum: little-endian, no padding.
+INFO = struct.Struct("<IIQIIII")
+FILL = struct.Struct("<QQII")
+CHECKSUM = struct.Struct("<QQII")
+U32 = struct.Struct("<I")
+
+
+def _ioc(direction, nr, size):
+    """The _IOC() macro of <asm-generic/ioctl.h> with type 0xB7."""
+    return direction << 30 | size << 16 | 0xB7 << 8 | nr
+
+
+_IOW, _IOR = 1, 2
+IOC_INFO = _ioc(_IOR, 0x00, INFO.size)
+IOC_SET_MODE = _ioc(_IOW, 0x01, U32.size)
+IOC_FILL = _ioc(_IOW, 0x02, FILL.size)
+IOC_CHECKSUM = _ioc(_IOR | _IOW, 0x03, CHECKSUM.size)
+
+
+def info(fd):
+    buf = bytearray(INFO.size)
+    fcntl.ioctl(fd, IOC_INFO, buf)
+    keys = ("abi_version", "page_size", "size", "map_mode", "default_mode",
+            "nr_chunks", "reserved")
+    return dict(zip(keys, INFO.unpack(buf)))
+
+
+def set_mode(fd, mode):
+    fcntl.ioctl(fd, IOC_SET_MODE, U32.pack(mode))
+
+
+def kernel_fill(fd, offset, length, seed):
+    fcntl.ioctl(fd, IOC_FILL, FILL.pack(offset, length, seed, 0))
+
+
+def kernel_crc32c(fd, offset, length):
+    buf = bytearray(CHECKSUM.pack(offset, length, 0, 0))
+    fcntl.ioctl(fd, IOC_CHECKSUM, buf)
+    return CHECKSUM.unpack(buf)[2]
+
+
+M64 = (1 << 64) - 1
+
+
+def pattern_word(seed, word):
+    """mmapdemo_pattern_word() of the uapi header."""
+    x = word ^ (seed << 32 | seed) ^ 0x9E3779B97F4A7C15
+    x ^= x >> 33
+    x = x * 0xFF51AFD7ED558CCD & M64
+    x ^= x >> 33
+    x = x * 0xC4CEB9FE1A85EC53 & M64
+    x ^= x >> 33
+    return x
+
+
+def pattern(seed, offset, length):
+    """The bytes FILL writes at [offset, offset + length)."""
+    first, last = offset >> 3, (offset + length + 7) >> 3
+    words = b"".join(struct.pack("<Q", pattern_word(seed, w))
+                     for w in range(first, last))
+    start = offset - (first << 3)
+    return words[start:start + length]
+
+
+# --- CRC32C (Castagnoli, reflected 0x82F63B78, ~0 in and out) ----------------
+
+CRC_TABLE = []
+for _i in range(256):
+    _c = _i
+    for _ in range(8):
+        _c = (_c >> 1) ^ 0x82F63B78 if _c & 1 else _c >> 1
+    CRC_TABLE.append(_c)
+
+
+def crc32c(data, crc=0):
+    crc ^= 0xFFFFFFFF
+    for b in data:
+        crc = CRC_TABLE[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+# --- TAP ---------------------------------------------------------------------
+
+TESTS = []
+
+
+def test(name):
+    def register(fn):
+        TESTS.append((name, fn))
+        return fn
+    return register
+
+
+def expect(got, want, what):
+    if got != want:
+        raise AssertionError("%s: got %r, want %r" % (what, got, want))
+
+
+def expect_oserror(err, fn, *args, **kwargs):
+    try:
+        fn(*args, **kwargs).close()
+    except OSError as e:
+        expect(errno.errorcode.get(e.errno), errno.errorcode[err], "errno")
+        return
+    raise AssertionError("no error, want %s" % errno.errorcode[err])
+
+
+def open_dev(mode=None, flags=os.O_RDWR):
+    fd = os.open(DEVICE, flags)
+    if mode is not None:
+        set_mode(fd, mode)
+    return fd
+
+
+# --- tests -------------------------------------------------------------------
+
+@test("python's crc32c gives the check value: '123456789' -> e3069283")
+def t_crc_self():
+    expect(crc32c(b"123456789"), 0xE3069283, "crc32c")
+
+
+@test("INFO through fcntl.ioctl agrees with sysfs and mmap.PAGESIZE")
+def t_info():
+    fd = open_dev()
+    try:
+        i = info(fd)
+    finally:
+        os.close(fd)
+    with open(PARAMS + "size") as f:
+        size = int(f.read())
+    with open(PARAMS + "map_mode") as f:
+        default = MODES[f.read().strip()]
+    expect((i["abi_version"], i["page_size"], i["size"], i["map_mode"],
+            i["default_mode"], i["reserved"]),
+           (1, mmap.PAGESIZE, size, default, default, 0), "info")
+
+
+def per_mode(name):
+    """Register a test once per map mode; fn(mode, fd) gets a fresh fd."""
+    def register(fn):
+        for mname, mode in MODES.items():
+            def run(fn=fn, mode=mode):
+                fd = open_dev(mode)
+                try:
+                    fn(mode, fd)
+                finally:
+                    os.close(fd)
+            TESTS.append(("%s: %s" % (mname, name), run))
+        return fn
+    return register
+
+
+@per_mode("SET_MODE through fcntl.ioctl, INFO shows it")
+def t_set_mode(mode, fd):
+    expect(info(fd)["map_mode"], mode, "map_mode")
+
+
+@per_mode("mmap.mmap maps the whole buffer; python's writes reach the "
+          "kernel: its CHECKSUM equals python's crc32c")
+def t_user_to_kernel(mode, fd):
+    size = info(fd)["size"]
+    rng = random.Random(mode + 1)
+    with mmap.mmap(fd, size) as m:
+        expect(len(m), size, "len(mmap)")
+        # Ranges across page boundaries, at the start, middle and end.
+        for off, n in ((0, 100), (3 * mmap.PAGESIZE - 77, 9000),
+                       (size // 2 + 5, 4096), (size - 3000, 3000)):
+            data = bytes(rng.getrandbits(8) for _ in range(n))
+            m[off:off + n] = data
+            expect(kernel_crc32c(fd, off, n), crc32c(data),
+                   "CHECKSUM of [%d, +%d)" % (off, n))
+
+
+@per_mode("read() (os.pread) returns what python wrote through the mapping")
+def t_mapping_then_read(mode, fd):
+    size = info(fd)["size"]
+    data = os.urandom(10000)
+    off = size - 20000 - 1
+    with mmap.mmap(fd, size) as m:
+        m[off:off + len(data)] = data
+        expect(os.pread(fd, len(data), off), data, "pread")
+
+
+@per_mode("write() (os.pwrite) shows in the mapping at once")
+def t_write_then_mapping(mode, fd):
+    size = info(fd)["size"]
+    data = os.urandom(5000)
+    with mmap.mmap(fd, size) as m:
+        old = m[4090:4090 + len(data)]  # fault mode: the pages are in now
+        os.pwrite(fd, data, 4090)
+        expect(m[4090:4090 + len(data)], data, "mapping")
+        expect(old != data, True, "the bytes changed")
+
+
+@per_mode("FILL through fcntl.ioctl: the mapping shows the uapi pattern "
+          "computed in python")
+def t_kernel_to_user(mode, fd):
+    size = info(fd)["size"]
+    with mmap.mmap(fd, size, access=mmap.ACCESS_READ) as m:
+        seed = 0x5EED0000 + mode
+        kernel_fill(fd, 0, size, seed)
+        for off, n in ((0, 64), (mmap.PAGESIZE - 5, 20), (size - 33, 33)):
+            expect(m[off:off + n], pattern(seed, off, n),
+                   "pattern at %d" % off)
+        # A sub-range with another seed stays inside its bounds.
+        kernel_fill(fd, 1001, 50, seed + 1)
+        expect(m[995:1057], pattern(seed, 995, 6) +
+               pattern(seed + 1, 1001, 50) + pattern(seed, 1051, 6),
+               "sub-range fill")
+
+
+@per_mode("the mmapdemo tool fills while python maps: python sees it")
+def t_tool_fill(mode, fd):
+    if len(sys.argv) < 2:
+        raise AssertionError("no mmapdemo tool given")
+    size = info(fd)["size"]
+    with mmap.mmap(fd, size, access=mmap.ACCESS_READ) as m:
+        for seed in (7 + mode, 8 + mode):
+            around = m[8189:8192] + m[16384:16387]
+            subprocess.run([sys.argv[1], "fill", "--seed", str(seed),
+                            "--offset", "8192", "--length", "8192"],
+                           check=True, stdout=subprocess.DEVNULL)
+            expect(m[8192:16384], pattern(seed, 8192, 8192),
+                   "after fill --seed %d" % seed)
+            expect(m[8189:8192] + m[16384:16387], around, "around the fill")
+
+
+@per_mode("a mapping at an offset sees the same bytes as the whole one")
+def t_offset_mapping(mode, fd):
+    size = info(fd)["size"]
+    off = 5 * mmap.ALLOCATIONGRANULARITY
+    with mmap.mmap(fd, size) as whole, \
+            mmap.mmap(fd, 2 * mmap.PAGESIZE, offset=off) as part:
+        whole[off + 100:off + 108] = b"mmapdemo"
+        expect(part[100:108], b"mmapdemo", "offset mapping")
+        part[mmap.PAGESIZE:mmap.PAGESIZE + 6] = b"python"
+        expect(whole[off + mmap.PAGESIZE:off + mmap.PAGESIZE + 6],
+               b"python", "whole mapping")
+
+
+@per_mode("the mapping keeps working after os.close() of its fd")
+def t_close_fd(mode, fd):
+    size = info(fd)["size"]
+    fd2 = open_dev(mode)
+    m = mmap.mmap(fd2, size)
+    os.close(fd2)
+    try:
+        data = os.urandom(64)
+        m[size - 64:] = data
+        expect(kernel_crc32c(fd, size - 64, 64), crc32c(data), "CHECKSUM")
+    finally:
+        m.close()
+
+
+@per_mode("mapping more than the buffer fails with EINVAL")
+def t_too_long(mode, fd):
+    size = info(fd)["size"]
+    expect_oserror(errno.EINVAL, mmap.mmap, fd, size + mmap.PAGESIZE)
+    expect_oserror(errno.EINVAL, mmap.mmap, fd, mmap.PAGESIZE,
+                   offset=size)
+
+
+@per_mode("a writable mapping of an O_RDONLY file fails with EACCES")
+def t_readonly(mode, fd):
+    ro = open_dev(mode, os.O_RDONLY)
+    try:
+        expect_oserror(errno.EACCES, mmap.mmap, ro, mmap.PAGESIZE)
+        with mmap.mmap(ro, mmap.PAGESIZE, access=mmap.ACCESS_READ) as m:
+            expect(len(m[:16]), 16, "read-only mapping")
+    finally:
+        os.close(ro)
+
+
+@per_mode("ACCESS_COPY (MAP_PRIVATE): copy-on-write in fault mode, "
+          "EINVAL in remap mode")
+def t_private(mode, fd):
+    if mode == MODE_REMAP:
+        expect_oserror(errno.EINVAL, mmap.mmap, fd, mmap.PAGESIZE,
+                       access=mmap.ACCESS_COPY)
+        return
+    os.pwrite(fd, b"shared", 0)
+    with mmap.mmap(fd, mmap.PAGESIZE, access=mmap.ACCESS_COPY) as m:
+        expect(m[:6], b"shared", "private mapping before a write")
+        m[:7] = b"private"
+        expect(m[:7], b"private", "private mapping after a write")
+        expect(os.pread(fd, 6, 0), b"shared", "device after it")
+
+
+@test("the README's Python example runs and prints what the README says")
+def t_readme():
+    with open(README) as f:
+        text = f.read()
+    section = text[text.index("## Using the device from Python"):]
+    m = re.search(r"```python\n(.*?)```.*?```text\n(.*?)```", section, re.S)
+    if not m:
+        raise AssertionError("no python and text blocks in the README")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(m.group(1), "README.md", "exec"), {})
+    expect(out.getvalue(), m.group(2), "output")
+
+
+def main():
+    print("1..%d" % len(TESTS))
+    failed = 0
+    for n, (name, fn) in enumerate(TESTS, 1):
+        try:
+            fn()
+            print("ok %d - %s" % (n, name))
+        except Exception:       # noqa: BLE001 - any failure fails the test
+            failed += 1
+            print("not ok %d - %s" % (n, name))
+            for line in traceback.format_exc().splitlines():
+                print("# " + line)
+        sys.stdout.flush()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
