@@ -66,10 +66,28 @@ mkdir -p "$R"
 
 # Guest results: TAP per suite, the suite's exit status, whether the
 # module unloaded afterwards, the guest's exit status and its console.
+# guest_suites FLAVOR: the suites scripts/guest/run.sh runs on FLAVOR
+# (all of user/tests/guest/*.sh but those marked for other flavors).
+guest_suites() {
+	local f
+	for f in user/tests/guest/*.sh; do
+		if grep -q '^# mmapdemo-guest: flavor ' "$f" &&
+			! grep -qw "^# mmapdemo-guest: flavor .*$1" "$f"; then
+			continue
+		fi
+		basename "$f" .sh
+	done
+}
+
 count_guest() {
 	local flavor=$1 dir=$2 grc=$3 f name
 	if [[ $grc -ne 0 ]]; then
 		fail "$flavor guest exited $grc (console: $dir/console.log)"
+	fi
+	if [[ $flavor == stock || $flavor == debug ]]; then
+		for name in $(guest_suites "$flavor"); do
+			[[ -e $dir/$name.rc ]] || fail "$flavor: suite $name did not run"
+		done
 	fi
 	for f in "$dir"/*.rc; do
 		[[ -e $f ]] || { fail "$flavor: no suite ran"; return; }

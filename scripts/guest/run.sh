@@ -6,6 +6,11 @@
 # tests  every suite user/tests/guest/*.sh in turn. Before a suite the
 #        module is loaded with its defaults (unless the suite has the line
 #        "# mmapdemo-guest: start-unloaded"); afterwards it must unload.
+#        A suite with the line "# mmapdemo-guest: flavor F..." runs only
+#        on those flavors (scripts/check.sh expects exactly that list).
+#        md_suites=GLOB[,GLOB...] on the kernel command line runs only
+#        the suites whose names match (for development; check.sh then
+#        reports the others as missing).
 #        Each suite prints TAP; run.sh saves OUT/<suite>.tap, .err, .rc
 #        and .unload for the host to count.
 # check  (debug kernel) kmemleak cleared, the suites as for tests, then
@@ -27,9 +32,28 @@ export TMPDIR
 action=${1:-tests}
 echo "guest: $(uname -r), flavor $FLAVOR, action $action"
 
+# suite_wanted FILE NAME: the suite runs on this flavor and matches
+# md_suites.
+suite_wanted() {
+	if grep -q '^# mmapdemo-guest: flavor ' "$1" &&
+		! grep -q "^# mmapdemo-guest: flavor .*\\b$FLAVOR\\b" "$1"; then
+		return 1
+	fi
+	[ -z "${md_suites:-}" ] && return 0
+	_hit=1
+	set -f
+	for _g in $(echo "$md_suites" | tr , ' '); do
+		# shellcheck disable=SC2254
+		case $2 in $_g) _hit=0 ;; esac
+	done
+	set +f
+	return $_hit
+}
+
 run_suites() {
 	for suite in "$REPO"/user/tests/guest/*.sh; do
 		name=$(basename "$suite" .sh)
+		suite_wanted "$suite" "$name" || continue
 		md_unload 2>/dev/null
 		if ! grep -q '^# mmapdemo-guest: start-unloaded' "$suite"; then
 			if ! md_load 2>"$OUT/$name.load"; then
