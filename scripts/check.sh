@@ -17,6 +17,8 @@
 # Ends with "N passed, N failed"; exits non-zero on any failure, and a
 # stage that cannot run is a failure, never a skip.
 # MMAPDEMO_STAGES="host stock" restricts the stages (for development).
+# MMAPDEMO_SUITES="GLOB[,GLOB...]" restricts the guest suites of the stock
+# and debug stages (e.g. "20-*,cli"; development only).
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -75,9 +77,22 @@ guest_suites() {
 			! grep -qw "^# mmapdemo-guest: flavor .*$1" "$f"; then
 			continue
 		fi
-		basename "$f" .sh
+		f=$(basename "$f" .sh)
+		if [[ -n ${MMAPDEMO_SUITES:-} ]]; then
+			local g hit='' globs
+			IFS=, read -ra globs <<<"$MMAPDEMO_SUITES"
+			for g in "${globs[@]}"; do
+				# shellcheck disable=SC2053
+				[[ $f == $g ]] && hit=1
+			done
+			[[ -n $hit ]] || continue
+		fi
+		echo "$f"
 	done
 }
+
+# Kernel command-line words that pass MMAPDEMO_SUITES to the guest.
+SUITES_ARG=${MMAPDEMO_SUITES:+md_suites=$MMAPDEMO_SUITES}
 
 count_guest() {
 	local flavor=$1 dir=$2 grc=$3 f name
@@ -318,7 +333,8 @@ for stage in $STAGES; do
 			modules_lock -s || fail "stock: could not lock $MODULES_LOCK"
 			scripts/run-guest.sh --kernel "/boot/vmlinuz-$KVER" \
 				--initrd "$B/stock/initramfs.cpio.gz" --flavor stock \
-				--action tests --out "$R/stock" --timeout 1800
+				--action tests --out "$R/stock" --timeout 1800 \
+				--append "$SUITES_ARG"
 			grc=$?
 			modules_unlock
 			count_guest stock "$R/stock" "$grc"
@@ -335,7 +351,7 @@ for stage in $STAGES; do
 			scripts/run-guest.sh --kernel "$dkdir/bzImage" \
 				--initrd "$B/debug/initramfs.cpio.gz" --flavor debug \
 				--action check --out "$R/debug" --timeout 2400 \
-				--append "$(cat scripts/debug-kernel.cmdline)"
+				--append "$(cat scripts/debug-kernel.cmdline) $SUITES_ARG"
 			grc=$?
 			count_guest debug "$R/debug" "$grc"
 			if [[ -f $B/debug/mmapdemo_kunit.ko ]]; then
