@@ -28,3 +28,26 @@ md_unload() {
 		"$MMAPDEMO_TOOL" unload
 	fi
 }
+
+# md_fault_sites on|off: let /proc/<tid>/fail-nth fail GFP_KERNEL
+# allocations (ignore-gfp-wait N) of any order (min-order 0) and user
+# copies, quietly (verbose 0: the console is scanned for splats), or
+# back to the kernel's defaults. Probability stays 0 either way: only a
+# thread that arms fail-nth sees a fault.
+md_fault_sites() {
+	_d=/sys/kernel/debug
+	if [ "$1" = on ]; then
+		set -- N 0 0
+	else
+		set -- Y 1 2
+	fi
+	for _k in failslab/ignore-gfp-wait:$1 fail_page_alloc/ignore-gfp-wait:$1 \
+		fail_page_alloc/min-order:$2 failslab/verbose:$3 \
+		fail_page_alloc/verbose:$3 fail_usercopy/verbose:$3; do
+		[ -w "$_d/${_k%%:*}" ] || {
+			echo "no $_d/${_k%%:*} (CONFIG_FAULT_INJECTION_DEBUG_FS?)" >&2
+			return 1
+		}
+		echo "${_k#*:}" >"$_d/${_k%%:*}" || return 1
+	done
+}

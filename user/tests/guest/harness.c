@@ -163,6 +163,7 @@ static int md_query_device(void)
 int md_main(int argc, char **argv, const struct md_test *tests, size_t n)
 {
 	const char *only = NULL;
+	unsigned int timeout = 60;
 	size_t i, planned = 0, num = 0;
 	int failed = 0, opt;
 
@@ -187,6 +188,9 @@ int md_main(int argc, char **argv, const struct md_test *tests, size_t n)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	md_page = sysconf(_SC_PAGESIZE);
+	/* Seconds a test may take; MD_TEST_TIMEOUT for the slow ones. */
+	if (getenv("MD_TEST_TIMEOUT"))
+		timeout = strtoul(getenv("MD_TEST_TIMEOUT"), NULL, 10);
 
 	for (i = 0; i < n; i++)
 		if ((tests[i].modes & (1u << md_mode)) &&
@@ -211,7 +215,7 @@ int md_main(int argc, char **argv, const struct md_test *tests, size_t n)
 			return 1;
 		}
 		if (!pid) {
-			alarm(60);
+			alarm(timeout);
 			_exit(t->fn() ? 1 : 0);
 		}
 		if (md_child_passed(pid, t)) {
