@@ -79,6 +79,57 @@ static int t_write_then_mmap_read(void)
 	return 0;
 }
 
+/*
+ * write() from a user buffer that faults part way: the bytes before the
+ * fault are written and counted, the buffer past them keeps its data
+ * (copy_from_user() would have zeroed it), also through writev().
+ */
+static int t_write_fault_keeps_rest(void)
+{
+	int fd = md_open(O_RDWR);
+	size_t len = 2 * md_page, head = 100;
+	uint64_t off = 3 * md_page + 8;
+	uint8_t *u, *back = malloc(len);
+	struct iovec iov[2];
+	ssize_t r;
+	int pass;
+
+	CHECK_OK(fd);
+	CHECK(back, "");
+	/* head bytes of data, then a page that faults. */
+	u = mmap(NULL, 2 * md_page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(u != MAP_FAILED, "");
+	CHECK_OK(mprotect(u + md_page, md_page, PROT_NONE));
+	md_random(u + md_page - head, head, 99);
+	for (pass = 0; pass < 2; pass++) {
+		CHECK_OK(md_kernel_fill(fd, 0, md_size, 77));
+		if (!pass) {
+			r = pwrite(fd, u + md_page - head, len, off);
+		} else {
+			iov[0].iov_base = u + md_page - head;
+			iov[0].iov_len = head;
+			iov[1].iov_base = u + md_page;
+			iov[1].iov_len = len - head;
+			r = pwritev(fd, iov, 2, off);
+		}
+		CHECK(r >= 0 && r <= (ssize_t)head, "%s returned %zd",
+		      pass ? "pwritev" : "pwrite", r);
+		CHECK(pread(fd, back, len, off) == (ssize_t)len, "");
+		CHECK(!memcmp(back, u + md_page - head, r), "written bytes");
+		CHECK(mmapdemo_pattern_check(back + r, off + r, len - r, 77) < 0,
+		      "%s: bytes past the %zd written changed",
+		      pass ? "pwritev" : "pwrite", r);
+	}
+	/* Nothing readable at all: EFAULT, and nothing changed. */
+	CHECK_ERRNO(pwrite(fd, u + md_page, 64, off), EFAULT);
+	CHECK(pread(fd, back, 64, off) == 64, "");
+	CHECK(mmapdemo_pattern_check(back, off, 64, 77) < 0, "EFAULT write");
+	munmap(u, 2 * md_page);
+	free(back);
+	return 0;
+}
+
 /* User writes a whole buffer of data; the kernel's CRC32C matches ours. */
 static int t_user_write_kernel_crc(void)
 {
@@ -1083,6 +1134,7 @@ static int t_fault_around_private_cow(void)
 static const struct md_test tests[] = {
 	{ "mmap_write_then_read", t_mmap_write_then_read, 0, MD_BOTH },
 	{ "write_then_mmap_read", t_write_then_mmap_read, 0, MD_BOTH },
+	{ "write_fault_keeps_rest", t_write_fault_keeps_rest, 0, MD_BOTH },
 	{ "user_write_kernel_crc32c", t_user_write_kernel_crc, 0, MD_BOTH },
 	{ "kernel_fill_user_sees", t_kernel_fill_user_sees, 0, MD_BOTH },
 	{ "mmap_past_end_einval", t_mmap_past_end_einval, 0, MD_BOTH },
