@@ -18,6 +18,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
 
 #include "compat.h"
 #include "device.h"
@@ -286,47 +287,64 @@ static int mmapdemo_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static ssize_t mmapdemo_read(struct file *file, char __user *ubuf,
-			     size_t count, loff_t *ppos)
+static ssize_t mmapdemo_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
-	struct mmapdemo_file *f = file->private_data;
-	struct mmapdemo_buf *buf = mmapdemo_dev_get_buf(f->dev);
-	ssize_t ret;
+	struct mmapdemo_file *f = iocb->ki_filp->private_data;
+	struct mmapdemo_buf *buf;
+	loff_t pos = iocb->ki_pos;
+	size_t n;
+	ssize_t ret = 0;
 
-	ret = simple_read_from_buffer(ubuf, count, ppos, buf->vaddr, buf->size);
+	if (pos < 0)
+		return -EINVAL;
+	buf = mmapdemo_dev_get_buf(f->dev);
+	if (pos >= buf->size || !iov_iter_count(to))
+		goto out;
+	n = min_t(u64, iov_iter_count(to), buf->size - pos);
+	ret = copy_to_iter(buf->vaddr + pos, n, to);
+	if (!ret) {
+		ret = -EFAULT;
+		goto out;
+	}
+	iocb->ki_pos = pos + ret;
+	mmapdemo_stat_add(f->dev, MD_STAT_BYTES_READ, ret);
+out:
 	mmapdemo_buf_put(buf);
-	if (ret > 0)
-		mmapdemo_stat_add(f->dev, MD_STAT_BYTES_READ, ret);
 	return ret;
 }
 
-/* A fixed-size file: writing at or past the end is -ENOSPC, not 0. */
-static ssize_t mmapdemo_write(struct file *file, const char __user *ubuf,
-			      size_t count, loff_t *ppos)
+/*
+ * A fixed-size file: writing at or past the end is -ENOSPC, not 0.
+ *
+ * copy_from_iter(), not copy_from_user(): when the user's buffer faults
+ * part way, copy_from_user() zeroes the rest of the destination, which
+ * here is live shared data that write() then reports as not written.
+ * copy_from_iter() leaves it as it was.
+ */
+static ssize_t mmapdemo_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
-	struct mmapdemo_file *f = file->private_data;
+	struct mmapdemo_file *f = iocb->ki_filp->private_data;
 	struct mmapdemo_buf *buf;
-	loff_t pos = *ppos;
-	size_t n, left;
+	loff_t pos = iocb->ki_pos;
+	size_t n;
 	ssize_t ret;
 
 	if (pos < 0)
 		return -EINVAL;
-	if (!count)
+	if (!iov_iter_count(from))
 		return 0;
 	buf = mmapdemo_dev_get_buf(f->dev);
 	if (pos >= buf->size) {
 		ret = -ENOSPC;
 		goto out;
 	}
-	n = min_t(size_t, count, buf->size - pos);
-	left = copy_from_user(buf->vaddr + pos, ubuf, n);
-	if (left == n) {
+	n = min_t(u64, iov_iter_count(from), buf->size - pos);
+	ret = copy_from_iter(buf->vaddr + pos, n, from);
+	if (!ret) {
 		ret = -EFAULT;
 		goto out;
 	}
-	ret = n - left;
-	*ppos = pos + ret;
+	iocb->ki_pos = pos + ret;
 	mmapdemo_stat_add(f->dev, MD_STAT_BYTES_WRITTEN, ret);
 out:
 	mmapdemo_buf_put(buf);
@@ -348,8 +366,8 @@ static const struct file_operations mmapdemo_fops = {
 	.owner = THIS_MODULE,
 	.open = mmapdemo_open,
 	.release = mmapdemo_release,
-	.read = mmapdemo_read,
-	.write = mmapdemo_write,
+	.read_iter = mmapdemo_read_iter,
+	.write_iter = mmapdemo_write_iter,
 	.llseek = mmapdemo_llseek,
 	.mmap = mmapdemo_mmap,
 	.poll = mmapdemo_ring_poll,
