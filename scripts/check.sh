@@ -318,6 +318,10 @@ for stage in $STAGES; do
 			[[ -x $t ]] || continue
 			"$t" >"$R/host/$(basename "$t").tap" 2>"$R/host/$(basename "$t").err"
 		done
+		# Tests of the harness itself.
+		for t in scripts/tests/test_*.sh; do
+			"$t" >"$R/host/$(basename "$t" .sh).tap" 2>"$R/host/$(basename "$t" .sh).err"
+		done
 		count_tap host "$R"/host/*.tap
 		;;
 	dkms)

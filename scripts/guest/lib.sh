@@ -36,6 +36,7 @@ md_unload() {
 # thread that arms fail-nth sees a fault.
 md_fault_sites() {
 	_d=/sys/kernel/debug
+	_on=$1
 	if [ "$1" = on ]; then
 		set -- N 0 0
 	else
@@ -50,4 +51,7 @@ md_fault_sites() {
 		}
 		echo "${_k#*:}" >"$_d/${_k%%:*}" || return 1
 	done
+	# For scripts/splat-scan.sh: allocation failure reports from here on
+	# are expected.
+	echo "<5>mmapdemo-test: fault injection $_on" >/dev/kmsg
 }
