@@ -1,4 +1,5 @@
 #!/bin/sh
+# mmapdemo-guest: flavor stock
 # mmapdemo bench --quick: the tool runs end to end in the guest and its
 # table, CSV and JSON parse and hold every section and field. This checks
 # that the benchmark works, never how fast anything is.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# mmapdemo-guest: flavor stock
 # fio, a client nobody here wrote, on /dev/mmapdemo in both map modes:
 # ioengine=mmap with verify=crc32c, and the same data verified across
 # engines (mmap against read()/write() through psync). fio cannot issue

@@ -1,4 +1,5 @@
 #!/bin/sh
+# mmapdemo-guest: flavor stock
 # python3 as a client: the mmap module and fcntl.ioctl on /dev/mmapdemo,
 # checked against CRC32C and the FILL pattern computed in python, in both
 # map modes (user/tests/guest/python_mmap.py).

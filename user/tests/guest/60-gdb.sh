@@ -1,4 +1,5 @@
 #!/bin/sh
+# mmapdemo-guest: flavor stock
 # gdb, in batch mode, attached to a process that maps /dev/mmapdemo (the
 # holdmap helper, which never touches its mappings), in both map modes:
 # it reads what the kernel filled in, sees a later fill, writes bytes

@@ -1,4 +1,5 @@
 #!/bin/sh
+# mmapdemo-guest: flavor stock
 # dd, cat and hexdump over the read()/write() path against the mapping
 # (the mmapdemo tool: read-to, write-from and dump go through mmap()), in
 # both map modes: the same bytes either way, in both directions. The
