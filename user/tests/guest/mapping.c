@@ -122,6 +122,7 @@ static int t_write_fault_keeps_rest(void)
 		      pass ? "pwritev" : "pwrite", r);
 	}
 	/* Nothing readable at all: EFAULT, and nothing changed. */
+	CHECK_OK(md_kernel_fill(fd, 0, md_size, 77));
 	CHECK_ERRNO(pwrite(fd, u + md_page, 64, off), EFAULT);
 	CHECK(pread(fd, back, 64, off) == 64, "");
 	CHECK(mmapdemo_pattern_check(back, off, 64, 77) < 0, "EFAULT write");
