@@ -1,6 +1,13 @@
 #!/bin/sh
 # 8 processes x map/write/unmap/fork/exit cycles while the kernel fills
 # and checksums and a resize is tried (stress.c). MD_STRESS_CYCLES:
-# cycles per process.
+# cycles per process; 500, or 250 on the debug kernel, which is ~10x
+# slower (each of its two runs is then still 2000 cycles).
 . /run/mmapdemo/repo/scripts/guest/lib.sh
+if [ "$FLAVOR" = debug ]; then
+	MD_STRESS_CYCLES=${MD_STRESS_CYCLES:-250}
+else
+	MD_STRESS_CYCLES=${MD_STRESS_CYCLES:-500}
+fi
+export MD_STRESS_CYCLES
 MD_TEST_TIMEOUT=1500 exec "$GUEST_TESTS/stress" -m fault

@@ -15,8 +15,11 @@
  * through the parent's mapping, read() and the kernel's CRC.
  *
  * resize_races: the same churn with no data kept and nothing holding a
- * mapping, so resizes succeed between mappings: every mmap either works
- * or fails cleanly, and the resizes counter matches the successes.
+ * mapping, while resizes race with the mappings: every mmap either works
+ * or fails cleanly, and the resizes counter matches the successes. So
+ * that some resizes surely succeed, every SYNC_EVERY cycles the workers
+ * meet with nothing mapped and a resize is made then (the racing ones
+ * may all find a mapping, on a slow kernel).
  *
  * MD_STRESS_CYCLES sets the cycles per worker (default 500).
  */
@@ -34,6 +37,7 @@
 #define WORKERS		8
 #define REGIONS		16
 #define PARAM_SIZE	"/sys/module/mmapdemo/parameters/size"
+#define SYNC_EVERY	100
 
 /* Shared with the children (MAP_SHARED | MAP_ANONYMOUS). */
 struct board {
@@ -41,8 +45,9 @@ struct board {
 	uint64_t cycles[WORKERS];
 	uint64_t forks[WORKERS];
 	uint64_t kernel_ops;
-	uint64_t resize_tries, resize_ok, resize_busy;
+	uint64_t resize_tries, resize_ok, resize_busy, resize_synced;
 	volatile int stop;
+	uint32_t arrived, released;	/* resize_races meeting points */
 	char error[256];
 };
 
@@ -86,6 +91,32 @@ static int region_acked(int fd, int w, size_t rlen, uint32_t gen,
 	return crc == mmapdemo_crc32c(0, scratch, rlen) ? 0 : -1;
 }
 
+/*
+ * Wait until everything's count of meetings reaches k: the workers
+ * arrive, the synced resizer releases them. Gives up on an error
+ * elsewhere or after two minutes.
+ */
+static int wait_until(uint32_t *what, uint32_t k)
+{
+	int i;
+
+	for (i = 0; i < 120000; i++) {
+		if (__atomic_load_n(what, __ATOMIC_ACQUIRE) >= k)
+			return 0;
+		if (board->error[0])
+			return -1;
+		usleep(1000);
+	}
+	fail_board("meeting %u: timed out", k);
+	return -1;
+}
+
+static int meet(uint32_t k)
+{
+	__atomic_add_fetch(&board->arrived, 1, __ATOMIC_RELEASE);
+	return wait_until(&board->released, k);
+}
+
 /* Write generation gen into region w through a new mapping. */
 static int write_mapped(int fd, int w, size_t rlen, uint32_t gen)
 {
@@ -116,6 +147,9 @@ static int worker(int w, bool keep_data)
 		pid_t pid;
 
 		board->cycles[w]++;
+		if (!keep_data && c % SYNC_EVERY == SYNC_EVERY - 1 &&
+		    meet(c / SYNC_EVERY + 1))
+			return 13;
 		if (!keep_data) {
 			/* Map whatever size the buffer has now. */
 			struct mmapdemo_info info;
@@ -254,9 +288,10 @@ static int resizer(bool expect_busy)
 	while (!board->stop && !board->error[0]) {
 		int r = md_write_sysfs(PARAM_SIZE, sizes[i & 1]);
 
-		board->resize_tries++;
+		__atomic_add_fetch(&board->resize_tries, 1, __ATOMIC_RELAXED);
 		if (r == 0) {
-			board->resize_ok++;
+			__atomic_add_fetch(&board->resize_ok, 1,
+					   __ATOMIC_RELAXED);
 			i++;
 			if (expect_busy) {
 				fail_board("resize succeeded while mapped");
@@ -270,11 +305,26 @@ static int resizer(bool expect_busy)
 		}
 		usleep(2000);
 	}
-	/* Leave it at 4M, the size every other test expects. */
-	if (i & 1) {
-		while (md_write_sysfs(PARAM_SIZE, "4M"))
-			usleep(1000);
-		board->resize_ok++;
+	return 0;
+}
+
+/* At each meeting, with every worker waiting unmapped: one resize. */
+static int synced_resizer(void)
+{
+	uint32_t k;
+
+	for (k = 1; k <= cycles / SYNC_EVERY; k++) {
+		if (wait_until(&board->arrived, k * WORKERS))
+			return 1;
+		if (md_write_sysfs(PARAM_SIZE, k & 1 ? "8M" : "4M")) {
+			fail_board("resize with nothing mapped: %s",
+				   strerror(errno));
+			return 2;
+		}
+		__atomic_add_fetch(&board->resize_tries, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&board->resize_ok, 1, __ATOMIC_RELAXED);
+		board->resize_synced++;
+		__atomic_store_n(&board->released, k, __ATOMIC_RELEASE);
 	}
 	return 0;
 }
@@ -300,6 +350,13 @@ static int resizer_fn(int a, bool busy)
 	return resizer(busy);
 }
 
+static int synced_resizer_fn(int a, bool b)
+{
+	(void)a;
+	(void)b;
+	return synced_resizer();
+}
+
 static int reap(pid_t pid, const char *what)
 {
 	int st;
@@ -312,7 +369,7 @@ static int reap(pid_t pid, const char *what)
 
 static int run(bool keep_data)
 {
-	pid_t workers[WORKERS], ks, rs;
+	pid_t workers[WORKERS], ks, rs, ss = 0;
 	uint64_t total = 0, forks = 0;
 	struct mmapdemo_stats before, after;
 	int fd, i;
@@ -332,11 +389,21 @@ static int run(bool keep_data)
 		workers[i] = spawn(worker, i, keep_data);
 	ks = spawn(kernel_side_fn, 0, keep_data);
 	rs = spawn(resizer_fn, 0, keep_data);
+	if (!keep_data)
+		ss = spawn(synced_resizer_fn, 0, false);
 	for (i = 0; i < WORKERS; i++)
 		CHECK(reap(workers[i], "worker") == 0, "worker %d", i);
 	board->stop = 1;
 	CHECK(reap(ks, "kernel FILL/CHECKSUM") == 0, "");
 	CHECK(reap(rs, "resizer") == 0, "");
+	if (ss)
+		CHECK(reap(ss, "synced resizer") == 0, "");
+	/* Back to 4M, the size every other test expects (counted). */
+	if (!keep_data) {
+		CHECK_OK(md_write_sysfs(PARAM_SIZE, "4M"));
+		board->resize_ok++;
+		board->resize_tries++;
+	}
 
 	for (i = 0; i < WORKERS; i++) {
 		total += board->cycles[i];
@@ -344,11 +411,13 @@ static int run(bool keep_data)
 	}
 	md_diag("%d processes x %u cycles: %llu cycles, %llu forks, %llu "
 		"kernel FILL/CHECKSUM, %llu resize attempts (%llu done, %llu "
-		"EBUSY)", WORKERS, cycles, (unsigned long long)total,
+		"of them at meetings, %llu EBUSY)", WORKERS, cycles,
+		(unsigned long long)total,
 		(unsigned long long)forks,
 		(unsigned long long)board->kernel_ops,
 		(unsigned long long)board->resize_tries,
 		(unsigned long long)board->resize_ok,
+		(unsigned long long)board->resize_synced,
 		(unsigned long long)board->resize_busy);
 	CHECK(total == (uint64_t)WORKERS * cycles, "cycles %llu",
 	      (unsigned long long)total);
@@ -408,7 +477,8 @@ static int t_resize_races(void)
 {
 	if (run(false))
 		return 1;
-	CHECK(board->resize_ok > 0, "no resize got between the mappings");
+	CHECK(board->resize_synced == cycles / SYNC_EVERY, "%llu meetings",
+	      (unsigned long long)board->resize_synced);
 	return 0;
 }
 
