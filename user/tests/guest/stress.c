@@ -8,7 +8,7 @@
  * no_lost_write: the buffer is cut in 16 regions; worker i owns region i
  * and writes a new generation of its pattern in it, through a mapping
  * (either mode), write() or a forked child, then asks the kernel for the
- * region's CRC32C. A matching CRC is the acknowledgement: the worker
+ * region's CRC32C. A matching CRC is the acknowledgment: the worker
  * records that generation as acknowledged. The parent maps the whole
  * buffer throughout, so every resize must fail with EBUSY. At the end
  * each region must hold its worker's last acknowledged generation, seen
@@ -162,7 +162,7 @@ static int worker(int w, bool keep_data)
 				 f, 0);
 			/* The file was opened before a resize: EINVAL. */
 			if (p == MAP_FAILED && errno != EINVAL) {
-				fail_board("worker %d: mmap: %s", w, strerror(errno));
+				fail_board("process %d: mmap: %s", w, strerror(errno));
 				return 3;
 			}
 			if (p != MAP_FAILED) {
@@ -213,7 +213,7 @@ static int worker(int w, bool keep_data)
 				return 7;
 			board->forks[w]++;
 			if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-				fail_board("worker %d: child status %#x", w, st);
+				fail_board("process %d: child status %#x", w, st);
 				return 8;
 			}
 			break;
@@ -236,7 +236,7 @@ static int worker(int w, bool keep_data)
 			break;
 		}
 		if (region_acked(f, w, rlen, gen, scratch)) {
-			fail_board("worker %d: generation %u not acknowledged",
+			fail_board("process %d: generation %u not acknowledged",
 				   w, gen);
 			return 11;
 		}
@@ -409,11 +409,9 @@ static int run(bool keep_data)
 		total += board->cycles[i];
 		forks += board->forks[i];
 	}
-	md_diag("%d processes x %u cycles: %llu cycles, %llu forks, %llu "
-		"kernel FILL/CHECKSUM, %llu resize attempts (%llu done, %llu "
-		"of them at meetings, %llu EBUSY)", WORKERS, cycles,
-		(unsigned long long)total,
-		(unsigned long long)forks,
+	md_diag("%d processes x %u cycles: %llu cycles, %llu forks", WORKERS,
+		cycles, (unsigned long long)total, (unsigned long long)forks);
+	md_diag("%llu FILL/CHECKSUM; resize: %llu tried, %llu done (%llu synced), %llu EBUSY",
 		(unsigned long long)board->kernel_ops,
 		(unsigned long long)board->resize_tries,
 		(unsigned long long)board->resize_ok,
