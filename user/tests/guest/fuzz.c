@@ -328,6 +328,31 @@ static struct fdent *pick_fd(bool want_open)
 	return NULL;
 }
 
+/* Mostly an open file with a ring (or, for @rw, one that may get one). */
+static struct fdent *pick_ring_fd(bool rw)
+{
+	int i = (int)rnd(NFD), n;
+
+	if (chance(80))
+		for (n = 0; n < NFD; n++, i = (i + 1) % NFD)
+			if (fds[i].fd >= 0 &&
+			    (fds[i].ring || (rw && fds[i].acc == O_RDWR)))
+				return &fds[i];
+	return pick_fd(true);
+}
+
+/* Mostly a mapped ring region. */
+static struct region *pick_ring_region(void)
+{
+	int i = (int)rnd(NREG), n;
+
+	if (chance(80))
+		for (n = 0; n < NREG; n++, i = (i + 1) % NREG)
+			if (regs[i].addr && regs[i].ring)
+				return &regs[i];
+	return NULL;
+}
+
 static bool fd_readable(const struct fdent *f)
 {
 	return f->acc != O_WRONLY;
@@ -549,7 +574,7 @@ static void add_region(char *p, size_t len, uint64_t off, int prot,
 
 static void op_mmap(bool ring)
 {
-	struct fdent *f = pick_fd(true);
+	struct fdent *f = ring ? pick_ring_fd(false) : pick_fd(true);
 	uint64_t off, pages, len, span, rspan;
 	int prot = rnd_prot();
 	bool shared = chance(75), ok;
@@ -583,6 +608,13 @@ static void op_mmap(bool ring)
 	case 5:
 		len = (uint64_t)1 << (40 + rnd(8));
 		break;
+	}
+	if (ring && rspan && chance(60)) {
+		/* As a ring user would: the whole region, or its control page. */
+		off = 0;
+		len = (chance(70) ? rspan : 1) * page;
+		prot = PROT_READ | PROT_WRITE;
+		shared = true;
 	}
 	if (ring && off < MMAPDEMO_RING_OFFSET / 2)
 		off += MMAPDEMO_RING_OFFSET;
@@ -881,9 +913,8 @@ static void ring_sqe(struct region *r)
 }
 
 /* Access pages of a mapping as its protection allows. */
-static void op_touch(void)
+static void op_touch(struct region *r)
 {
-	struct region *r = pick_region();
 	size_t i, from, to;
 
 	if (!r)
@@ -1497,7 +1528,7 @@ static void op_ring_ioctl(struct fdent *f)
 /* Consume the CQ of a mapped ring as a well-behaved user would. */
 static void op_cq_drain(void)
 {
-	struct region *r = pick_region();
+	struct region *r = pick_ring_region();
 	struct mmapdemo_ring_ctrl *c;
 	uint32_t tail;
 
@@ -1549,11 +1580,13 @@ again:
 
 static void op_ioctl(void)
 {
-	struct fdent *f = pick_fd(true);
+	unsigned int which = (unsigned int)rnd(10);
+	struct fdent *f = which == 5 || which == 6 || which == 7 ?
+			  pick_ring_fd(which == 5) : pick_fd(true);
 
 	if (!f)
 		return;
-	switch (rnd(10)) {
+	switch (which) {
 	case 0:
 		op_info(f);
 		break;
@@ -1665,6 +1698,8 @@ static void worker_loop(uint64_t nops)
 			op = OP_OWN_CHECK;
 		else if (r < 905)
 			op = OP_INFO;
+		else if (r < 930)
+			op = OP_SQE;	/* or a scribble */
 		else if (r < 945)
 			op = OP_CQ_DRAIN;
 		else if (r < 965)
@@ -1698,7 +1733,10 @@ static void worker_loop(uint64_t nops)
 			op_madvise();
 			break;
 		case OP_TOUCH:
-			op_touch();
+			op_touch(pick_region());
+			break;
+		case OP_SQE:
+			op_touch(pick_ring_region());
 			break;
 		case OP_FORK:
 			op_fork();
