@@ -33,6 +33,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -64,8 +65,8 @@ enum op {
 	OP_READ_WRITE, OP_LSEEK, OP_IO_MAPPED, OP_OWN_WRITE, OP_OWN_CHECK,
 	OP_INFO, OP_SET_MODE, OP_FILL, OP_CHECKSUM, OP_STATS, OP_RING_SETUP,
 	OP_DOORBELL, OP_PRODUCER, OP_EVENTFD, OP_RING_STATS, OP_SCRIBBLE,
-	OP_SQE, OP_CQ_DRAIN, OP_IOCTL_RANDOM, OP_RESIZE, OP_FAULT_AROUND,
-	OP_COUNT
+	OP_SQE, OP_CQ_DRAIN, OP_POLL, OP_IOCTL_RANDOM, OP_RESIZE,
+	OP_FAULT_AROUND, OP_COUNT
 };
 
 static const char * const op_names[OP_COUNT] = {
@@ -74,17 +75,20 @@ static const char * const op_names[OP_COUNT] = {
 	"read_write", "lseek", "io_mapped", "own_write", "own_check",
 	"info", "set_mode", "fill", "checksum", "stats", "ring_setup",
 	"doorbell", "producer", "eventfd", "ring_stats", "scribble",
-	"sqe", "cq_drain", "ioctl_random", "resize", "fault_around",
+	"sqe", "cq_drain", "poll", "ioctl_random", "resize", "fault_around",
 };
 
 /* Per worker, in memory shared with the parent. */
 struct wstats {
 	uint64_t op;			/* operations done (children included) */
 	uint64_t forks;
+	uint64_t cqes;			/* completions checked */
 	uint64_t ops[OP_COUNT];
 	uint64_t fails[OP_COUNT];	/* of which failed, as allowed */
 	uint64_t errnos[MAX_ERRNO];
 	char last[160];			/* the operation in progress */
+	/* Rings whose cq_tail was scribbled: their CQEs may be torn. */
+	uint8_t cq_tainted[256];
 };
 
 struct fdent {
@@ -93,6 +97,7 @@ struct fdent {
 	int mode;			/* enum mmapdemo_map_mode */
 	int mapped;			/* 0 no, 1 yes, 2 maybe (SET_MODE) */
 	bool ring;
+	unsigned int ring_id;		/* this worker's count of RING_SETUPs */
 	bool inherited;			/* from the parent of a fork child */
 	struct mmapdemo_ring_setup geo;
 };
@@ -104,6 +109,7 @@ struct region {
 	int prot;
 	bool shared, ring, maywrite, dontfork;
 	int mode;
+	unsigned int ring_id;
 	struct mmapdemo_ring_setup geo;	/* ring: its geometry */
 };
 
@@ -131,6 +137,7 @@ static struct fdent fds[NFD];
 static struct region regs[NREG];
 static uint32_t *gen;			/* generation of each owned page */
 static int cfd;				/* O_RDWR control fd, never fuzzed */
+static unsigned int next_ring_id;
 static int efd;				/* an eventfd */
 static uint8_t *iobuf, *cmpbuf;
 static char *scratch;			/* RW, PROT_NONE, RO pages */
@@ -569,6 +576,7 @@ static void add_region(char *p, size_t len, uint64_t off, int prot,
 	r->ring = ring;
 	r->maywrite = !shared || fd_writable(f);
 	r->mode = f->mode;
+	r->ring_id = f->ring_id;
 	r->geo = f->geo;
 }
 
@@ -830,6 +838,9 @@ static void scribble_ctrl(struct region *r)
 		break;
 	}
 	note("scribble ring ctrl +%u = %#x", f, v);
+	if (f == offsetof(struct mmapdemo_ring_ctrl, cq_tail) &&
+	    r->ring_id < sizeof(ws->cq_tainted))
+		ws->cq_tainted[r->ring_id] = 1;
 	*(volatile uint32_t *)((char *)c + f) = v;
 }
 
@@ -909,6 +920,16 @@ static void ring_sqe(struct region *r)
 		uint32_t head = __atomic_load_n(&c->sq_head, __ATOMIC_ACQUIRE);
 
 		__atomic_store_n(&c->sq_tail, head + n, __ATOMIC_RELEASE);
+		/* And ring the doorbell if the file is still open here. */
+		for (i = 0; i < NFD; i++)
+			if (fds[i].fd >= 0 && fds[i].ring &&
+			    fds[i].ring_id == r->ring_id) {
+				check(OP_DOORBELL,
+				      ioctl(fds[i].fd,
+					    MMAPDEMO_IOC_RING_DOORBELL),
+				      EITHER, E(EBADMSG));
+				break;
+			}
 	}
 }
 
@@ -1384,6 +1405,9 @@ static void op_ring_setup(struct fdent *f)
 		    (unsigned long long)rs.cq_off);
 	f->ring = true;
 	f->geo = rs;
+	f->ring_id = next_ring_id++;
+	if (f->ring_id < sizeof(ws->cq_tainted))
+		ws->cq_tainted[f->ring_id] = 0;
 }
 
 /*
@@ -1530,16 +1554,70 @@ static void op_cq_drain(void)
 {
 	struct region *r = pick_ring_region();
 	struct mmapdemo_ring_ctrl *c;
-	uint32_t tail;
+	uint32_t head, tail;
 
 	if (!r || !r->ring || r->off || !(r->prot & PROT_WRITE) ||
 	    !(r->prot & PROT_READ))
 		return;
 	c = (void *)r->addr;
 	tail = __atomic_load_n(&c->cq_tail, __ATOMIC_ACQUIRE);
-	note("drain CQ to %#x", tail);
-	__atomic_store_n(&c->cq_head, tail, __ATOMIC_RELEASE);
+	head = c->cq_head;
+	note("drain CQ [%#x, %#x)", head, tail);
 	ws->ops[OP_CQ_DRAIN]++;
+	/*
+	 * What the kernel posted is well-formed, whatever we scribbled: the
+	 * slots in [head, tail) are not the kernel's to write meanwhile.
+	 */
+	if (r->ring_id < sizeof(ws->cq_tainted) &&
+	    !ws->cq_tainted[r->ring_id] && tail - head <= r->geo.cq_entries &&
+	    r->len >= r->geo.cq_off + r->geo.cq_entries * 64ULL) {
+		const struct mmapdemo_cqe *cq = (void *)(r->addr +
+							 r->geo.cq_off);
+
+		for (; head != tail; head++) {
+			struct mmapdemo_cqe e = cq[head & (r->geo.cq_entries - 1)];
+			bool ok;
+
+			if (e.opcode == MMAPDEMO_OP_RECORD && !e.res)
+				ok = !mmapdemo_record_check(&e, e.user_data);
+			else if (e.opcode == MMAPDEMO_OP_ECHO && e.res >= 0)
+				ok = e.res == e.len &&
+				     e.len <= MMAPDEMO_RING_INLINE;
+			else
+				ok = (e.res == 0 || e.res == -EINVAL) &&
+				     (!e.len || e.opcode == MMAPDEMO_OP_RECORD);
+			if (!ok || e.flags)
+				die("bad CQE at %#x: opcode %u res %d len %u flags %u",
+				    head, e.opcode, e.res, e.len, e.flags);
+			ws->cqes++;
+		}
+	}
+	__atomic_store_n(&c->cq_head, tail, __ATOMIC_RELEASE);
+}
+
+/*
+ * poll(): a file without a ring is always ready. With one, whatever the
+ * indices say (a scribbled sq_tail leaves no room and no error until the
+ * next doorbell finds it), but nothing else.
+ */
+static void op_poll(void)
+{
+	struct fdent *f = pick_ring_fd(false);
+	struct pollfd p;
+
+	if (!f)
+		return;
+	p.fd = f->fd;
+	p.events = POLLIN | POLLOUT | POLLERR;
+	p.revents = 0;
+	note("poll fd %d", f->fd);
+	if (check(OP_POLL, poll(&p, 1, 0), MUST_OK, NONE) != !!p.revents)
+		die("poll: returned %d with revents %#x", !p.revents,
+		    p.revents);
+	if (!f->ring && p.revents != (POLLIN | POLLOUT))
+		die("poll without a ring: revents %#x", p.revents);
+	if (f->ring && (p.revents & ~(POLLIN | POLLOUT | POLLERR)))
+		die("poll: revents %#x", p.revents);
 }
 
 /* Numbers nobody defined, in our type and elsewhere (but not the VFS's). */
@@ -1700,8 +1778,10 @@ static void worker_loop(uint64_t nops)
 			op = OP_INFO;
 		else if (r < 930)
 			op = OP_SQE;	/* or a scribble */
-		else if (r < 945)
+		else if (r < 940)
 			op = OP_CQ_DRAIN;
+		else if (r < 945)
+			op = OP_POLL;
 		else if (r < 965)
 			op = OP_RESIZE;
 		else
@@ -1767,6 +1847,9 @@ static void worker_loop(uint64_t nops)
 			break;
 		case OP_CQ_DRAIN:
 			op_cq_drain();
+			break;
+		case OP_POLL:
+			op_poll();
 			break;
 		case OP_RESIZE:
 			op_resize();
@@ -2036,7 +2119,7 @@ static bool owned_intact(int fd, const bool *passed)
 
 static void summary(double secs)
 {
-	uint64_t ops = 0, forks = 0, calls[OP_COUNT] = { 0 };
+	uint64_t ops = 0, forks = 0, cqes = 0, calls[OP_COUNT] = { 0 };
 	uint64_t fails[OP_COUNT] = { 0 }, errs[MAX_ERRNO] = { 0 };
 	char line[1024];
 	int w, i, n;
@@ -2044,6 +2127,7 @@ static void summary(double secs)
 	for (w = 0; w < opt.procs; w++) {
 		ops += wstats[w].op;
 		forks += wstats[w].forks;
+		cqes += wstats[w].cqes;
 		for (i = 0; i < OP_COUNT; i++) {
 			calls[i] += wstats[w].ops[i];
 			fails[i] += wstats[w].fails[i];
@@ -2076,6 +2160,7 @@ static void summary(double secs)
 			n += snprintf(line + n, sizeof(line) - n, " %s %" PRIu64,
 				      strerrorname_np(i) ?: "?", errs[i]);
 	diag("errnos:%s", n ? line : " none");
+	diag("ring completions checked: %" PRIu64, cqes);
 }
 
 static double now(void)
