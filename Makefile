@@ -12,6 +12,7 @@
 #   make planted-bug  prove the debug kernel catches a planted use-after-free
 #   make fuzz      the random-operation fuzzer on the debug kernel, longer
 #                  than in make check: OPS=20000 PROCS=4 SEED=(fresh)
+#                  MAXSECS=(none)
 #   make install   module (modules_install), library, header, tool, man pages, udev rule
 #   make dkms-install   the module through DKMS, for KVER and later kernels
 #   make dkms-remove    every DKMS build of it, and its sources in /usr/src
@@ -60,8 +61,10 @@ bench: deps
 OPS ?= 20000
 PROCS ?= 4
 SEED ?=
+MAXSECS ?=
 fuzz: deps
-	@OPS='$(OPS)' PROCS='$(PROCS)' SEED='$(SEED)' scripts/fuzz.sh
+	@OPS='$(OPS)' PROCS='$(PROCS)' SEED='$(SEED)' MAXSECS='$(MAXSECS)' \
+		scripts/fuzz.sh
 
 install: modules user
 	$(MAKE) -C $(KDIR) M=$(B)/stock/src INSTALL_MOD_PATH=$(DESTDIR) \

@@ -11,6 +11,7 @@
 #   OPS     total operations over all processes (default 20000)
 #   SEED    the seed to replay (default: a fresh one, printed)
 #   PROCS   worker processes (default 4)
+#   MAXSECS stop the workers after this many seconds (default: none)
 #   VERBOSE non-empty: every operation to build/results/fuzz/fuzz.err
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -20,8 +21,10 @@ cd "$MMAPDEMO_ROOT"
 ops=${OPS:-20000}
 seed=${SEED:-}
 procs=${PROCS:-4}
-[[ $ops =~ ^[0-9]+$ && $procs =~ ^[0-9]+$ && $seed =~ ^[0-9]*$ ]] ||
-	die "fuzz: OPS, PROCS and SEED must be numbers"
+secs=${MAXSECS:-}
+[[ $ops =~ ^[0-9]+$ && $procs =~ ^[0-9]+$ && $seed =~ ^[0-9]*$ &&
+	$secs =~ ^[0-9]*$ ]] ||
+	die "fuzz: OPS, PROCS, SEED and MAXSECS must be numbers"
 B=$MMAPDEMO_ROOT/build
 OUT=$B/results/fuzz
 
@@ -34,6 +37,7 @@ scripts/mkinitramfs.sh "$B/debug/initramfs.cpio.gz" -
 
 append="$(cat scripts/debug-kernel.cmdline) md_fuzz_ops=$ops md_fuzz_procs=$procs"
 [[ -n $seed ]] && append+=" md_fuzz_seed=$seed"
+[[ -n $secs ]] && append+=" md_fuzz_secs=$secs"
 [[ -n ${VERBOSE:-} ]] && append+=" md_fuzz_verbose=1"
 # The debug kernel under TCG does 400 to 1000 operations a second on two
 # host cores; leave room for the boot, the kmemleak scan and a busy host.

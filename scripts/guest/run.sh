@@ -27,7 +27,8 @@
 #        bench.err (progress) and bench.rc.
 # fuzz   (debug kernel, make fuzz) kmemleak cleared, the module loaded,
 #        the fuzzer with --ops $md_fuzz_ops --procs $md_fuzz_procs and
-#        --seed $md_fuzz_seed (each only when set), the module unloaded,
+#        --seed $md_fuzz_seed, --max-seconds $md_fuzz_secs (each only
+#        when set), the module unloaded,
 #        then a kmemleak scan; OUT/fuzz.tap, fuzz.err, fuzz.rc,
 #        fuzz.unload and kmemleak.txt.
 . /run/mmapdemo/repo/scripts/guest/lib.sh
@@ -181,6 +182,7 @@ fuzz)
 	[ -n "${md_fuzz_procs:-}" ] && set -- "$@" --procs "$md_fuzz_procs"
 	[ -n "${md_fuzz_seed:-}" ] && set -- "$@" --seed "$md_fuzz_seed"
 	[ -n "${md_fuzz_verbose:-}" ] && set -- "$@" --verbose
+	[ -n "${md_fuzz_secs:-}" ] && set -- "$@" --max-seconds "$md_fuzz_secs"
 	echo "guest: fuzz $*"
 	# The TAP goes to the console too, so a long run shows where it is.
 	{

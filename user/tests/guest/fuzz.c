@@ -2,7 +2,7 @@
 /*
  * A bounded, seeded random-operation fuzzer over /dev/mmapdemo.
  *
- * usage: fuzz [--seed N] [--ops N] [--procs N] [--verbose]
+ * usage: fuzz [--seed N] [--ops N] [--procs N] [--max-seconds S] [--verbose]
  *
  * Several worker processes share the device. Each one loops over random
  * operations: open/close, mmap (data and ring offsets, random lengths,
@@ -27,7 +27,9 @@
  *
  * Each worker's operations come from its own PRNG, seeded from --seed
  * and its index, so a seed reproduces the sequence of each worker (the
- * interleaving is up to the scheduler). Prints TAP.
+ * interleaving is up to the scheduler). --max-seconds stops the workers
+ * early (the summary says so and how far each got), for a time-bounded
+ * run on a machine whose speed varies. Prints TAP.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -83,6 +85,7 @@ struct wstats {
 	uint64_t op;			/* operations done (children included) */
 	uint64_t forks;
 	uint64_t cqes;			/* completions checked */
+	int timed_out;			/* stopped by --max-seconds */
 	uint64_t ops[OP_COUNT];
 	uint64_t fails[OP_COUNT];	/* of which failed, as allowed */
 	uint64_t errnos[MAX_ERRNO];
@@ -117,8 +120,11 @@ static struct {
 	uint64_t seed;
 	uint64_t ops;
 	int procs;
+	double max_secs;
 	bool verbose;
 } opt = { .ops = 4000, .procs = 4 };
+
+static double deadline;			/* CLOCK_MONOTONIC; 0: none */
 
 /* Device geometry and the partition. */
 static long page;
@@ -1729,6 +1735,8 @@ static void op_fault_around(void)
 	      valid ? MUST_OK : MUST_FAIL, E(EINVAL));
 }
 
+static double now(void);
+
 static void worker_loop(uint64_t nops)
 {
 	uint64_t i;
@@ -1737,6 +1745,10 @@ static void worker_loop(uint64_t nops)
 		unsigned int r = (unsigned int)rnd(1000);
 		enum op op;
 
+		if (deadline && !(i % 32) && now() > deadline) {
+			ws->timed_out = 1;
+			break;
+		}
 		ws->op++;
 		if (free_regions() < NREG / 4 && chance(30))
 			r = 220;	/* munmap */
@@ -2120,6 +2132,7 @@ static bool owned_intact(int fd, const bool *passed)
 static void summary(double secs)
 {
 	uint64_t ops = 0, forks = 0, cqes = 0, calls[OP_COUNT] = { 0 };
+	int timed_out = 0;
 	uint64_t fails[OP_COUNT] = { 0 }, errs[MAX_ERRNO] = { 0 };
 	char line[1024];
 	int w, i, n;
@@ -2128,6 +2141,7 @@ static void summary(double secs)
 		ops += wstats[w].op;
 		forks += wstats[w].forks;
 		cqes += wstats[w].cqes;
+		timed_out += wstats[w].timed_out;
 		for (i = 0; i < OP_COUNT; i++) {
 			calls[i] += wstats[w].ops[i];
 			fails[i] += wstats[w].fails[i];
@@ -2136,8 +2150,9 @@ static void summary(double secs)
 			errs[i] += wstats[w].errnos[i];
 	}
 	diag("fuzz: seed %" PRIu64 ", %d processes (+%" PRIu64
-	     " fork children), %" PRIu64 " ops in %.1f s: %.0f ops/s",
-	     opt.seed, opt.procs, forks, ops, secs, secs > 0 ? ops / secs : 0);
+	     " fork children), %" PRIu64 " ops in %.1f s: %.0f ops/s%s",
+	     opt.seed, opt.procs, forks, ops, secs, secs > 0 ? ops / secs : 0,
+	     timed_out ? " (stopped by --max-seconds before the budget)" : "");
 	n = 0;
 	line[0] = '\0';
 	for (i = 0; i < OP_COUNT; i++) {
@@ -2173,7 +2188,7 @@ static double now(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: fuzz [--seed N] [--ops N] [--procs N] [--verbose]\n");
+	fprintf(stderr, "usage: fuzz [--seed N] [--ops N] [--procs N] [--max-seconds S] [--verbose]\n");
 	exit(2);
 }
 
@@ -2183,6 +2198,7 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },
 		{ "ops", required_argument, NULL, 'n' },
 		{ "procs", required_argument, NULL, 'p' },
+		{ "max-seconds", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -2196,7 +2212,7 @@ int main(int argc, char **argv)
 	int c, fd, w;
 	pid_t *pids;
 
-	while ((c = getopt_long(argc, argv, "s:n:p:v", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:n:p:t:v", lopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			opt.seed = strtoull(optarg, NULL, 0);
@@ -2207,6 +2223,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			opt.procs = atoi(optarg);
+			break;
+		case 't':
+			opt.max_secs = atof(optarg);
 			break;
 		case 'v':
 			opt.verbose = true;
@@ -2272,6 +2291,8 @@ int main(int argc, char **argv)
 	}
 
 	t0 = now();
+	if (opt.max_secs > 0)
+		deadline = t0 + opt.max_secs;
 	for (w = 0; w < opt.procs; w++) {
 		pids[w] = fork();
 		if (pids[w] < 0) {
@@ -2295,8 +2316,9 @@ int main(int argc, char **argv)
 			     strsignal(WTERMSIG(status)), wstats[w].op,
 			     wstats[w].last, opt.seed);
 		tap(passed[w], "process %d: %" PRIu64 " ops (%" PRIu64
-		    " fork children), every result as the driver's ABI says",
-		    w, wstats[w].op, wstats[w].forks);
+		    " fork children%s), every result as the driver's ABI says",
+		    w, wstats[w].op, wstats[w].forks,
+		    wstats[w].timed_out ? ", stopped by the time limit" : "");
 	}
 	secs = now() - t0;
 	munmap(sentinel, page);
