@@ -193,8 +193,8 @@ static void note(const char *fmt, ...)
 			child ? "c" : "", ws->op, ws->last);
 }
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2),
-						       noreturn));
+static void die(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
 {
 	char msg[256];
@@ -336,7 +336,7 @@ static struct fdent *pick_fd(bool want_open)
 	int i = (int)rnd(NFD), n;
 
 	for (n = 0; n < NFD; n++, i = (i + 1) % NFD)
-		if ((fds[i].fd >= 0) == want_open)
+		if (want_open ? fds[i].fd >= 0 : fds[i].fd < 0)
 			return &fds[i];
 	return NULL;
 }
@@ -475,13 +475,13 @@ static void own_check(uint64_t pg, int how)
 
 	switch (how) {
 	case 0:
-		note("own_check page %" PRIu64 " via pread", pg);
+		note("check own page %" PRIu64 " via pread", pg);
 		check(OP_OWN_CHECK, pread(cfd, cmpbuf, page, pg * page),
 		      MUST_OK, NONE);
 		verify_page(cmpbuf, pg, "pread");
 		break;
 	default:
-		note("own_check page %" PRIu64 " via CHECKSUM", pg);
+		note("check own page %" PRIu64 " via CHECKSUM", pg);
 		check(OP_OWN_CHECK, ioctl(cfd, MMAPDEMO_IOC_CHECKSUM, &ck),
 		      MUST_OK, NONE);
 		mmapdemo_pattern_fill(cmpbuf, pg * page, page, s);
@@ -505,11 +505,11 @@ static void own_write(uint64_t pg, int how)
 	(*g)++;
 	f.seed = page_seed(widx, pg, *g);
 	if (how) {
-		note("own_write page %" PRIu64 " gen %u via FILL", pg, *g);
+		note("write own page %" PRIu64 " gen %u via FILL", pg, *g);
 		check(OP_OWN_WRITE, ioctl(cfd, MMAPDEMO_IOC_FILL, &f), MUST_OK,
 		      NONE);
 	} else {
-		note("own_write page %" PRIu64 " gen %u via pwrite", pg, *g);
+		note("write own page %" PRIu64 " gen %u via pwrite", pg, *g);
 		mmapdemo_pattern_fill(cmpbuf, pg * page, page, f.seed);
 		if (check(OP_OWN_WRITE, pwrite(cfd, cmpbuf, page, pg * page),
 			  MUST_OK, NONE) != page)
@@ -1420,8 +1420,8 @@ static void op_ring_setup(struct fdent *f)
  * Without a ring: EINVAL. With one, loosely: a fork child may have broken
  * it or started its producer.
  */
-static struct errs ring_allowed(const struct fdent *f, struct errs with_ring,
-			       int *must)
+static struct errs ring_allowed(const struct fdent *f,
+				struct errs with_ring, int *must)
 {
 	if (!f->ring) {
 		*must = MUST_FAIL;
@@ -2102,22 +2102,18 @@ static bool owned_intact(int fd, const bool *passed)
 				.offset = pg * page, .length = page,
 			};
 			uint64_t o = pg * page;
+			bool r, f, m, c;
 
 			mmapdemo_pattern_fill(want, o, page, s);
-			if (memcmp(buf + o, want, page) ||
-			    memcmp(maps[0] + o, want, page) ||
-			    memcmp(maps[1] + o, want, page) ||
-			    ioctl(fd, MMAPDEMO_IOC_CHECKSUM, &ck) ||
-			    ck.crc32c != mmapdemo_crc32c(0, want, page)) {
-				if (!bad++)
-					diag("worker %d page %" PRIu64
-					     " (gen %u): read() %s, fault map %s, remap map %s, CHECKSUM %s",
-					     w, pg, g,
-					     memcmp(buf + o, want, page) ? "bad" : "ok",
-					     memcmp(maps[0] + o, want, page) ? "bad" : "ok",
-					     memcmp(maps[1] + o, want, page) ? "bad" : "ok",
-					     ck.crc32c != mmapdemo_crc32c(0, want, page) ? "bad" : "ok");
-			}
+			r = !memcmp(buf + o, want, page);
+			f = !memcmp(maps[0] + o, want, page);
+			m = !memcmp(maps[1] + o, want, page);
+			c = !ioctl(fd, MMAPDEMO_IOC_CHECKSUM, &ck) &&
+			    ck.crc32c == mmapdemo_crc32c(0, want, page);
+			if (!(r && f && m && c) && !bad++)
+				diag("worker %d page %" PRIu64
+				     " gen %u right (1) or not (0) through read() %d, mappings %d %d, CHECKSUM %d",
+				     w, pg, g, r, f, m, c);
 		}
 	}
 	munmap(maps[0], pub_start);
@@ -2186,9 +2182,11 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void usage(void)
+static void print_usage(void)
 {
-	fprintf(stderr, "usage: fuzz [--seed N] [--ops N] [--procs N] [--max-seconds S] [--verbose]\n");
+	fprintf(stderr, "usage: %s [--seed N] [--ops N] [--procs N]\n"
+		"       [--max-seconds S] [--verbose]\n",
+		program_invocation_short_name);
 	exit(2);
 }
 
@@ -2231,11 +2229,11 @@ int main(int argc, char **argv)
 			opt.verbose = true;
 			break;
 		default:
-			usage();
+			print_usage();
 		}
 	}
 	if (opt.procs < 1 || opt.procs > 64 || optind != argc)
-		usage();
+		print_usage();
 	if (!seeded) {
 		struct timespec ts;
 
@@ -2246,9 +2244,9 @@ int main(int argc, char **argv)
 	widx = -1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("1..%d\n", opt.procs + 4);
-	diag("fuzz: seed %" PRIu64 ", %" PRIu64 " ops, %d processes "
-	     "(reproduce: fuzz --seed %" PRIu64 " --ops %" PRIu64
-	     " --procs %d)", opt.seed, opt.ops, opt.procs, opt.seed, opt.ops,
+	diag("fuzz: seed %" PRIu64 ", %" PRIu64
+	     " ops, %d processes (reproduce: fuzz --seed %" PRIu64
+	     " --ops %" PRIu64 " --procs %d)", opt.seed, opt.ops, opt.procs, opt.seed, opt.ops,
 	     opt.procs);
 
 	fd = open(MMAPDEMO_DEVICE, O_RDWR | O_CLOEXEC);
@@ -2259,7 +2257,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	page = info.page_size;
-	size = orig_bytes = info.size;
+	size = info.size;
+	orig_bytes = size;
 	npages = size / page;
 	default_mode = (int)info.default_mode;
 	own_pages = npages / 2 / opt.procs;
