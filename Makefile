@@ -10,6 +10,9 @@
 #   make user      libmmapdemo, the mmapdemo tool, examples, guest tests
 #   make lint      checkpatch --strict, sparse, W=1
 #   make planted-bug  prove the debug kernel catches a planted use-after-free
+#   make fuzz      the random-operation fuzzer on the debug kernel, longer
+#                  than in make check: OPS=20000 PROCS=4 SEED=(fresh)
+#                  MAXSECS=(none)
 #   make install   module (modules_install), library, header, tool, man pages, udev rule
 #   make dkms-install   the module through DKMS, for KVER and later kernels
 #   make dkms-remove    every DKMS build of it, and its sources in /usr/src
@@ -54,6 +57,15 @@ planted-bug: deps
 bench: deps
 	@scripts/bench.sh
 
+# The fuzzer (user/tests/guest/fuzz.c) on the debug kernel: SEED replays.
+OPS ?= 20000
+PROCS ?= 4
+SEED ?=
+MAXSECS ?=
+fuzz: deps
+	@OPS='$(OPS)' PROCS='$(PROCS)' SEED='$(SEED)' MAXSECS='$(MAXSECS)' \
+		scripts/fuzz.sh
+
 install: modules user
 	$(MAKE) -C $(KDIR) M=$(B)/stock/src INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=extra modules_install
@@ -77,5 +89,5 @@ dkms-remove:
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps modules user demo check lint planted-bug bench install uninstall clean \
+.PHONY: all deps modules user demo check lint planted-bug bench fuzz install uninstall clean \
 	dkms-install dkms-remove

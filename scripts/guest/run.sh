@@ -1,7 +1,7 @@
 #!/bin/sh
 # Inside the guest (chrooted into the host root): run one action.
 #
-# usage: run.sh tests|check|dkms|demo
+# usage: run.sh tests|check|planted|dkms|demo|bench|fuzz
 #
 # tests  every suite user/tests/guest/*.sh in turn. Before a suite the
 #        module is loaded with its defaults (unless the suite has the line
@@ -25,6 +25,12 @@
 #        parameters in $md_bench_params, options from $md_bench_opts
 #        (':' separates them in both); OUT/bench.txt, .csv, .json,
 #        bench.err (progress) and bench.rc.
+# fuzz   (debug kernel, make fuzz) kmemleak cleared, the module loaded,
+#        the fuzzer with --ops $md_fuzz_ops --procs $md_fuzz_procs and
+#        --seed $md_fuzz_seed, --max-seconds $md_fuzz_secs (each only
+#        when set), the module unloaded,
+#        then a kmemleak scan; OUT/fuzz.tap, fuzz.err, fuzz.rc,
+#        fuzz.unload and kmemleak.txt.
 . /run/mmapdemo/repo/scripts/guest/lib.sh
 TMPDIR=/tmp
 export TMPDIR
@@ -162,6 +168,38 @@ bench)
 		echo $? >"$OUT/bench.rc"
 	} | tee "$OUT/bench.err"
 	md_unload
+	;;
+fuzz)
+	[ -w $KMEMLEAK ] && echo clear >$KMEMLEAK
+	md_unload 2>/dev/null
+	if ! md_load 2>"$OUT/fuzz.load"; then
+		echo "guest: cannot load the module for the fuzzer"
+		echo 99 >"$OUT/fuzz.rc"
+		exit 1
+	fi
+	set --
+	[ -n "${md_fuzz_ops:-}" ] && set -- "$@" --ops "$md_fuzz_ops"
+	[ -n "${md_fuzz_procs:-}" ] && set -- "$@" --procs "$md_fuzz_procs"
+	[ -n "${md_fuzz_seed:-}" ] && set -- "$@" --seed "$md_fuzz_seed"
+	[ -n "${md_fuzz_verbose:-}" ] && set -- "$@" --verbose
+	[ -n "${md_fuzz_secs:-}" ] && set -- "$@" --max-seconds "$md_fuzz_secs"
+	echo "guest: fuzz $*"
+	# The TAP goes to the console too, so a long run shows where it is.
+	{
+		"$GUEST_TESTS/fuzz" "$@" 2>"$OUT/fuzz.err"
+		echo $? >"$OUT/fuzz.rc"
+	} | tee "$OUT/fuzz.tap"
+	if md_unload 2>>"$OUT/fuzz.err"; then
+		echo 0 >"$OUT/fuzz.unload"
+	else
+		echo 1 >"$OUT/fuzz.unload"
+	fi
+	if [ -w $KMEMLEAK ]; then
+		kmemleak_scan
+	else
+		echo "guest: no kmemleak" >"$OUT/kmemleak.txt"
+		echo 1 >"$OUT/kmemleak.missing"
+	fi
 	;;
 *)
 	echo "guest: unknown action $action"

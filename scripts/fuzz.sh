@@ -1,0 +1,94 @@
+#!/bin/bash
+# make fuzz: the random-operation fuzzer (user/tests/guest/fuzz.c) on the
+# debug kernel (KASAN, UBSAN, kmemleak, lockdep, ...) in QEMU/TCG, with a
+# bigger budget than the short run in make check. Prints the fuzzer's
+# summary (seed, processes, ops, ops/s, calls and errnos per type), then
+# scans the console for kernel splats and checks kmemleak. Exit non-zero
+# on any failure. Results in build/results/fuzz/ (fuzz.tap, fuzz.err,
+# console.log, kmemleak.txt).
+#
+# Environment (make fuzz OPS=... SEED=... PROCS=...):
+#   OPS     total operations over all processes (default 20000)
+#   SEED    the seed to replay (default: a fresh one, printed)
+#   PROCS   worker processes (default 4)
+#   MAXSECS stop the workers after this many seconds (default: none)
+#   VERBOSE non-empty: every operation to build/results/fuzz/fuzz.err
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+cd "$MMAPDEMO_ROOT"
+
+ops=${OPS:-20000}
+seed=${SEED:-}
+procs=${PROCS:-4}
+secs=${MAXSECS:-}
+[[ $ops =~ ^[0-9]+$ && $procs =~ ^[0-9]+$ && $seed =~ ^[0-9]*$ &&
+	$secs =~ ^[0-9]*$ ]] ||
+	die "fuzz: OPS, PROCS, SEED and MAXSECS must be numbers"
+B=$MMAPDEMO_ROOT/build
+OUT=$B/results/fuzz
+
+dkdir=$(scripts/debug-kernel.sh build)
+echo "fuzz: building the module against the debug kernel and the user space" >&2
+scripts/build-module.sh "$dkdir/build" "$B/debug" >/dev/null
+make -s -C user O="$B/user" lib cli >/dev/null
+make -s -C user/tests/guest O="$B/user" >/dev/null
+scripts/mkinitramfs.sh "$B/debug/initramfs.cpio.gz" -
+
+append="$(cat scripts/debug-kernel.cmdline) md_fuzz_ops=$ops md_fuzz_procs=$procs"
+[[ -n $seed ]] && append+=" md_fuzz_seed=$seed"
+[[ -n $secs ]] && append+=" md_fuzz_secs=$secs"
+[[ -n ${VERBOSE:-} ]] && append+=" md_fuzz_verbose=1"
+# The debug kernel under TCG does 400 to 1000 operations a second on two
+# host cores; leave room for the boot, the kmemleak scan and a busy host.
+timeout=$((600 + ops / 50))
+echo "fuzz: booting the debug kernel: $ops operations in $procs processes" \
+	"(timeout ${timeout}s)" >&2
+start=$(now)
+rc=0
+scripts/run-guest.sh --kernel "$dkdir/bzImage" \
+	--initrd "$B/debug/initramfs.cpio.gz" --flavor debug --action fuzz \
+	--out "$OUT" --timeout "$timeout" --append "$append" || rc=$?
+
+failed=0
+if [[ -f $OUT/fuzz.tap ]]; then
+	tr -d '\r' <"$OUT/fuzz.tap" | grep -E '^(not ok|#|Bail)' || true
+fi
+if [[ $rc -ne 0 ]]; then
+	echo "fuzz: FAIL: the guest exited $rc (console: $OUT/console.log)"
+	failed=1
+fi
+if [[ $(cat "$OUT/fuzz.rc" 2>/dev/null) != 0 ]]; then
+	echo "fuzz: FAIL: the fuzzer exited $(cat "$OUT/fuzz.rc" 2>/dev/null || echo none)" \
+		"(see $OUT/fuzz.tap)"
+	failed=1
+fi
+if [[ $(cat "$OUT/fuzz.unload" 2>/dev/null) != 0 ]]; then
+	echo "fuzz: FAIL: the module did not unload after the run"
+	failed=1
+fi
+if ! scripts/splat-scan.sh "$OUT/console.log" >"$OUT/splats.txt"; then
+	echo "fuzz: FAIL: kernel splat in the console log:"
+	head -n 20 "$OUT/splats.txt" | sed 's/^/  /'
+	failed=1
+else
+	echo "fuzz: no kernel splat in the console"
+fi
+if [[ -e $OUT/kmemleak.missing || ! -f $OUT/kmemleak.txt ]]; then
+	echo "fuzz: FAIL: the kmemleak scan did not run"
+	failed=1
+elif [[ -s $OUT/kmemleak.txt ]]; then
+	echo "fuzz: FAIL: kmemleak reports leaks:"
+	head -n 30 "$OUT/kmemleak.txt" | sed 's/^/  /'
+	failed=1
+else
+	echo "fuzz: kmemleak: no leaks"
+fi
+echo "fuzz: $(elapsed "$start") s with the boot; results in $OUT"
+if [[ $failed -ne 0 ]]; then
+	echo "fuzz: FAILED; replay with make fuzz OPS=$ops PROCS=$procs" \
+		"SEED=$(sed -n 's/^# fuzz: seed \([0-9]*\),.*/\1/p' \
+			"$OUT/fuzz.tap" 2>/dev/null | head -n1)"
+	exit 1
+fi
+echo "fuzz: PASSED"
