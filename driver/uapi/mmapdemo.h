@@ -23,6 +23,12 @@
  * EFAULT, an unknown ioctl ENOTTY. FILL writes the buffer and so needs a
  * file opened for writing (EBADF otherwise), like write().
  *
+ * read()/write() (and readv/writev/pread/pwrite) treat the buffer as a
+ * fixed-size file: a negative position is EINVAL, reads at or past the
+ * end return 0, writes there fail with ENOSPC. A user buffer that faults
+ * part way moves and counts the bytes before the fault and leaves the
+ * rest of the device buffer as it was; EFAULT if not one byte moved.
+ *
  * No kernel types here: this header is included by user space as is.
  */
 #ifndef _UAPI_LINUX_MMAPDEMO_H
