@@ -287,41 +287,17 @@ static int mmapdemo_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static ssize_t mmapdemo_read_iter(struct kiocb *iocb, struct iov_iter *to)
-{
-	struct mmapdemo_file *f = iocb->ki_filp->private_data;
-	struct mmapdemo_buf *buf;
-	loff_t pos = iocb->ki_pos;
-	size_t n;
-	ssize_t ret = 0;
-
-	if (pos < 0)
-		return -EINVAL;
-	buf = mmapdemo_dev_get_buf(f->dev);
-	if (pos >= buf->size || !iov_iter_count(to))
-		goto out;
-	n = min_t(u64, iov_iter_count(to), buf->size - pos);
-	ret = copy_to_iter(buf->vaddr + pos, n, to);
-	if (!ret) {
-		ret = -EFAULT;
-		goto out;
-	}
-	iocb->ki_pos = pos + ret;
-	mmapdemo_stat_add(f->dev, MD_STAT_BYTES_READ, ret);
-out:
-	mmapdemo_buf_put(buf);
-	return ret;
-}
-
 /*
- * A fixed-size file: writing at or past the end is -ENOSPC, not 0.
+ * read() and write() on a fixed-size file: reads at or past the end
+ * return 0, writes there fail with -ENOSPC.
  *
  * copy_from_iter(), not copy_from_user(): when the user's buffer faults
  * part way, copy_from_user() zeroes the rest of the destination, which
  * here is live shared data that write() then reports as not written.
  * copy_from_iter() leaves it as it was.
  */
-static ssize_t mmapdemo_write_iter(struct kiocb *iocb, struct iov_iter *from)
+static ssize_t mmapdemo_rw_iter(struct kiocb *iocb, struct iov_iter *iter,
+				bool write)
 {
 	struct mmapdemo_file *f = iocb->ki_filp->private_data;
 	struct mmapdemo_buf *buf;
@@ -331,24 +307,38 @@ static ssize_t mmapdemo_write_iter(struct kiocb *iocb, struct iov_iter *from)
 
 	if (pos < 0)
 		return -EINVAL;
-	if (!iov_iter_count(from))
+	if (!iov_iter_count(iter))
 		return 0;
 	buf = mmapdemo_dev_get_buf(f->dev);
 	if (pos >= buf->size) {
-		ret = -ENOSPC;
+		ret = write ? -ENOSPC : 0;
 		goto out;
 	}
-	n = min_t(u64, iov_iter_count(from), buf->size - pos);
-	ret = copy_from_iter(buf->vaddr + pos, n, from);
+	n = min_t(u64, iov_iter_count(iter), buf->size - pos);
+	if (write)
+		ret = copy_from_iter(buf->vaddr + pos, n, iter);
+	else
+		ret = copy_to_iter(buf->vaddr + pos, n, iter);
 	if (!ret) {
 		ret = -EFAULT;
 		goto out;
 	}
 	iocb->ki_pos = pos + ret;
-	mmapdemo_stat_add(f->dev, MD_STAT_BYTES_WRITTEN, ret);
+	mmapdemo_stat_add(f->dev, write ? MD_STAT_BYTES_WRITTEN :
+			  MD_STAT_BYTES_READ, ret);
 out:
 	mmapdemo_buf_put(buf);
 	return ret;
+}
+
+static ssize_t mmapdemo_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	return mmapdemo_rw_iter(iocb, to, false);
+}
+
+static ssize_t mmapdemo_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	return mmapdemo_rw_iter(iocb, from, true);
 }
 
 static loff_t mmapdemo_llseek(struct file *file, loff_t offset, int whence)
