@@ -22,6 +22,8 @@
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=scripts/guest/suites.sh
+. "$(dirname "$0")/guest/suites.sh"
 cd "$MMAPDEMO_ROOT" || exit 1
 
 STAGES=${MMAPDEMO_STAGES:-host dkms stock debug}
@@ -73,21 +75,8 @@ mkdir -p "$R"
 guest_suites() {
 	local f
 	for f in user/tests/guest/*.sh; do
-		if grep -q '^# mmapdemo-guest: flavor ' "$f" &&
-			! grep -qw "^# mmapdemo-guest: flavor .*$1" "$f"; then
-			continue
-		fi
-		f=$(basename "$f" .sh)
-		if [[ -n ${MMAPDEMO_SUITES:-} ]]; then
-			local g hit='' globs
-			IFS=, read -ra globs <<<"$MMAPDEMO_SUITES"
-			for g in "${globs[@]}"; do
-				# shellcheck disable=SC2053
-				[[ $f == $g ]] && hit=1
-			done
-			[[ -n $hit ]] || continue
-		fi
-		echo "$f"
+		md_suite_wanted "$f" "$1" "${MMAPDEMO_SUITES:-}" &&
+			basename "$f" .sh
 	done
 }
 
@@ -144,14 +133,12 @@ count_kunit() {
 }
 
 count_kmemleak() {
-	local dir=$1
-	if [[ -e $dir/kmemleak.missing || ! -f $dir/kmemleak.txt ]]; then
-		fail "debug: kmemleak scan did not run"
-	elif [[ -s $dir/kmemleak.txt ]]; then
-		fail "debug: kmemleak reports leaks:"
-		head -n 30 "$dir/kmemleak.txt" | sed 's/^/    /'
-	else
+	local msg
+	if msg=$(kmemleak_verdict "$1"); then
 		echo "  kmemleak: no leaks"
+	else
+		fail "debug: $(head -n 1 <<<"$msg")"
+		tail -n +2 <<<"$msg"
 	fi
 }
 

@@ -74,21 +74,18 @@ if ! scripts/splat-scan.sh "$OUT/console.log" >"$OUT/splats.txt"; then
 else
 	echo "fuzz: no kernel splat in the console"
 fi
-if [[ -e $OUT/kmemleak.missing || ! -f $OUT/kmemleak.txt ]]; then
-	echo "fuzz: FAIL: the kmemleak scan did not run"
-	failed=1
-elif [[ -s $OUT/kmemleak.txt ]]; then
-	echo "fuzz: FAIL: kmemleak reports leaks:"
-	head -n 30 "$OUT/kmemleak.txt" | sed 's/^/  /'
-	failed=1
-else
+if msg=$(kmemleak_verdict "$OUT"); then
 	echo "fuzz: kmemleak: no leaks"
+else
+	echo "fuzz: FAIL: $msg"
+	failed=1
 fi
 echo "fuzz: $(elapsed "$start") s with the boot; results in $OUT"
 if [[ $failed -ne 0 ]]; then
+	seed_run=$(sed -n 's/^# fuzz: seed \([0-9]*\),.*/\1/p' "$OUT/fuzz.tap" \
+		2>/dev/null | head -n1)
 	echo "fuzz: FAILED; replay with make fuzz OPS=$ops PROCS=$procs" \
-		"SEED=$(sed -n 's/^# fuzz: seed \([0-9]*\),.*/\1/p' \
-			"$OUT/fuzz.tap" 2>/dev/null | head -n1)"
+		"${secs:+MAXSECS=$secs }SEED=${seed_run:-(unknown: the fuzzer printed none)}"
 	exit 1
 fi
 echo "fuzz: PASSED"

@@ -29,3 +29,19 @@ now() {
 elapsed() {
 	awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'
 }
+
+# kmemleak_verdict DIR: whether a guest's kmemleak scan (DIR/kmemleak.txt,
+# or DIR/kmemleak.missing when the kernel had none) ran and found no
+# leak (0); otherwise prints what is wrong, first line a summary, and
+# returns 1.
+kmemleak_verdict() {
+	if [[ -e $1/kmemleak.missing || ! -f $1/kmemleak.txt ]]; then
+		echo "the kmemleak scan did not run"
+	elif [[ -s $1/kmemleak.txt ]]; then
+		echo "kmemleak reports leaks:"
+		head -n 30 "$1/kmemleak.txt" | sed 's/^/    /'
+	else
+		return 0
+	fi
+	return 1
+}

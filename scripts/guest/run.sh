@@ -32,34 +32,17 @@
 #        then a kmemleak scan; OUT/fuzz.tap, fuzz.err, fuzz.rc,
 #        fuzz.unload and kmemleak.txt.
 . /run/mmapdemo/repo/scripts/guest/lib.sh
+. "$REPO/scripts/guest/suites.sh"
 TMPDIR=/tmp
 export TMPDIR
 
 action=${1:-tests}
 echo "guest: $(uname -r), flavor $FLAVOR, action $action"
 
-# suite_wanted FILE NAME: the suite runs on this flavor and matches
-# md_suites.
-suite_wanted() {
-	if grep -q '^# mmapdemo-guest: flavor ' "$1" &&
-		! grep -q "^# mmapdemo-guest: flavor .*\\b$FLAVOR\\b" "$1"; then
-		return 1
-	fi
-	[ -z "${md_suites:-}" ] && return 0
-	_hit=1
-	set -f
-	for _g in $(echo "$md_suites" | tr , ' '); do
-		# shellcheck disable=SC2254
-		case $2 in $_g) _hit=0 ;; esac
-	done
-	set +f
-	return $_hit
-}
-
 run_suites() {
 	for suite in "$REPO"/user/tests/guest/*.sh; do
 		name=$(basename "$suite" .sh)
-		suite_wanted "$suite" "$name" || continue
+		md_suite_wanted "$suite" "$FLAVOR" "${md_suites:-}" || continue
 		md_unload 2>/dev/null
 		if ! grep -q '^# mmapdemo-guest: start-unloaded' "$suite"; then
 			if ! md_load 2>"$OUT/$name.load"; then
@@ -73,11 +56,7 @@ run_suites() {
 		echo "guest: suite $name"
 		sh "$suite" >"$OUT/$name.tap" 2>"$OUT/$name.err"
 		echo $? >"$OUT/$name.rc"
-		if md_unload 2>>"$OUT/$name.err"; then
-			echo 0 >"$OUT/$name.unload"
-		else
-			echo 1 >"$OUT/$name.unload"
-		fi
+		unload_record "$name"
 	done
 	md_unload
 }
@@ -104,12 +83,31 @@ run_kunit() {
 }
 
 # kmemleak only reports objects that stay unreferenced across scans and
-# are older than its minimum age; scan twice with a pause between.
+# are older than its minimum age; scan twice with a pause between. No
+# kmemleak: OUT/kmemleak.missing, which the host counts as a failure.
 kmemleak_scan() {
+	if [ ! -w $KMEMLEAK ]; then
+		echo "guest: no kmemleak" >"$OUT/kmemleak.txt"
+		echo 1 >"$OUT/kmemleak.missing"
+		return
+	fi
 	echo scan >$KMEMLEAK
 	sleep 6
 	echo scan >$KMEMLEAK
 	cat $KMEMLEAK >"$OUT/kmemleak.txt"
+}
+
+# unload_record NAME [CMD...]: unload the module (with CMD, default
+# md_unload) and record in OUT/NAME.unload whether that worked.
+unload_record() {
+	_n=$1
+	shift
+	[ $# -gt 0 ] || set -- md_unload
+	if ! md_loaded || "$@" 2>>"$OUT/$_n.err"; then
+		echo 0 >"$OUT/$_n.unload"
+	else
+		echo 1 >"$OUT/$_n.unload"
+	fi
 }
 
 case $action in
@@ -121,12 +119,7 @@ check)
 	run_suites
 	run_kunit
 	echo $? >"$OUT/kunit.status"
-	if [ -w $KMEMLEAK ]; then
-		kmemleak_scan
-	else
-		echo "guest: no kmemleak" >"$OUT/kmemleak.txt"
-		echo 1 >"$OUT/kmemleak.missing"
-	fi
+	kmemleak_scan
 	;;
 planted)
 	# scripts/planted-bug.sh: exercise a module with a planted bug.
@@ -135,11 +128,7 @@ planted)
 dkms)
 	sh "$REPO/scripts/guest/dkms.sh" >"$OUT/dkms.tap" 2>"$OUT/dkms.err"
 	echo $? >"$OUT/dkms.rc"
-	if ! md_loaded || modprobe -r mmapdemo 2>>"$OUT/dkms.err"; then
-		echo 0 >"$OUT/dkms.unload"
-	else
-		echo 1 >"$OUT/dkms.unload"
-	fi
+	unload_record dkms modprobe -r mmapdemo
 	;;
 demo)
 	md_unload 2>/dev/null
@@ -189,17 +178,8 @@ fuzz)
 		"$GUEST_TESTS/fuzz" "$@" 2>"$OUT/fuzz.err"
 		echo $? >"$OUT/fuzz.rc"
 	} | tee "$OUT/fuzz.tap"
-	if md_unload 2>>"$OUT/fuzz.err"; then
-		echo 0 >"$OUT/fuzz.unload"
-	else
-		echo 1 >"$OUT/fuzz.unload"
-	fi
-	if [ -w $KMEMLEAK ]; then
-		kmemleak_scan
-	else
-		echo "guest: no kmemleak" >"$OUT/kmemleak.txt"
-		echo 1 >"$OUT/kmemleak.missing"
-	fi
+	unload_record fuzz
+	kmemleak_scan
 	;;
 *)
 	echo "guest: unknown action $action"
