@@ -7,5 +7,5 @@
 # run, printed with the command line that replays it. The console is
 # scanned for splats and kmemleak checked after the whole debug run.
 . /run/mmapdemo/repo/scripts/guest/lib.sh
-exec "$GUEST_TESTS/fuzz" --ops "${md_fuzz_check_ops:-200000}" --procs 4 \
+exec "$GUEST_TESTS/fuzz" --ops 200000 --procs 4 \
 	--max-seconds 100

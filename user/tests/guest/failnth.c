@@ -73,7 +73,7 @@ static bool err_in(int err, const int *list)
 }
 
 static const int e_nomem[] = { ENOMEM, -1 };
-/* open() copies the path in: EFAULT when that copy is the one failed. */
+/* A user copy can be the one that fails: EFAULT (open() copies the path). */
 static const int e_nomem_fault[] = { ENOMEM, EFAULT, -1 };
 static const int e_fork[] = { ENOMEM, EAGAIN, -1 };
 
