@@ -239,7 +239,7 @@ static int write_param(const char *path, uint64_t v)
 
 /* --- 1 and 2: bandwidth -------------------------------------------------- */
 
-static void k2u_op(struct bench *b, int v, size_t size)
+static int k2u_op(struct bench *b, int v, size_t size)
 {
 	ssize_t n;
 	size_t done;
@@ -259,11 +259,12 @@ static void k2u_op(struct bench *b, int v, size_t size)
 			n = pread(mmapdemo_fd(b->fault_md), b->dst + done,
 				  size - done, (off_t)done);
 			if (n <= 0)
-				break;
+				return -EIO;
 		}
 		break;
 	}
 	clobber(b->dst);
+	return 0;
 }
 
 static int u2k_op(struct bench *b, int v, size_t size)
@@ -336,9 +337,8 @@ static int bw_size(struct bench *b, bool u2k, uint64_t size,
 			double t = now_ns(), tc;
 
 			for (i = 0; i < iters; i++) {
-				if (!u2k)
-					k2u_op(b, v, size);
-				else if (u2k_op(b, v, size))
+				if (u2k ? u2k_op(b, v, size) :
+					  k2u_op(b, v, size))
 					err = -EIO;
 			}
 			tc = now_ns();

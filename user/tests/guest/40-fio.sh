@@ -143,7 +143,8 @@ for mode in fault remap; do
 done
 
 check "map_mode parameter back to fault" \
-	sh -c 'echo fault >/sys/module/mmapdemo/parameters/map_mode'
+	sh -c 'p=/sys/module/mmapdemo/parameters/map_mode
+	       echo fault >$p && test "$(cat $p)" = fault'
 check "no mapping left behind (live_vmas 0)" test "$(counter live_vmas)" -eq 0
 
 done_testing

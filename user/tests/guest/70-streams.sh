@@ -114,7 +114,8 @@ for mode in fault remap; do
 done
 
 check "map_mode parameter back to fault" \
-	sh -c 'echo fault >/sys/module/mmapdemo/parameters/map_mode'
+	sh -c 'p=/sys/module/mmapdemo/parameters/map_mode
+	       echo fault >$p && test "$(cat $p)" = fault'
 check "the tool's mappings are all gone (live_vmas 0)" \
 	test "$(cat /sys/class/misc/mmapdemo/stats/live_vmas)" -eq 0
 
