@@ -21,6 +21,13 @@
 
 #define MODULE_NAME	"mmapdemo"
 #define SYSFS_MODULE	"/sys/module/" MODULE_NAME
+
+/* libkmod logs its own copy of the errors we report; kmod 29 can stop it. */
+#ifdef MMAPDEMO_HAVE_KMOD_REMOVE_NOLOG
+#define REMOVE_NOLOG	KMOD_REMOVE_NOLOG
+#else
+#define REMOVE_NOLOG	0
+#endif
 #define MAX_PARAMS	32
 #define MAX_HOLDERS	32
 #define MAX_USERS	8
@@ -475,7 +482,7 @@ int cmd_unload(struct cli *c, int argc, char **argv)
 	}
 
 	err = kmod_module_remove_module(mod, KMOD_REMOVE_NOWAIT |
-					KMOD_REMOVE_NOLOG);
+					REMOVE_NOLOG);
 	switch (-err) {
 	case 0:
 		printf("unloaded %s\n", MODULE_NAME);

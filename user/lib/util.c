@@ -48,7 +48,12 @@ const char *mmapdemo_strerror(int err)
 	case EBADMSG:
 		return "ring broken: invalid indices in its shared control page";
 	}
-	msg = strerrordesc_np(err);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32)
+	msg = strerrordesc_np(err);	/* NULL for an unknown errno */
+#else
+	/* glibc before 2.32 (Debian 11), other C libraries */
+	msg = strerror(err);
+#endif
 	return msg ? msg : "unknown error";
 }
 

@@ -229,3 +229,31 @@ int md_main(int argc, char **argv, const struct md_test *tests, size_t n)
 	}
 	return failed ? 1 : 0;
 }
+
+#if defined(__GLIBC__) && !(__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32)
+/* "EINVAL" for EINVAL: the names the tests print; NULL for others. */
+const char *md_errname(int err)
+{
+	static const struct {
+		int err;
+		const char *name;
+	} names[] = {
+#define N(e) { e, #e }
+		N(EPERM), N(ENOENT), N(ESRCH), N(EINTR), N(EIO), N(ENXIO),
+		N(E2BIG), N(ENOEXEC), N(EBADF), N(ECHILD), N(EAGAIN),
+		N(ENOMEM), N(EACCES), N(EFAULT), N(EBUSY), N(EEXIST),
+		N(EXDEV), N(ENODEV), N(ENOTDIR), N(EISDIR), N(EINVAL),
+		N(ENFILE), N(EMFILE), N(ENOTTY), N(EFBIG), N(ENOSPC),
+		N(ESPIPE), N(EROFS), N(EPIPE), N(ERANGE), N(EDEADLK),
+		N(ENOSYS), N(EOVERFLOW), N(EBADMSG), N(EOPNOTSUPP),
+		N(ETIMEDOUT), N(EPROTO),
+#undef N
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].err == err)
+			return names[i].name;
+	return NULL;
+}
+#endif

@@ -16,6 +16,28 @@
 
 #include "mmapdemo.h"	/* libmmapdemo: crc32c, pattern helpers, the ABI */
 
+/*
+ * Kernel ABI values that Debian 11's C library does not name yet; its
+ * 5.10 kernel answers the madvise() ones (5.14, 5.18) with EINVAL.
+ */
+#include <sys/mman.h>
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ	22
+#define MADV_POPULATE_WRITE	23
+#endif
+#ifndef MADV_DONTNEED_LOCKED
+#define MADV_DONTNEED_LOCKED	24
+#endif
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP	4
+#endif
+
+#if defined(__GLIBC__) && !(__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32)
+/* glibc 2.32 added strerrorname_np(); Debian 11 has 2.31. */
+const char *md_errname(int err);
+#define strerrorname_np md_errname
+#endif
+
 struct md_test {
 	const char *name;
 	int (*fn)(void);
