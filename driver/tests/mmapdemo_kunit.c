@@ -165,8 +165,8 @@ static void check_buffer(struct kunit *test, struct mmapdemo_buf *buf,
 		KUNIT_ASSERT_NOT_NULL(test, page);
 		KUNIT_EXPECT_EQ(test, page_count(page), 1);
 		KUNIT_EXPECT_FALSE(test, PageCompound(page));
-		KUNIT_EXPECT_EQ(test, p[i * PAGE_SIZE], 0);
-		KUNIT_EXPECT_EQ(test, p[i * PAGE_SIZE + PAGE_SIZE - 1], 0);
+		KUNIT_EXPECT_EQ(test, p[i * PAGE_SIZE], (u8)0);
+		KUNIT_EXPECT_EQ(test, p[i * PAGE_SIZE + PAGE_SIZE - 1], (u8)0);
 		/* The kernel view and the page are the same memory. */
 		p[i * PAGE_SIZE + 7] = (u8)i;
 		KUNIT_EXPECT_EQ(test, ((u8 *)page_address(page))[7], (u8)i);
@@ -219,9 +219,9 @@ static void buf_alloc_sizes_and_orders(struct kunit *test)
 
 static void buf_alloc_rejects_bad_sizes(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, PTR_ERR(mmapdemo_buf_alloc(0, 0)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(mmapdemo_buf_alloc(0, 0)), (long)-EINVAL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(mmapdemo_buf_alloc(PAGE_SIZE + 1, 0)),
-			-EINVAL);
+			(long)-EINVAL);
 }
 
 static void buf_refcount_lifetime(struct kunit *test)
@@ -275,7 +275,7 @@ static void fault_returns_the_right_page(struct kunit *test)
 	for (i = 0; i < 8; i++) {
 		struct page *page = NULL;
 
-		KUNIT_EXPECT_EQ(test, call_fault(&vma, i, &page), 0);
+		KUNIT_EXPECT_EQ(test, call_fault(&vma, i, &page), (vm_fault_t)0);
 		KUNIT_EXPECT_PTR_EQ(test, page, buf->pages[i]);
 		/* The core VM owns one reference per fault. */
 		KUNIT_EXPECT_EQ(test, page_count(buf->pages[i]), 2);
@@ -298,7 +298,7 @@ static void fault_out_of_range_sigbus(struct kunit *test)
 		struct page *page = NULL;
 
 		KUNIT_EXPECT_EQ(test, call_fault(&vma, bad[i], &page),
-				VM_FAULT_SIGBUS);
+				(__force vm_fault_t)VM_FAULT_SIGBUS);
 		KUNIT_EXPECT_NULL(test, page);
 	}
 	KUNIT_EXPECT_EQ(test, page_count(buf->pages[0]), 1);
@@ -349,7 +349,7 @@ static void access_bounds_and_permissions(struct kunit *test)
 	data[0] = 0xab;
 	KUNIT_EXPECT_EQ(test, mmapdemo_vm_access(&rw, start + 1, data, 1, 1),
 			1);
-	KUNIT_EXPECT_EQ(test, ((u8 *)buf->vaddr)[2 * PAGE_SIZE + 1], 0xab);
+	KUNIT_EXPECT_EQ(test, ((u8 *)buf->vaddr)[2 * PAGE_SIZE + 1], (u8)0xab);
 	mmapdemo_buf_put(buf);
 }
 
