@@ -11,7 +11,8 @@ KVER=$(stock_kver)
 B=$MMAPDEMO_ROOT/build
 echo "demo: building the module against $KVER and the user space" >&2
 scripts/build-module.sh "/lib/modules/$KVER/build" "$B/stock" >/dev/null
-make -s -C user O="$B/user" lib >/dev/null
+# The guest loads the module through the mmapdemo tool (libkmod).
+make -s -C user O="$B/user" lib cli >/dev/null
 make -s -C user/examples O="$B/user" >/dev/null
 scripts/mkinitramfs.sh "$B/stock/initramfs.cpio.gz" "$KVER" \
 	virtio_pci 9pnet_virtio 9p
