@@ -5,8 +5,9 @@
 #   make bench     install what is missing, benchmark in a guest; results
 #                  in build/results/bench/ (table, CSV, JSON, PNG plot)
 #
-#   make [all]     module (against the running system's stock headers) and user space
-#   make modules   the module, into build/stock  (KDIR=... for another kernel)
+#   make [all]     module (for the running kernel) and user space
+#   make modules   the module for the running kernel, into build/modules/KVER/
+#                  (KVER=release, or KDIR=/path/to/kernel/build, for another)
 #   make user      libmmapdemo, the mmapdemo tool, examples, guest tests
 #   make lint      checkpatch --strict, sparse, W=1
 #   make planted-bug  prove the debug kernel catches a planted use-after-free
@@ -21,8 +22,16 @@
 SHELL := /bin/bash
 ROOT := $(CURDIR)
 B := $(ROOT)/build
-KVER ?= $(shell . scripts/lib.sh && stock_kver 2>/dev/null)
+# The running kernel, unless KVER or KDIR say otherwise (with only KDIR,
+# KVER is that tree's release).
+ifeq ($(origin KVER),undefined)
+ifneq ($(origin KDIR),undefined)
+KVER := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+endif
+endif
+KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
+MODDIR := $(B)/modules/$(KVER)
 PREFIX ?= /usr/local
 DESTDIR ?=
 
@@ -32,7 +41,7 @@ deps:
 	@scripts/deps.sh
 
 modules:
-	scripts/build-module.sh $(KDIR) $(B)/stock
+	@scripts/build-module.sh $(KDIR) $(MODDIR)
 
 user:
 	$(MAKE) -C user O=$(B)/user all
@@ -67,7 +76,7 @@ fuzz: deps
 		scripts/fuzz.sh
 
 install: modules user
-	$(MAKE) -C $(KDIR) M=$(B)/stock/src INSTALL_MOD_PATH=$(DESTDIR) \
+	$(MAKE) -C $(KDIR) M=$(MODDIR)/src INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=extra modules_install
 	$(MAKE) -C user O=$(B)/user PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) install
 
@@ -75,9 +84,9 @@ uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(KVER)/extra/mmapdemo.ko
 	$(MAKE) -C user O=$(B)/user PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) uninstall
 
-# For KVER (Debian's stock kernel, else the running one); AUTOINSTALL in
-# dkms.conf covers the kernels installed later.
-DKMS_KVER = $(or $(KVER),$(shell uname -r))
+# For KVER (the running kernel by default); AUTOINSTALL in dkms.conf
+# covers the kernels installed later.
+DKMS_KVER = $(KVER)
 dkms-install:
 	scripts/dkms.sh add
 	scripts/dkms.sh build $(DKMS_KVER)
