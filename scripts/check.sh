@@ -1,32 +1,50 @@
 #!/bin/bash
 # make check: every test, on the host and in QEMU guests, with one total.
 #
-#   host   module built with W=1 against the stock headers (no warnings),
-#          user space built with -Werror, host unit tests (TAP)
-#   dkms   Debian's dkms adds, builds and installs the module for the stock
-#          kernel on the host; in the stock guest (whose root is the
-#          host's) modprobe loads that build; dkms remove leaves the host
-#          as it was
-#   stock  Debian's linux-image-amd64 in QEMU/TCG: every guest suite in
-#          both map modes, console scanned for splats
-#   debug  the cached debug kernel (KASAN, UBSAN, kmemleak, lockdep,
-#          DEBUG_VM, PAGE_TABLE_CHECK, ...): the guest suites again, the
-#          KUnit suites, a kmemleak scan, console scanned for splats, and
-#          a planted use-after-free that KASAN must catch
+#   host      module built with W=1 against the stock headers (no warnings),
+#             user space built with -Werror, host unit tests (TAP)
+#   demo      `make demo` in a clean copy of the tree (git ls-files): the
+#             README's first command works on a fresh clone
+#   dkms      Debian's dkms adds, builds and installs the module for the
+#             stock kernel on the host; in the stock guest (whose root is
+#             the host's) modprobe loads that build; dkms remove leaves the
+#             host as it was
+#   stock     Debian 12's linux-image-amd64 (6.1) in QEMU/TCG: every guest
+#             suite in both map modes, console scanned for splats
+#   bullseye, trixie, sid, trixie-backports
+#             the kernel matrix (scripts/matrix.sh): each release's root
+#             file system (scripts/rootfs.sh, cached), the module (W=1) and
+#             user space built in it with its compiler, its kernel booted
+#             with that tree as the guest's root; the suites of its tier in
+#             both map modes, console scanned for splats
+#   debug     the debug kernel (KASAN, UBSAN, kmemleak, lockdep, DEBUG_VM,
+#             PAGE_TABLE_CHECK, ...) built from the newest linux-source-*
+#             in its release's tree: the guest suites with the hardening
+#             ones, the KUnit suites, a kmemleak scan, and a planted
+#             use-after-free that KASAN must catch
+#   kcsan     the same source built with KCSAN: the ring, stress and fuzz
+#             suites and KUnit; a data race reported in mmapdemo fails
+#   debug-6.1 (not run by default) the debug kernel from Debian 12's
+#             linux-source-6.1 with the host's root, as the debug stage
 #
-# Ends with "N passed, N failed"; exits non-zero on any failure, and a
-# stage that cannot run is a failure, never a skip.
+# Each stage prints its kernel and its own "N passed, N failed"; the run
+# ends with the kernel table (also in build/results/kernels.md) and the
+# total "N passed, N failed", and exits non-zero on any failure. A stage
+# that cannot run (no root file system, no kernel) is a failure, never a
+# skip.
 # MMAPDEMO_STAGES="host stock" restricts the stages (for development).
-# MMAPDEMO_SUITES="GLOB[,GLOB...]" restricts the guest suites of the stock
-# and debug stages (e.g. "20-*,cli"; development only).
+# MMAPDEMO_SUITES="GLOB[,GLOB...]" restricts the guest suites of every
+# guest stage (e.g. "20-*,cli"; development only).
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=scripts/guest/suites.sh
 . "$(dirname "$0")/guest/suites.sh"
+# shellcheck source=scripts/matrix.sh
+. "$(dirname "$0")/matrix.sh"
 cd "$MMAPDEMO_ROOT" || exit 1
 
-STAGES=${MMAPDEMO_STAGES:-host dkms stock debug}
+STAGES=${MMAPDEMO_STAGES:-host demo dkms stock ${MATRIX[*]} debug kcsan}
 # Suites in driver/tests; each must report.
 KUNIT_SUITES=$(grep -ho '^static struct kunit_suite [a-z_]*' driver/tests/*.c | wc -l)
 B=$MMAPDEMO_ROOT/build
@@ -35,14 +53,25 @@ total_p=0
 total_f=0
 total_s=0
 summary=()
+# Rows of the kernel table: kernel, release, compiler, what ran, result.
+kernel_rows=()
 
 # stage_result NAME PASSED FAILED SKIPPED START
 stage_result() {
+	local line
 	total_p=$((total_p + $2))
 	total_f=$((total_f + $3))
 	total_s=$((total_s + $4))
-	summary+=("$(printf '%-7s %4d passed, %d failed%s  (%ss)' "$1" "$2" \
-		"$3" "$([[ $4 -gt 0 ]] && echo ", $4 skipped")" "$(elapsed "$5")")")
+	line=$(printf '%-16s %4d passed, %d failed%s  (%ss)' "$1" "$2" \
+		"$3" "$([[ $4 -gt 0 ]] && echo ", $4 skipped")" "$(elapsed "$5")")
+	summary+=("$line${stage_kernel:+  $stage_kernel}")
+	echo "  $1: $2 passed, $3 failed${stage_kernel:+ on $stage_kernel}"
+}
+
+# kernel_row KERNEL RELEASE COMPILER WHAT: a row of the kernel table for
+# the current stage, with its result (call after its counts are in).
+kernel_row() {
+	kernel_rows+=("| $1 | $2 | $3 | $4 | $([[ $sf -eq 0 ]] && echo pass || echo FAIL): $sp passed, $sf failed |")
 }
 
 # count_tap LABEL FILE...: adds to the stage's p/f/s counters
@@ -69,41 +98,52 @@ KVER=$(stock_kver)
 mkdir -p "$R"
 
 # Guest results: TAP per suite, the suite's exit status, whether the
-# module unloaded afterwards, the guest's exit status and its console.
-# guest_suites FLAVOR: the suites scripts/guest/run.sh runs on FLAVOR
-# (all of user/tests/guest/*.sh but those marked for other flavors).
+# module unloaded afterwards, its seconds, the guest's exit status and its
+# console.
+# guest_suites FLAVOR [GLOBS]: the suites scripts/guest/run.sh runs on
+# FLAVOR (all of user/tests/guest/*.sh but those marked for other
+# flavors), limited to GLOBS (comma-separated), or MMAPDEMO_SUITES.
 guest_suites() {
 	local f
 	for f in user/tests/guest/*.sh; do
-		md_suite_wanted "$f" "$1" "${MMAPDEMO_SUITES:-}" &&
+		md_suite_wanted "$f" "$1" "${MMAPDEMO_SUITES:-${2:-}}" &&
 			basename "$f" .sh
 	done
 }
 
-# Kernel command-line words that pass MMAPDEMO_SUITES to the guest.
-SUITES_ARG=${MMAPDEMO_SUITES:+md_suites=$MMAPDEMO_SUITES}
+# suites_arg [GLOBS]: the kernel command-line word that passes the suite
+# selection (GLOBS, or MMAPDEMO_SUITES) to the guest.
+suites_arg() {
+	local g=${MMAPDEMO_SUITES:-${1:-}}
+	echo "${g:+md_suites=$g}"
+}
 
+# count_guest LABEL FLAVOR DIR GUEST-EXIT [GLOBS|none]: "none" when the
+# guest ran an action of its own rather than the suites
 count_guest() {
-	local flavor=$1 dir=$2 grc=$3 f name
+	local label=$1 flavor=$2 dir=$3 grc=$4 globs=${5:-} f name p0 f0
 	if [[ $grc -ne 0 ]]; then
-		fail "$flavor guest exited $grc (console: $dir/console.log)"
+		fail "$label guest exited $grc (console: $dir/console.log)"
 	fi
-	if [[ $flavor == stock || $flavor == debug ]]; then
-		for name in $(guest_suites "$flavor"); do
-			[[ -e $dir/$name.rc ]] || fail "$flavor: suite $name did not run"
+	if [[ $globs != none ]]; then
+		for name in $(guest_suites "$flavor" "$globs"); do
+			[[ -e $dir/$name.rc ]] || fail "$label: suite $name did not run"
 		done
 	fi
 	for f in "$dir"/*.rc; do
-		[[ -e $f ]] || { fail "$flavor: no suite ran"; return; }
+		[[ -e $f ]] || { fail "$label: no suite ran"; return; }
 		name=$(basename "$f" .rc)
-		count_tap "$flavor" "$dir/$name.tap"
-		[[ $(cat "$f") == 0 ]] || fail "$flavor: suite $name exited $(cat "$f")"
+		p0=$sp f0=$sf
+		count_tap "$label" "$dir/$name.tap"
+		[[ $(cat "$f") == 0 ]] || fail "$label: suite $name exited $(cat "$f")"
 		if [[ $(cat "$dir/$name.unload" 2>/dev/null) != 0 ]]; then
-			fail "$flavor: module did not unload after $name"
+			fail "$label: module did not unload after $name"
 		fi
+		printf '  %-20s %4d passed, %d failed  (%ss)\n' "$name" $((sp - p0)) \
+			$((sf - f0)) "$(cat "$dir/$name.secs" 2>/dev/null || echo '?')"
 	done
 	if ! scripts/splat-scan.sh "$dir/console.log" >"$dir/splats.txt"; then
-		fail "$flavor: kernel splat in the console log:"
+		fail "$label: kernel splat in the console log:"
 		head -n 20 "$dir/splats.txt" | sed 's/^/    /'
 	fi
 }
@@ -111,14 +151,14 @@ count_guest() {
 # KUnit: cases are the results one level down in each suite's KTAP; the
 # suites themselves must all be there.
 count_kunit() {
-	local dir=$1 n
+	local dir=$1 label=$2 n
 	if [[ $(cat "$dir/kunit.status" 2>/dev/null) != 0 ]]; then
-		fail "debug: the KUnit module did not load and unload cleanly"
+		fail "$label: the KUnit module did not load and unload cleanly"
 		sed 's/^/    /' "$dir/kunit.load" 2>/dev/null
 	fi
 	n=$(find "$dir" -name 'kunit-*.ktap' | wc -l)
 	if [[ $n -ne $KUNIT_SUITES ]]; then
-		fail "debug: $n KUnit suite results, expected $KUNIT_SUITES"
+		fail "$label: $n KUnit suite results, expected $KUNIT_SUITES"
 	fi
 	[[ $n -gt 0 ]] || return
 	local out last
@@ -135,9 +175,10 @@ count_kunit() {
 count_kmemleak() {
 	local msg
 	if msg=$(kmemleak_verdict "$1"); then
-		echo "  kmemleak: no leaks"
+		sp=$((sp + 1))
+		echo "  ok kmemleak: no leaks"
 	else
-		fail "debug: $(head -n 1 <<<"$msg")"
+		fail "$2: $(head -n 1 <<<"$msg")"
 		tail -n +2 <<<"$msg"
 	fi
 }
@@ -250,7 +291,7 @@ dkms_stage() {
 			scripts/run-guest.sh --kernel "/boot/vmlinuz-$KVER" \
 				--initrd "$B/dkms-initramfs.cpio.gz" --flavor stock \
 				--action dkms --out "$dir" --timeout 300
-			count_guest dkms "$dir" $?
+			count_guest dkms dkms "$dir" $? none
 		fi
 	fi
 
@@ -274,47 +315,174 @@ dkms_stage() {
 	fi
 }
 
-# debug_guest_start: in the background, get the debug kernel (cached),
-# (not alongside the stock guest: sharing two cores, the ring suites'
-# liveness timeouts were missed once on the debug kernel),
-# build the module for it and run the guest's check action; the outcome
-# goes to $R/debug.status as "ran RC" or "failed REASON".
-debug_pid=
-debug_guest_start() {
-	mkdir -p "$R"
-	rm -f "$R/debug.status"
-	(
-		st=$R/debug.status
-		if ! dkdir=$(scripts/debug-kernel.sh build); then
-			echo "failed could not build the debug kernel" >"$st"
-		elif ! scripts/build-module.sh "$dkdir/build" "$B/debug" >/dev/null; then
-			echo "failed module build against the debug kernel" >"$st"
-		elif ! scripts/mkinitramfs.sh "$B/debug/initramfs.cpio.gz" -; then
-			echo "failed initramfs" >"$st"
-		else
-			scripts/run-guest.sh --kernel "$dkdir/bzImage" \
-				--initrd "$B/debug/initramfs.cpio.gz" --flavor debug \
-				--action check --out "$R/debug" --timeout 3000 \
-				--append "$(cat scripts/debug-kernel.cmdline) $SUITES_ARG"
-			echo "ran $?" >"$st"
-		fi
-	) >"$R/debug.log" 2>&1 &
-	debug_pid=$!
-}
-
 build_user() {
 	make -s -C user O="$B/user" all >"$B/user-build.log" 2>&1 &&
 		make -s -C user/tests/guest O="$B/user" >>"$B/user-build.log" 2>&1 &&
 		make -s -C user/examples O="$B/user" >>"$B/user-build.log" 2>&1
 }
 
+# The kernel matrix. matrix_prepare NAME: the entry's root file system
+# (made or checked, scripts/rootfs.sh), then the module (W=1, no warning)
+# and user space built in it; sets ROOTFS, KREL (its kernel), CC_VER.
+# Counted: one check per step. Returns 1 when the stage cannot go on.
+declare -A prepared=()
+matrix_prepare() {
+	local name=$1 dir out=$B/matrix/$1 log=$B/matrix/$1.log
+	mkdir -p "$B/matrix"
+	: >"$log"
+	if ! dir=$(scripts/rootfs.sh build "$name" 2>>"$log"); then
+		fail "$name: no root file system (log: $log)"
+		tail -n 10 "$log" | sed 's/^/    /'
+		return 1
+	fi
+	ROOTFS=$dir/root
+	KREL=$(cat "$dir/kernel.release")
+	CC_VER=$(in_rootfs "$ROOTFS" gcc -dumpfullversion 2>/dev/null)
+	[[ -n ${prepared[$name]:-} ]] && return 0
+	if in_rootfs "$ROOTFS" "$MMAPDEMO_ROOT/scripts/build-module.sh" --strict \
+			"/lib/modules/$KREL/build" "$out" >>"$log" 2>&1; then
+		sp=$((sp + 1))
+		echo "  ok module builds against $KREL with gcc $CC_VER, W=1, no warnings"
+	else
+		fail "$name: module build against $KREL (W=1; log: $log)"
+		tail -n 20 "$log" | sed 's/^/    /'
+		return 1
+	fi
+	if in_rootfs "$ROOTFS" sh -c "cd '$MMAPDEMO_ROOT' &&
+			make -s -C user O='$out/user' all &&
+			make -s -C user/tests/guest O='$out/user' &&
+			make -s -C user/examples O='$out/user'" >>"$log" 2>&1; then
+		sp=$((sp + 1))
+		echo "  ok user space builds with gcc $CC_VER, -Werror"
+	else
+		fail "$name: user space build (log: $log)"
+		tail -n 20 "$log" | sed 's/^/    /'
+		return 1
+	fi
+	# No Debian kernel has KUnit: compile the KUnit module against these
+	# headers with CONFIG_KUNIT forced on, so its compat stays true.
+	rm -rf "$out/kunit-src"
+	mkdir -p "$out/kunit-src"
+	cp --parents Kbuild $(find driver -name '*.[ch]') "$out/kunit-src/"
+	if in_rootfs "$ROOTFS" make -C "/lib/modules/$KREL/build" M="$out/kunit-src" \
+			W=1 CONFIG_KUNIT=y driver/tests/mmapdemo_kunit.o >"$out/kunit-build.log" 2>&1 &&
+		! grep -E '(warning|error):' "$out/kunit-build.log"; then
+		sp=$((sp + 1))
+		echo "  ok the KUnit module compiles against $KREL (W=1; run on the debug kernels)"
+	else
+		fail "$name: the KUnit module does not compile against $KREL (log: $out/kunit-build.log)"
+		grep -m 10 -E '(warning|error):' "$out/kunit-build.log" | sed 's/^/    /'
+	fi
+	prepared[$name]=1
+}
+
+# A release's name for the table: "Debian 13 trixie" and the like.
+release_name() {
+	local v
+	v=$(. "$1/etc/os-release" 2>/dev/null && echo "${VERSION_ID:-}")
+	echo "Debian${v:+ $v} $2"
+}
+
+matrix_stage() {
+	local name=$1 globs what
+	matrix_entry "$name"
+	matrix_prepare "$name" || return
+	stage_kernel=$KREL
+	echo "  kernel $KREL ($(release_name "$ROOTFS" "$name"), gcc $CC_VER), tier $M_TIER"
+	[[ $M_TIER == core ]] && globs=$CORE_SUITES
+	if ! scripts/mkinitramfs.sh --root "$ROOTFS" "$B/matrix/$name/initramfs.cpio.gz" \
+			"$KREL" virtio_pci 9pnet_virtio 9p; then
+		fail "$name: initramfs"
+		return
+	fi
+	scripts/run-guest.sh --kernel "$ROOTFS/boot/vmlinuz-$KREL" --root "$ROOTFS" \
+		--initrd "$B/matrix/$name/initramfs.cpio.gz" --flavor stock \
+		--action tests --out "$R/$name" --timeout 2400 \
+		--append "md_build=matrix/$name md_user=matrix/$name/user $(suites_arg "$globs")"
+	count_guest "$name" stock "$R/$name" $? "$globs"
+	what="stock suites ($M_TIER), both modes"
+	[[ $M_TIER == full ]] && what="stock suites (all, real clients too), both modes"
+	kernel_row "$KREL" "$(release_name "$ROOTFS" "$name")" "gcc $CC_VER" "$what"
+}
+
+# debug_stage LABEL VARIANT FLAVOR GLOBS: a kernel from
+# scripts/debug-kernel.sh VARIANT, built in the tree of the matrix entry
+# with the newest linux-source (DEBUG_ENTRY), the module built against it
+# there; the guest runs the check action (suites, KUnit, kmemleak scan).
+# LABEL debug-6.1 builds from the host's linux-source-6.1 instead.
+debug_stage() {
+	local label=$1 variant=$2 flavor=$3 globs=$4 dkdir root=/ user=user
+	local out=$B/matrix/$label what log=$B/matrix/$label.log run=()
+	mkdir -p "$B/matrix"
+	: >"$log"
+	if [[ $label != debug-6.1 ]]; then
+		matrix_prepare "$DEBUG_ENTRY" || return
+		root=$ROOTFS
+		user=matrix/$DEBUG_ENTRY/user
+		run=(in_rootfs "$ROOTFS")
+	else
+		out=$B/debug
+		CC_VER=$(gcc -dumpfullversion)
+	fi
+	echo "  building (or finding) the $variant kernel; log: $log"
+	if ! dkdir=$("${run[@]}" "$MMAPDEMO_ROOT/scripts/debug-kernel.sh" build "$variant" \
+			2>>"$log"); then
+		fail "$label: could not build the $variant kernel (log: $log)"
+		tail -n 15 "$log" | sed 's/^/    /'
+		return
+	fi
+	stage_kernel=$(cat "$dkdir/kernel.release")
+	echo "  kernel $stage_kernel ($variant, gcc $CC_VER), from $(basename "$(readlink "$dkdir/src")")"
+	if ! "${run[@]}" "$MMAPDEMO_ROOT/scripts/build-module.sh" --strict "$dkdir/build" \
+			"$out" >>"$log" 2>&1; then
+		fail "$label: module build against the $variant kernel (log: $log)"
+		tail -n 20 "$log" | sed 's/^/    /'
+		return
+	fi
+	sp=$((sp + 1))
+	echo "  ok module builds against $stage_kernel, W=1, no warnings"
+	if ! scripts/mkinitramfs.sh "$out/initramfs.cpio.gz" -; then
+		fail "$label: initramfs"
+		return
+	fi
+	scripts/run-guest.sh --kernel "$dkdir/bzImage" --root "$root" \
+		--initrd "$out/initramfs.cpio.gz" --flavor "$flavor" \
+		--action check --out "$R/$label" --timeout 3600 \
+		--append "$(cat "$dkdir/cmdline") md_build=${out#"$B"/} md_user=$user $(suites_arg "$globs")"
+	count_guest "$label" "$flavor" "$R/$label" $? "$globs"
+	if [[ -f $out/mmapdemo_kunit.ko ]]; then
+		count_kunit "$R/$label" "$label"
+	else
+		fail "$label: mmapdemo_kunit.ko was not built"
+	fi
+	what="KUnit"
+	case $variant in
+	debug)
+		count_kmemleak "$R/$label" "$label"
+		what="guest suites + fuzz, fail-nth, stress; $what; kmemleak; planted use-after-free"
+		# The stage must be able to fail: a planted bug is caught.
+		if scripts/planted-bug.sh uaf "$label" >"$R/$label-planted-bug.log" 2>&1; then
+			sp=$((sp + 1))
+			echo "  ok a planted use-after-free is caught by KASAN"
+		else
+			fail "$label: a planted use-after-free went unnoticed (see $R/$label-planted-bug.log)"
+		fi
+		what="KASAN, UBSAN, lockdep, DEBUG_VM, PAGE_TABLE_CHECK: $what"
+		;;
+	kcsan) what="KCSAN, lockdep, DEBUG_VM: ring, stress, fuzz suites; $what" ;;
+	esac
+	kernel_row "$stage_kernel" "built from $(basename "$(readlink "$dkdir/src")")" \
+		"gcc $CC_VER" "$what"
+}
+
 for stage in $STAGES; do
 	start=$(now)
-	sp=0 sf=0 ss=0
+	sp=0 sf=0 ss=0 stage_kernel=
 	echo "== $stage"
 	case $stage in
 	host)
-		if scripts/build-module.sh "/lib/modules/$KVER/build" "$B/stock" >/dev/null; then
+		stage_kernel=$KVER
+		if scripts/build-module.sh --strict "/lib/modules/$KVER/build" "$B/stock" >/dev/null; then
 			sp=$((sp + 1))
 			echo "  ok module builds against $KVER with W=1, no warnings"
 		else
@@ -339,10 +507,29 @@ for stage in $STAGES; do
 		done
 		count_tap host "$R"/host/*.tap
 		;;
+	demo)
+		# The README's first command, on a copy with nothing built.
+		stage_kernel=$KVER
+		rm -rf "$B/demo-tree"
+		mkdir -p "$B/demo-tree"
+		git ls-files -z --cached --others --exclude-standard |
+			grep -zv '^build/' | cpio -0 -pdm --quiet "$B/demo-tree"
+		if make -C "$B/demo-tree" demo >"$R/demo.log" 2>&1 &&
+			[[ $(grep -c 'both directions shared, no copies' "$R/demo.log") -eq 2 ]]; then
+			sp=$((sp + 1))
+			echo "  ok make demo in a clean copy of the tree shows both directions, both modes"
+		else
+			fail "demo: make demo in a clean copy failed (log: $R/demo.log)"
+			tail -n 15 "$R/demo.log" | sed 's/^/    /'
+		fi
+		rm -rf "$B/demo-tree"
+		;;
 	dkms)
+		stage_kernel=$KVER
 		dkms_stage
 		;;
 	stock)
+		stage_kernel=$KVER
 		if [[ ! -f $B/stock/mmapdemo.ko || ! -x $B/user/tests/guest/mapping ]]; then
 			fail "stock: nothing to test (the host stage did not build)"
 		elif ! scripts/mkinitramfs.sh "$B/stock/initramfs.cpio.gz" "$KVER" \
@@ -353,43 +540,40 @@ for stage in $STAGES; do
 			scripts/run-guest.sh --kernel "/boot/vmlinuz-$KVER" \
 				--initrd "$B/stock/initramfs.cpio.gz" --flavor stock \
 				--action tests --out "$R/stock" --timeout 1800 \
-				--append "$SUITES_ARG"
+				--append "$(suites_arg)"
 			grc=$?
 			modules_unlock
-			count_guest stock "$R/stock" "$grc"
+			count_guest stock stock "$R/stock" "$grc"
 		fi
+		kernel_row "$KVER" "Debian $(cat /etc/debian_version) bookworm (the host's root)" \
+			"gcc $(gcc -dumpfullversion)" "host build (W=1), stock suites (all, real clients too), both modes; DKMS"
 		;;
 	debug)
-		[[ -n $debug_pid ]] || debug_guest_start
-		wait "$debug_pid"
-		what=failed detail="the guest job did not report (see $R/debug.log)"
-		[[ -s $R/debug.status ]] && read -r what detail <"$R/debug.status"
-		if [[ $what != ran ]]; then
-			fail "debug: $detail"
-		else
-			count_guest debug "$R/debug" "$detail"
-			if [[ -f $B/debug/mmapdemo_kunit.ko ]]; then
-				count_kunit "$R/debug"
-			else
-				fail "debug: mmapdemo_kunit.ko was not built"
-			fi
-			count_kmemleak "$R/debug"
-			# The stage must be able to fail: a planted bug is caught.
-			if scripts/planted-bug.sh uaf >"$R/planted-bug.log" 2>&1; then
-				sp=$((sp + 1))
-				echo "  ok a planted use-after-free is caught by KASAN"
-			else
-				fail "debug: a planted use-after-free went unnoticed (see $R/planted-bug.log)"
-			fi
-		fi
+		debug_stage debug debug debug ""
+		;;
+	kcsan)
+		debug_stage kcsan kcsan kcsan "$KCSAN_SUITES"
+		;;
+	debug-6.1)
+		debug_stage debug-6.1 debug debug ""
 		;;
 	*)
-		fail "unknown stage $stage"
+		if matrix_entry "$stage"; then
+			matrix_stage "$stage"
+		else
+			fail "unknown stage $stage"
+		fi
 		;;
 	esac
 	stage_result "$stage" "$sp" "$sf" "$ss" "$start"
 done
 
+echo "== kernels"
+{
+	echo "| kernel | release | compiler | what ran | result |"
+	echo "|--------|---------|----------|----------|--------|"
+	printf '%s\n' "${kernel_rows[@]}"
+} | tee "$R/kernels.md"
 echo "== summary"
 printf '%s\n' "${summary[@]}"
 if [[ $total_s -gt 0 ]]; then

@@ -1,21 +1,35 @@
 #!/usr/bin/env bash
-# Build (once) and cache the debug kernel that the debug guest boots.
+# Build (once) and cache a debug kernel that a debug guest boots.
 #
-# Usage: scripts/debug-kernel.sh [build|dir|key]
+# Usage: scripts/debug-kernel.sh [build|dir|key] [VARIANT]
 #
-#   build (default)  Print the cache dir of a complete debug kernel, building it
+#   build (default)  Print the cache dir of a complete kernel, building it
 #                    first if needed.  Only that path goes to stdout; progress goes
 #                    to stderr and the full build output to <dir>.log.
 #   dir              Print the cache dir without building anything.
 #   key              Print the cache key.
+#   VARIANT          debug (default: KASAN, UBSAN, kmemleak, lockdep, DEBUG_VM,
+#                    PAGE_TABLE_CHECK, DEBUG_PAGEALLOC, KUnit) or kcsan (KCSAN
+#                    instead of KASAN; scripts/kernel-config/kcsan.config)
 #
-# Cache key = sha256 of: the linux-source-6.1 package version (dpkg), the
-# contents of scripts/debug-kernel.config, RECIPE_VERSION below and the first
-# line of `gcc --version` (modules must be built with the kernel's compiler).
+# The source is the newest linux-source-X.Y package installed where this runs:
+# on the host (Debian 12) linux-source-6.1; make check runs it inside the
+# newest release's root file system (scripts/rootfs.sh, in_rootfs), so that
+# kernel is built from that release's source with that release's compiler.
 #
-# Cache dir = ${MMAPDEMO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mmapdemo}/debug-kernel-<key>
+# Config: tinyconfig + scripts/kernel-config/debug.config, then
+# kernel-config/X.Y.config if it exists, then kernel-config/VARIANT.config for
+# VARIANT != debug; later fragments override earlier ones, and every symbol
+# the merged fragments ask for is asserted to be in the final .config.
+#
+# Cache key = sha256 of: the source package and its version (dpkg), the
+# fragments, RECIPE_VERSION below and the first line of `gcc --version`
+# (modules must be built with the kernel's compiler).
+#
+# Cache dir = ${MMAPDEMO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mmapdemo}/VARIANT-kernel-X.Y-<key>
 # containing:
 #   bzImage           the kernel to boot (copy of build/arch/x86/boot/bzImage)
+#   cmdline           the kernel command line it wants (kernel-config/VARIANT.cmdline)
 #   build/            the O= build tree: `make -C <dir>/build M=$PWD modules` works
 #   src -> ...        the source tree (shared between keys, one per package version);
 #                     src/tools/testing/kunit/kunit.py parses KTAP
@@ -30,16 +44,29 @@
 set -euo pipefail
 
 # Bump when the build recipe below changes in a way that changes the result.
-RECIPE_VERSION="debug-kernel-recipe-1"
+RECIPE_VERSION="debug-kernel-recipe-2"
 
-SRC_PKG=linux-source-6.1
-TARBALL=/usr/src/linux-source-6.1.tar.xz
+VARIANT=${2:-debug}
+[[ $VARIANT == debug || $VARIANT == kcsan ]] || {
+	echo "debug-kernel: unknown variant $VARIANT (debug or kcsan)" >&2
+	exit 1
+}
+# The newest linux-source-X.Y installed here.
+SRC_PKG=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' 'linux-source-*' 2>/dev/null |
+	awk '$1 == "ii" && $2 ~ /^linux-source-[0-9]/ { print $2 }' | sort -V | tail -n 1)
+SRC_PKG=${SRC_PKG:-linux-source-6.1}
+SRC_VER=${SRC_PKG#linux-source-}
+TARBALL=/usr/src/$SRC_PKG.tar.xz
 # Debian packages the build needs (checked, and installed when run as root).
-DEPS=(linux-source-6.1 gcc make libc6-dev bc bison flex libelf-dev libssl-dev
+DEPS=("$SRC_PKG" gcc make libc6-dev bc bison flex libelf-dev libssl-dev
       xz-utils kmod)
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-fragment=$here/debug-kernel.config
+fragments=("$here/kernel-config/debug.config")
+[[ -r $here/kernel-config/$SRC_VER.config ]] &&
+	fragments+=("$here/kernel-config/$SRC_VER.config")
+[[ $VARIANT == debug ]] || fragments+=("$here/kernel-config/$VARIANT.config")
+cmdline_file=$here/kernel-config/$VARIANT.cmdline
 
 log() { printf 'debug-kernel: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -50,20 +77,25 @@ src_version() {
 }
 
 cache_key() {
-	local ver cc
+	local ver cc f
 	ver=$(src_version)
-	[[ -r $fragment ]] || die "missing $fragment"
+	for f in "${fragments[@]}" "$cmdline_file"; do
+		[[ -r $f ]] || die "missing $f"
+	done
 	cc=$(gcc --version 2>/dev/null) || cc=none
 	cc=${cc%%$'\n'*}
 	{
-		printf 'source %s\nrecipe %s\ncc %s\n' "$ver" "$RECIPE_VERSION" "$cc"
-		cat "$fragment"
+		printf 'source %s %s\nrecipe %s\ncc %s\nvariant %s\n' "$SRC_PKG" "$ver" \
+			"$RECIPE_VERSION" "$cc" "$VARIANT"
+		cat "${fragments[@]}" "$cmdline_file"
 	} | sha256sum | cut -c1-16
 }
 
 cache_root() { printf '%s\n' "${MMAPDEMO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mmapdemo}"; }
 
-cache_dir() { printf '%s/debug-kernel-%s\n' "$(cache_root)" "$(cache_key)"; }
+cache_prefix() { printf '%s-kernel-%s-' "$VARIANT" "$SRC_VER"; }
+
+cache_dir() { printf '%s/%s%s\n' "$(cache_root)" "$(cache_prefix)" "$(cache_key)"; }
 
 ensure_deps() {
 	local missing=() p
@@ -91,28 +123,40 @@ ensure_source() {
 	mkdir -p "$tmp"
 	log "extracting $TARBALL"
 	tar -C "$tmp" -xf "$TARBALL"
-	[[ -f $tmp/linux-source-6.1/Makefile ]] || die "unexpected tarball layout in $TARBALL"
+	[[ -f $tmp/$SRC_PKG/Makefile ]] || die "unexpected tarball layout in $TARBALL"
 	rm -rf "$srcdir"
-	mv "$tmp/linux-source-6.1" "$srcdir"
+	mv "$tmp/$SRC_PKG" "$srcdir"
 	rmdir "$tmp"
 	touch "$srcdir/.complete"
 }
 
-# Every CONFIG_X=v in the fragment must be in .config verbatim, every
-# "# CONFIG_X is not set" must not be set.
+# Every CONFIG_X=v the fragments ask for (the last fragment that names X
+# wins) must be in .config verbatim, every "# CONFIG_X is not set" must
+# not be set.
 assert_config() {
-	local cfg=$1 line sym bad=()
+	local cfg=$1 line sym bad=() want
+	local -A wanted=()
+	local order=()
 	while IFS= read -r line; do
 		if [[ $line =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ ]]; then
-			grep -qxF -- "$line" "$cfg" ||
-				bad+=("$line (got: $(grep -E "^(# )?${BASH_REMATCH[1]}[= ]" "$cfg" || echo absent))")
+			sym=${BASH_REMATCH[1]}
 		elif [[ $line =~ ^#\ (CONFIG_[A-Za-z0-9_]+)\ is\ not\ set$ ]]; then
 			sym=${BASH_REMATCH[1]}
-			if grep -qE "^${sym}=" "$cfg"; then
-				bad+=("$line (got: $(grep -E "^${sym}=" "$cfg"))")
-			fi
+		else
+			continue
 		fi
-	done <"$fragment"
+		[[ -n ${wanted[$sym]:-} ]] || order+=("$sym")
+		wanted[$sym]=$line
+	done < <(cat "${fragments[@]}")
+	for sym in "${order[@]}"; do
+		want=${wanted[$sym]}
+		if [[ $want == CONFIG_* ]]; then
+			grep -qxF -- "$want" "$cfg" ||
+				bad+=("$want (got: $(grep -E "^(# )?${sym}[= ]" "$cfg" || echo absent))")
+		elif grep -qE "^${sym}=" "$cfg"; then
+			bad+=("$want (got: $(grep -E "^${sym}=" "$cfg"))")
+		fi
+	done
 	if ((${#bad[@]})); then
 		log "these requested config symbols did not land in .config:"
 		printf '  %s\n' "${bad[@]}" >&2
@@ -165,9 +209,9 @@ prune_cache() {
 		else
 			used[$(readlink "$d/src" || echo none)]=1
 		fi
-	done < <(find "$root" -mindepth 2 -maxdepth 2 -path '*/debug-kernel-*/.complete' \
+	done < <(find "$root" -mindepth 2 -maxdepth 2 -path "*/$(cache_prefix)*/.complete" \
 		-printf '%T@ %h\n' | sort -rn | cut -d' ' -f2-)
-	for d in "$root"/debug-kernel-*.tmp "$root"/linux-source-*; do
+	for d in "$root/$(cache_prefix)"*.tmp; do
 		[[ -d $d && -z ${used[$d]:-} ]] || continue
 		log "pruning $d"
 		rm -rf "$d" "${d%.tmp}.log"
@@ -183,7 +227,7 @@ do_build() {
 	fi
 	key=$(cache_key)
 	root=$(cache_root)
-	dir=$root/debug-kernel-$key
+	dir=$root/$(cache_prefix)$key
 	if [[ -e $dir/.complete ]]; then
 		printf '%s\n' "$dir"
 		return 0
@@ -234,12 +278,13 @@ do_build() {
 	}
 
 	local kmake=(make -C "$srcdir" O="$tmp/build")
-	step "configuring: tinyconfig + $(basename "$fragment")" "${kmake[@]}" tinyconfig
-	step "merging fragment" \
+	step "configuring $VARIANT $SRC_VER: tinyconfig + ${fragments[*]##*/}" \
+		"${kmake[@]}" tinyconfig
+	step "merging fragments" \
 		"$srcdir/scripts/kconfig/merge_config.sh" -m -O "$tmp/build" \
-		"$tmp/build/.config" "$fragment"
+		"$tmp/build/.config" "${fragments[@]}"
 	step "olddefconfig" "${kmake[@]}" olddefconfig
-	assert_config "$tmp/build/.config" || die "config assertion failed (fragment $fragment)"
+	assert_config "$tmp/build/.config" || die "config assertion failed (${fragments[*]})"
 	log "config OK: all requested symbols landed"
 
 	step "building bzImage + modules with -j$jobs (log: $logf)" \
@@ -250,12 +295,16 @@ do_build() {
 		"${kmake[@]}" INSTALL_MOD_PATH="$tmp/modules" modules_install
 	cp "$tmp/build/arch/x86/boot/bzImage" "$tmp/bzImage"
 	cp "$tmp/build/.config" "$tmp/config"
+	tr '\n' ' ' <"$cmdline_file" | sed 's/ *$//' >"$tmp/cmdline"
 	printf '%s\n' "$release" >"$tmp/kernel.release"
 
 	# Rename first, then self-check against the final path (the tree must work
 	# where users will use it), then mark complete.
 	rm -rf "$dir"
 	mv "$tmp" "$dir"
+	# Kbuild writes the O= path into the tree's Makefile (6.x and later).
+	sed -i "s|^export KBUILD_OUTPUT = .*|export KBUILD_OUTPUT = $dir/build|" \
+		"$dir/build/Makefile"
 	ln -sfn "$dir/build" "$dir/modules/lib/modules/$release/build"
 	step "self-check: building an external module against $dir/build" \
 		self_check "$dir/build" "$release"
@@ -270,5 +319,5 @@ build) do_build ;;
 dir) cache_dir ;;
 key) cache_key ;;
 -h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0" ;;
-*) die "usage: $0 [build|dir|key]" ;;
+*) die "usage: $0 [build|dir|key] [debug|kcsan]" ;;
 esac

@@ -28,14 +28,13 @@ secs=${MAXSECS:-}
 B=$MMAPDEMO_ROOT/build
 OUT=$B/results/fuzz
 
-dkdir=$(scripts/debug-kernel.sh build)
-echo "fuzz: building the module against the debug kernel and the user space" >&2
-scripts/build-module.sh "$dkdir/build" "$B/debug" >/dev/null
-make -s -C user O="$B/user" lib cli >/dev/null
-make -s -C user/tests/guest O="$B/user" >/dev/null
-scripts/mkinitramfs.sh "$B/debug/initramfs.cpio.gz" -
+debug_env debug || die "fuzz: no debug kernel"
+echo "fuzz: building the module against the debug kernel" >&2
+debug_module "$B/matrix/debug" >/dev/null
+scripts/mkinitramfs.sh "$B/matrix/debug/initramfs.cpio.gz" -
 
-append="$(cat scripts/debug-kernel.cmdline) md_fuzz_ops=$ops md_fuzz_procs=$procs"
+append="$(cat "$DK_DIR/cmdline") md_build=matrix/debug md_user=$DK_USER"
+append+=" md_fuzz_ops=$ops md_fuzz_procs=$procs"
 [[ -n $seed ]] && append+=" md_fuzz_seed=$seed"
 [[ -n $secs ]] && append+=" md_fuzz_secs=$secs"
 [[ -n ${VERBOSE:-} ]] && append+=" md_fuzz_verbose=1"
@@ -46,8 +45,8 @@ echo "fuzz: booting the debug kernel: $ops operations in $procs processes" \
 	"(timeout ${timeout}s)" >&2
 start=$(now)
 rc=0
-scripts/run-guest.sh --kernel "$dkdir/bzImage" \
-	--initrd "$B/debug/initramfs.cpio.gz" --flavor debug --action fuzz \
+scripts/run-guest.sh --kernel "$DK_DIR/bzImage" --root "$DK_ROOTFS" \
+	--initrd "$B/matrix/debug/initramfs.cpio.gz" --flavor debug --action fuzz \
 	--out "$OUT" --timeout "$timeout" --append "$append" || rc=$?
 
 failed=0

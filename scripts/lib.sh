@@ -45,3 +45,76 @@ kmemleak_verdict() {
 	fi
 	return 1
 }
+
+# Where built kernels and root file systems are kept between runs.
+cache_root() {
+	printf '%s\n' "${MMAPDEMO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mmapdemo}"
+}
+
+# in_rootfs ROOT CMD...: run CMD chrooted into the root file system ROOT
+# (scripts/rootfs.sh), with this checkout and the cache root visible at
+# the same paths as on the host, so build trees made inside work outside
+# and the other way round. The bind mounts live in a private mount
+# namespace and vanish with CMD.
+in_rootfs() {
+	local root=$1 cache
+	shift
+	cache=$(cache_root)
+	mkdir -p "$root$MMAPDEMO_ROOT" "$root$cache" "$cache"
+	unshare --mount --propagation private -- /bin/sh -ec '
+		root=$1 repo=$2 cache=$3
+		shift 3
+		mount --bind "$repo" "$root$repo"
+		mount --bind "$cache" "$root$cache"
+		mount -t proc proc "$root/proc"
+		mount --rbind /dev "$root/dev"
+		mount -t tmpfs tmpfs "$root/tmp"
+		exec chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb \
+			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+			MMAPDEMO_CACHE="$cache" "$@"' sh "$root" "$MMAPDEMO_ROOT" "$cache" "$@"
+}
+
+# no_kdir_message KDIR: what to install when KDIR (a kernel build tree,
+# usually /lib/modules/RELEASE/build) is missing, for this distribution.
+no_kdir_message() {
+	local kdir=$1 rel id=
+	rel=$(basename "$(dirname "$kdir")")
+	[[ $kdir == /lib/modules/*/build ]] || rel=$(uname -r)
+	# shellcheck disable=SC1091
+	[[ -r /etc/os-release ]] && id=$(. /etc/os-release && echo "${ID:-} ${ID_LIKE:-}")
+	printf 'no kernel build tree at %s: install the headers of kernel %s: ' "$kdir" "$rel"
+	case " $id " in
+	*" debian "* | *" ubuntu "*) printf 'apt install linux-headers-%s' "$rel" ;;
+	*" fedora "* | *" rhel "*) printf 'dnf install kernel-devel-%s' "$rel" ;;
+	*" arch "*) printf 'pacman -S linux-headers' ;;
+	*) printf 'linux-headers-%s (Debian, Ubuntu), kernel-devel-%s (Fedora), linux-headers (Arch)' "$rel" "$rel" ;;
+	esac
+	printf '; or build for another kernel with KVER=RELEASE or KDIR=/path/to/its/build\n'
+}
+
+# debug_env [VARIANT]: the newest debug kernel (VARIANT debug or kcsan),
+# built in the tree of the matrix entry with the newest linux-source-*
+# (scripts/matrix.sh), and user space built in that tree. Sets DK_DIR
+# (scripts/debug-kernel.sh's cache dir), DK_ROOTFS (the guest's root) and
+# DK_USER (user space, under build/). Progress on stderr.
+debug_env() {
+	local dir
+	# shellcheck source=scripts/matrix.sh
+	. "$MMAPDEMO_ROOT/scripts/matrix.sh"
+	dir=$("$MMAPDEMO_ROOT/scripts/rootfs.sh" build "$DEBUG_ENTRY") || return 1
+	DK_ROOTFS=$dir/root
+	DK_DIR=$(in_rootfs "$DK_ROOTFS" "$MMAPDEMO_ROOT/scripts/debug-kernel.sh" \
+		build "${1:-debug}") || return 1
+	DK_USER=matrix/$DEBUG_ENTRY/user
+	in_rootfs "$DK_ROOTFS" sh -c "cd '$MMAPDEMO_ROOT' &&
+		make -s -C user O='$MMAPDEMO_ROOT/build/$DK_USER' lib cli &&
+		make -s -C user/tests/guest O='$MMAPDEMO_ROOT/build/$DK_USER' &&
+		make -s -C user/examples O='$MMAPDEMO_ROOT/build/$DK_USER'" >&2
+}
+
+# debug_module OUT [SRC]: the module (from SRC, default this tree) built
+# against the debug_env kernel in its tree, with W=1 and no warnings.
+debug_module() {
+	in_rootfs "$DK_ROOTFS" env MMAPDEMO_SRC="${2:-$MMAPDEMO_ROOT}" \
+		"$MMAPDEMO_ROOT/scripts/build-module.sh" --strict "$DK_DIR/build" "$1"
+}

@@ -4,7 +4,10 @@
 #
 # usage: scripts/run-guest.sh --kernel BZIMAGE --initrd CPIO --flavor NAME
 #            --action ACTION --out DIR [--timeout SECONDS] [--append ARGS]
+#            [--root DIR]
 #
+# DIR of --root is the guest's root file system, exported read-only over
+# 9p (default: the host's /; the kernel matrix passes a release's tree).
 # DIR receives console.log (the whole serial console) and whatever the
 # guest writes to its results directory. Exit status: the guest's own
 # (from its "mmapdemo-init: exit N" line); 124 when QEMU timed out;
@@ -13,7 +16,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-kernel= initrd= flavor= action= out= timeout=600 append=
+kernel= initrd= flavor= action= out= timeout=600 append= root=/
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	--kernel) kernel=$2 ;;
@@ -23,6 +26,7 @@ while [[ $# -gt 0 ]]; do
 	--out) out=$2 ;;
 	--timeout) timeout=$2 ;;
 	--append) append=$2 ;;
+	--root) root=$2 ;;
 	*) die "run-guest: unknown argument $1" ;;
 	esac
 	shift 2
@@ -51,7 +55,7 @@ timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 	-display none -monitor none -serial stdio -no-reboot \
 	"${bios[@]}" -kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 printk.time=1 panic=-1 oops=panic loglevel=6 md_action=$action md_flavor=$flavor $append" \
-	$(share hostroot / ",readonly=on") \
+	$(share hostroot "$root" ",readonly=on") \
 	$(share repo "$MMAPDEMO_ROOT" ",readonly=on") \
 	$(share out "$out" "") \
 	</dev/null >"$log" 2>&1

@@ -5,12 +5,16 @@
 REPO=${REPO:-/run/mmapdemo/repo}
 OUT=${OUT:-/run/mmapdemo/out}
 FLAVOR=${md_flavor:-stock}
-BUILD=$REPO/build/$FLAVOR
+# Where the module and user space for this kernel were built, under
+# build/: md_build= and md_user= on the kernel command line (the kernel
+# matrix builds them in each release's own root file system).
+BUILD=$REPO/build/${md_build:-$FLAVOR}
+USERBUILD=$REPO/build/${md_user:-user}
 MMAPDEMO_KO=$BUILD/mmapdemo.ko
-MMAPDEMO_TOOL=$REPO/build/user/cli/mmapdemo
-GUEST_TESTS=$REPO/build/user/tests/guest
+MMAPDEMO_TOOL=$USERBUILD/cli/mmapdemo
+GUEST_TESTS=$USERBUILD/tests/guest
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-export REPO OUT FLAVOR BUILD MMAPDEMO_KO MMAPDEMO_TOOL GUEST_TESTS PATH
+export REPO OUT FLAVOR BUILD USERBUILD MMAPDEMO_KO MMAPDEMO_TOOL GUEST_TESTS PATH
 
 md_loaded() {
 	[ -d /sys/module/mmapdemo ]

@@ -11,8 +11,8 @@
 #        md_suites=GLOB[,GLOB...] on the kernel command line runs only
 #        the suites whose names match (for development; check.sh then
 #        reports the others as missing).
-#        Each suite prints TAP; run.sh saves OUT/<suite>.tap, .err, .rc
-#        and .unload for the host to count.
+#        Each suite prints TAP; run.sh saves OUT/<suite>.tap, .err, .rc,
+#        .unload and .secs (its wall-clock seconds) for the host to count.
 # check  (debug kernel) kmemleak cleared, the suites as for tests, then
 #        the KUnit module (results copied from debugfs to
 #        OUT/kunit-<suite>.ktap), then a kmemleak scan into OUT/kmemleak.txt
@@ -54,8 +54,10 @@ run_suites() {
 			fi
 		fi
 		echo "guest: suite $name"
+		_t0=$(date +%s)
 		sh "$suite" >"$OUT/$name.tap" 2>"$OUT/$name.err"
 		echo $? >"$OUT/$name.rc"
+		echo $(($(date +%s) - _t0)) >"$OUT/$name.secs"
 		unload_record "$name"
 	done
 	md_unload
@@ -135,7 +137,7 @@ demo)
 	echo "guest: insmod mmapdemo.ko (size=4M, map_mode=fault)"
 	md_load || exit 1
 	ls -l /dev/mmapdemo
-	"$REPO/build/user/examples/demo" || exit 1
+	"$USERBUILD/examples/demo" || exit 1
 	echo "guest: rmmod mmapdemo"
 	md_unload
 	;;

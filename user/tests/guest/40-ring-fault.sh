@@ -5,6 +5,6 @@
 # (much slower) debug kernel; both cross the 2^32 index wrap.
 . /run/mmapdemo/repo/scripts/guest/lib.sh
 RING_RECORDS=524288
-[ "$FLAVOR" = debug ] && RING_RECORDS=131072
+case $FLAVOR in debug | kcsan) RING_RECORDS=131072 ;; esac
 export RING_RECORDS
 exec "$GUEST_TESTS/ring" -m fault

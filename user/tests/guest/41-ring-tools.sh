@@ -6,7 +6,7 @@
 . /run/mmapdemo/repo/scripts/guest/lib.sh
 . "$REPO/scripts/guest/tap.sh"
 
-EX=$REPO/build/user/examples
+EX=$USERBUILD/examples
 t=$(mktemp -d)
 plan 6
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# mmapdemo-guest: flavor debug
+# mmapdemo-guest: flavor debug kcsan
 # The random-operation fuzzer (fuzz.c) on the debug kernel, with a short
 # budget: 200000 operations in four processes, or 100 s, whichever ends
 # first (the debug kernel under QEMU/TCG does 500 to 3000 operations a

@@ -1,13 +1,12 @@
 #!/bin/sh
 # 8 processes x map/write/unmap/fork/exit cycles while the kernel fills
 # and checksums and a resize is tried (stress.c). MD_STRESS_CYCLES:
-# cycles per process; 500, or 250 on the debug kernel, which is ~10x
+# cycles per process; 500, or 250 on the debug and KCSAN kernels, which is ~10x
 # slower (each of its two runs is then still 2000 cycles).
 . /run/mmapdemo/repo/scripts/guest/lib.sh
-if [ "$FLAVOR" = debug ]; then
-	MD_STRESS_CYCLES=${MD_STRESS_CYCLES:-250}
-else
-	MD_STRESS_CYCLES=${MD_STRESS_CYCLES:-500}
-fi
+case $FLAVOR in
+debug | kcsan) MD_STRESS_CYCLES=${MD_STRESS_CYCLES:-250} ;;
+*) MD_STRESS_CYCLES=${MD_STRESS_CYCLES:-500} ;;
+esac
 export MD_STRESS_CYCLES
 MD_TEST_TIMEOUT=1500 exec "$GUEST_TESTS/stress" -m fault

@@ -14,7 +14,7 @@
 REPO=${REPO:-/run/mmapdemo/repo}
 BUILD=${BUILD:-$REPO/build/stock}
 KO=$BUILD/mmapdemo.ko
-TOOL=${MMAPDEMO_TOOL:-$REPO/build/user/cli/mmapdemo}
+TOOL=${MMAPDEMO_TOOL:-$USERBUILD/cli/mmapdemo}
 SIZE=1048576
 T=$(mktemp -d "${TMPDIR:-/tmp}/mmapdemo-cli.XXXXXX") || exit 1
 OUT=$T/out

@@ -1,0 +1,45 @@
+# shellcheck shell=bash
+# The kernel matrix: one entry per Debian release whose kernel make check
+# boots. Source it; do not run it.
+#
+# bookworm is the host's own release (Debian 12): its kernel is the stock
+# stage's and the guest's root is the host's. Every other entry gets a root
+# file system of its own (scripts/rootfs.sh), where the module and user
+# space are built with that release's compiler.
+#
+#   NAME              suites (first = base)       kernel from       tier
+#   bullseye          bullseye                    bullseye (5.10)   core
+#   trixie            trixie                      trixie (6.12)     core
+#   sid               sid                         sid (7.2)         core
+#   trixie-backports  trixie trixie-backports     backports (7.3)   full
+#
+# tier full runs every guest suite (the real clients too), core the
+# mapping, lifecycle, ring, read/write and security suites. The newest
+# linux-source-* (sid's) is built into the debug and KCSAN kernels, in
+# sid's tree with sid's compiler (scripts/debug-kernel.sh).
+MATRIX=(bullseye trixie sid trixie-backports)
+
+# matrix_entry NAME: sets M_SUITES, M_PIN (the suite the kernel comes
+# from when it is not the base), M_SOURCE (a linux-source package to
+# install, for the debug kernels) and M_TIER.
+matrix_entry() {
+	M_PIN= M_SOURCE= M_TIER=core
+	case $1 in
+	bullseye) M_SUITES=bullseye ;;
+	trixie) M_SUITES=trixie ;;
+	sid) M_SUITES=sid M_SOURCE=linux-source-7.2 ;;
+	trixie-backports)
+		M_SUITES="trixie trixie-backports" M_PIN=trixie-backports
+		M_TIER=full
+		;;
+	*) return 1 ;;
+	esac
+}
+
+# Suites of the core tier (globs over user/tests/guest/*.sh).
+CORE_SUITES=10-*,20-*,30-*,40-ring-*,93-*
+
+# The entry whose tree builds the debug and KCSAN kernels (newest source).
+DEBUG_ENTRY=sid
+# Suites of the KCSAN kernel: what shares memory between kernel contexts.
+KCSAN_SUITES=40-ring-*,90-*,92-*
