@@ -17,6 +17,15 @@
  * does every read/write/ioctl while it runs. The pages go back to the
  * allocator only when the last of those is dropped, so neither a resize
  * nor a close can free a page a process still maps.
+ *
+ * The bytes themselves are shared without any lock, by design: every
+ * process that maps the buffer, and the kernel's FILL, CHECKSUM, read(),
+ * write() and ring worker, may touch the same bytes at once, and a reader
+ * then sees some mix of old and new bytes, as with any shared memory (the
+ * ABI header says so). The kernel's accesses to buffer bytes are thus
+ * data races by contract, marked for KCSAN with data_race() or __no_kcsan
+ * where they happen; everything else shared (ring indices, counters,
+ * flags) is ordered with READ_ONCE/WRITE_ONCE and acquire/release.
  */
 struct mmapdemo_buf {
 	struct kref ref;

@@ -315,10 +315,10 @@ static ssize_t mmapdemo_rw_iter(struct kiocb *iocb, struct iov_iter *iter,
 		goto out;
 	}
 	n = min_t(u64, iov_iter_count(iter), buf->size - pos);
-	if (write)
-		ret = copy_from_iter(buf->vaddr + pos, n, iter);
-	else
-		ret = copy_to_iter(buf->vaddr + pos, n, iter);
+	if (write) /* other users of the bytes may race (buffer.h) */
+		ret = data_race(copy_from_iter(buf->vaddr + pos, n, iter));
+	else /* the same */
+		ret = data_race(copy_to_iter(buf->vaddr + pos, n, iter));
 	if (!ret) {
 		ret = -EFAULT;
 		goto out;

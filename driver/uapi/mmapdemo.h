@@ -29,6 +29,11 @@
  * part way moves and counts the bytes before the fault and leaves the
  * rest of the device buffer as it was; EFAULT if not one byte moved.
  *
+ * Nothing locks the buffer's bytes: mappings, read()/write(), FILL,
+ * CHECKSUM and ring operations on the same bytes at the same time are
+ * allowed, and each then sees some mix of old and new bytes, as with any
+ * shared memory. Order them yourself (the ring protocol below does).
+ *
  * No kernel types here: this header is included by user space as is.
  */
 #ifndef _UAPI_LINUX_MMAPDEMO_H
