@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # mmapdemo-guest: start-unloaded
+# mmapdemo-guest: flavor stock
 #
 # The mmapdemo tool end to end, as root inside the guest: load through
 # libkmod, inspect, fill, dump, verify both map modes, copy files in and
