@@ -128,8 +128,10 @@ planted)
 	md_load && "$MMAPDEMO_TOOL" verify && md_unload
 	;;
 dkms)
+	_t0=$(date +%s)
 	sh "$REPO/scripts/guest/dkms.sh" >"$OUT/dkms.tap" 2>"$OUT/dkms.err"
 	echo $? >"$OUT/dkms.rc"
+	echo $(($(date +%s) - _t0)) >"$OUT/dkms.secs"
 	unload_record dkms modprobe -r mmapdemo
 	;;
 demo)
