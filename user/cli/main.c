@@ -165,7 +165,8 @@ static void print_main_help(FILE *f)
 	const struct cli_command *cmd;
 
 	fputs("Usage: mmapdemo [--device PATH] [--verbose] COMMAND [OPTIONS]\n"
-	      "       mmapdemo COMMAND --help | --version\n"
+	      "       mmapdemo COMMAND --help\n"
+	      "       mmapdemo --help | --version\n"
 	      "\nCommands:\n", f);
 	for (cmd = commands; cmd->name; cmd++)
 		fprintf(f, "  %-11s %s\n", cmd->name, cmd->summary);
@@ -361,7 +362,7 @@ int cli_open(const struct cli *c, int oflags, struct mmapdemo **md,
 		*md = mmapdemo_unref(*md);
 	cli_error(c, "%s: %s", c->device, mmapdemo_strerror(err));
 	if (cli_exit_code(err) == EXIT_NODEV)
-		cli_error(c, "hint: module not loaded? try: mmapdemo load");
+		cli_error(c, CLI_NODEV_HINT);
 	return cli_exit_code(err);
 }
 

@@ -140,7 +140,7 @@ fi
 t_info_missing() {
 	md info && return 1
 	expect 3 "device not found (module not loaded?)" "$ERR" &&
-		expect 3 "hint: module not loaded? try: mmapdemo load" "$ERR"
+		expect 3 "hint: load it with: mmapdemo load" "$ERR"
 }
 check "info without the module: exit 3 and the hint" t_info_missing
 
@@ -158,9 +158,9 @@ check "unload without the module: exit 3" t_unload_missing
 
 t_load_missing_file() {
 	md load --module /nonexistent.ko
-	expect 1 "/nonexistent.ko: module file not found" "$ERR" && ! loaded
+	expect 3 "/nonexistent.ko: module file not found" "$ERR" && ! loaded
 }
-check "load --module /nonexistent.ko: file missing" t_load_missing_file
+check "load --module /nonexistent.ko: file missing, exit 3" t_load_missing_file
 
 t_load_unknown_param() {
 	md load --module "$KO" bogus=1
@@ -183,10 +183,10 @@ if modinfo mmapdemo >/dev/null 2>&1; then
 else
 	t_load_not_installed() {
 		md load
-		expect 1 "not found in /lib/modules/" "$ERR" &&
-			expect 1 "--module" "$ERR" && ! loaded
+		expect 3 "not found in /lib/modules/" "$ERR" &&
+			expect 3 "--module" "$ERR" && ! loaded
 	}
-	check "load without --module when not installed: says so" \
+	check "load without --module when not installed: says so, exit 3" \
 		t_load_not_installed
 fi
 
@@ -448,7 +448,7 @@ check "unload after the mapping is gone" t_unload
 
 t_info_after() {
 	md info
-	expect 3 "hint: module not loaded? try: mmapdemo load" "$ERR"
+	expect 3 "hint: load it with: mmapdemo load" "$ERR"
 }
 check "info after unload: exit 3 and the hint" t_info_after
 
