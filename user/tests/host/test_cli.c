@@ -50,7 +50,11 @@ static char *slurp(int fd)
 	off_t len = lseek(fd, 0, SEEK_END);
 	char *buf = calloc(1, len + 1);
 
-	if (buf && pread(fd, buf, len, 0) != len)
+	if (!buf) {
+		perror("calloc");
+		exit(1);
+	}
+	if (pread(fd, buf, len, 0) != len)
 		buf[0] = '\0';
 	close(fd);
 	return buf;
