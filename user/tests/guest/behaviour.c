@@ -349,6 +349,8 @@ static int t_madv_populate(void)
 	for (i = 0; i < 2; i++) {
 		int r = madvise(p, md_size, advice[i]), e = r ? errno : 0;
 
+		md_diag("MADV_POPULATE_%s: %s", i ? "WRITE" : "READ",
+			e ? strerrorname_np(e) : "0");
 		if (kver() < KV(5, 14)) {
 			CHECK(e == EINVAL, "before 5.14: got %s",
 			      e ? strerrorname_np(e) : "0");
@@ -483,7 +485,7 @@ static int t_map_locked(void)
 	return map_with(MAP_LOCKED);
 }
 
-static int live_vmas(void)
+static int vma_count(void)
 {
 	char b[32];
 
@@ -498,7 +500,7 @@ static int t_map_fixed(void)
 {
 	size_t len = 4 * md_page;
 	uint8_t *a, *p, *q;
-	int fd, base = live_vmas();
+	int fd, base = vma_count();
 
 	if (setup(&fd, &p))
 		return 1;
@@ -510,7 +512,7 @@ static int t_map_fixed(void)
 		 8 * md_page);
 	CHECK(q == a, "MAP_FIXED over anonymous memory: %s", strerror(errno));
 	CHECK(!memcmp(q, p + 8 * md_page, len), "");
-	CHECK(live_vmas() == base + 2, "live_vmas %d, want %d", live_vmas(),
+	CHECK(vma_count() == base + 2, "live_vmas %d, want %d", vma_count(),
 	      base + 2);
 	/* Over the device's own mapping, at another offset: one VMA less. */
 	q = mmap(p, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
@@ -523,7 +525,7 @@ static int t_map_fixed(void)
 	CHECK(mmapdemo_pattern_check(p + len, len, md_size - len, SEED) < 0,
 	      "the rest of the old mapping changed");
 	/* The new mapping and what is left of the old one: base + 2. */
-	CHECK(live_vmas() == base + 2, "live_vmas %d, want %d", live_vmas(),
+	CHECK(vma_count() == base + 2, "live_vmas %d, want %d", vma_count(),
 	      base + 2);
 	return intact(fd, NULL);
 }
@@ -598,7 +600,7 @@ static bool mapped(void *addr)
 static int t_mremap(void)
 {
 	uint8_t *p, *q, *r, *hole;
-	int fd, base = live_vmas();
+	int fd, base = vma_count();
 
 	if (setup(&fd, &p))
 		return 1;
@@ -609,7 +611,7 @@ static int t_mremap(void)
 	CHECK(q == hole, "MREMAP_FIXED: %s", strerror(errno));
 	CHECK(!mapped(p), "the old address is still mapped");
 	CHECK(!intact(fd, q), "after the move");
-	CHECK(live_vmas() == base + 1, "live_vmas %d", live_vmas());
+	CHECK(vma_count() == base + 1, "live_vmas %d", vma_count());
 	/* Write through the moved mapping: the kernel sees it. */
 	q[5] ^= 0xff;
 	CHECK(!intact_with(fd, q, 5, &q[5], 1), "");
@@ -788,7 +790,8 @@ static int t_copy_file_range(void)
 	m = memfd_with(data, sizeof(data));
 	CHECK_OK(m);
 	CHECK_ERRNO(copy_file_range(fd, &a, m, &b, 100, 0), EINVAL);
-	a = b = 0;
+	a = 0;
+	b = 0;
 	CHECK_ERRNO(copy_file_range(m, &a, fd, &b, 100, 0), EINVAL);
 	return intact(fd, p);
 }

@@ -125,7 +125,7 @@ as_nobody() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
 }
 
-echo "1..42"
+echo "1..43"
 
 if [ ! -x "$TOOL" ] || [ ! -f "$KO" ]; then
 	echo "Bail out! need $TOOL and $KO"
@@ -390,6 +390,47 @@ t_stats_sysfs() {
 }
 check "stats agrees with sysfs" t_stats_sysfs
 
+# bench changes the system-wide fault_around for some variants. strace
+# slows its mmap() calls (0.2 s each) so that the window in which the
+# parameter is changed is wide; stop it in there, SIGTERM it: it must put
+# the value back before it dies of the signal.
+t_bench_sigterm() {
+	fa=$(param fault_around)
+	strace -o /dev/null -e trace=mmap -e inject=mmap:delay_enter=200000 \
+		"$TOOL" bench --quick --only setup --quiet >/dev/null 2>>"$ERR" &
+	s=$!
+	b=
+	seen=
+	while kill -0 $s 2>/dev/null; do
+		[ -n "$b" ] || b=$(cat /proc/$s/task/*/children 2>/dev/null)
+		if [ -n "$b" ] && [ "$(param fault_around)" != "$fa" ]; then
+			kill -STOP $b
+			[ "$(param fault_around)" != "$fa" ] && seen=1
+			break
+		fi
+	done
+	if [ -z "$seen" ]; then
+		[ -n "$b" ] && kill -CONT $b 2>/dev/null
+		wait $s
+		echo "never caught bench with fault_around changed" >>"$ERR"
+		return 1
+	fi
+	kill -TERM $b
+	kill -CONT $b
+	wait $s
+	st=$?
+	# strace exits with the status of its tracee: killed by SIGTERM.
+	[ $st -eq 143 ] || echo "bench exited $st, want 143" >>"$ERR"
+	[ "$(param fault_around)" = "$fa" ] ||
+		echo "fault_around $(param fault_around), want $fa" >>"$ERR"
+	[ $st -eq 143 ] && [ "$(param fault_around)" = "$fa" ]
+}
+if command -v strace >/dev/null; then
+	check "bench killed by SIGTERM restores fault_around" t_bench_sigterm
+else
+	skip "bench killed by SIGTERM restores fault_around" "no strace"
+fi
+
 # --- not root ------------------------------------------------------------------
 
 # The tool may sit where nobody cannot reach it; run a copy from /tmp.
@@ -466,5 +507,5 @@ t_final() {
 }
 check "the module is unloaded at the end" t_final
 
-[ "$n" -eq 42 ] || echo "# ran $n tests, planned 42"
+[ "$n" -eq 43 ] || echo "# ran $n tests, planned 43"
 [ "$failed" -eq 0 ]
