@@ -388,7 +388,7 @@ release_name() {
 }
 
 matrix_stage() {
-	local name=$1 globs what
+	local name=$1 globs= what
 	matrix_entry "$name"
 	matrix_prepare "$name" || return
 	stage_kernel=$KREL
