@@ -24,6 +24,8 @@
 #include <linux/crc32c.h>
 #endif
 #include <linux/eventfd.h>
+#include <linux/fs.h>
+#include <linux/splice.h>
 #include <linux/hrtimer.h>
 
 /* 6.3 made vma->vm_flags const and added vm_flags_set(). */
@@ -113,6 +115,23 @@ static inline void mmapdemo_hrtimer_setup(struct hrtimer *timer,
 #else
 	hrtimer_init(timer, clock, mode);
 	timer->function = fn;
+#endif
+}
+
+/*
+ * splice_read() (and so sendfile() and splice() out of the device) done
+ * through ->read_iter. 6.5 replaced generic_file_splice_read(), which
+ * fed ->read_iter an ITER_PIPE, by copy_splice_read() (a bounce buffer
+ * per pipe slot) and removed the former.
+ */
+static inline ssize_t mmapdemo_splice_read(struct file *in, loff_t *ppos,
+					   struct pipe_inode_info *pipe,
+					   size_t len, unsigned int flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+	return copy_splice_read(in, ppos, pipe, len, flags);
+#else
+	return generic_file_splice_read(in, ppos, pipe, len, flags);
 #endif
 }
 

@@ -289,7 +289,9 @@ static int mmapdemo_release(struct inode *inode, struct file *file)
 
 /*
  * read() and write() on a fixed-size file: reads at or past the end
- * return 0, writes there fail with -ENOSPC.
+ * return 0, writes there fail with -ENOSPC. O_APPEND writes start at the
+ * end, as on a block device, so they fail with -ENOSPC too instead of
+ * overwriting the bytes at the file position.
  *
  * copy_from_iter(), not copy_from_user(): when the user's buffer faults
  * part way, copy_from_user() zeroes the rest of the destination, which
@@ -310,6 +312,8 @@ static ssize_t mmapdemo_rw_iter(struct kiocb *iocb, struct iov_iter *iter,
 	if (!iov_iter_count(iter))
 		return 0;
 	buf = mmapdemo_dev_get_buf(f->dev);
+	if (write && (iocb->ki_flags & IOCB_APPEND))
+		pos = buf->size;
 	if (pos >= buf->size) {
 		ret = write ? -ENOSPC : 0;
 		goto out;
@@ -352,6 +356,14 @@ static loff_t mmapdemo_llseek(struct file *file, loff_t offset, int whence)
 	return ret;
 }
 
+/*
+ * The buffer is memory: there is nothing to write back. Without ->fsync,
+ * fsync() and fdatasync() fail with -EINVAL, and so does msync(MS_SYNC),
+ * which the core turns into vfs_fsync_range() for every shared file
+ * mapping (Python's mmap.flush(), every program that msyncs before it
+ * trusts its writes). Memory-backed files answer the same (ramfs, tmpfs
+ * with noop_fsync()).
+ */
 static const struct file_operations mmapdemo_fops = {
 	.owner = THIS_MODULE,
 	.open = mmapdemo_open,
@@ -359,6 +371,10 @@ static const struct file_operations mmapdemo_fops = {
 	.read_iter = mmapdemo_read_iter,
 	.write_iter = mmapdemo_write_iter,
 	.llseek = mmapdemo_llseek,
+	.fsync = noop_fsync,
+	/* sendfile(), splice(), copy_file_range()'s fallback: via the iters. */
+	.splice_read = mmapdemo_splice_read,
+	.splice_write = iter_file_splice_write,
 	.mmap = mmapdemo_mmap,
 	.poll = mmapdemo_ring_poll,
 	.unlocked_ioctl = mmapdemo_ioctl,

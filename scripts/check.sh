@@ -3,6 +3,10 @@
 #
 #   host      module built with W=1 against the stock headers (no warnings),
 #             user space built with -Werror, host unit tests (TAP)
+#   sanitize  libmmapdemo, the tool and the host tests built with
+#             -fsanitize=address,undefined into build/asan: the host tests,
+#             then the tool through its error paths (scripts/sanitize.sh);
+#             any sanitizer report fails
 #   demo      `make demo` in a clean copy of the tree (git ls-files): the
 #             README's first command works on a fresh clone
 #   dkms      Debian's dkms adds, builds and installs the module for the
@@ -44,7 +48,7 @@ set -uo pipefail
 . "$(dirname "$0")/matrix.sh"
 cd "$MMAPDEMO_ROOT" || exit 1
 
-STAGES=${MMAPDEMO_STAGES:-host demo dkms stock ${MATRIX[*]} debug kcsan}
+STAGES=${MMAPDEMO_STAGES:-host sanitize demo dkms stock ${MATRIX[*]} debug kcsan}
 # Suites in driver/tests; each must report.
 KUNIT_SUITES=$(grep -ho '^static struct kunit_suite [a-z_]*' driver/tests/*.c | wc -l)
 B=$MMAPDEMO_ROOT/build
@@ -506,6 +510,11 @@ for stage in $STAGES; do
 			"$t" >"$R/host/$(basename "$t" .sh).tap" 2>"$R/host/$(basename "$t" .sh).err"
 		done
 		count_tap host "$R"/host/*.tap
+		;;
+	sanitize)
+		stage_kernel=$KVER
+		scripts/sanitize.sh "$R/sanitize"
+		count_tap sanitize "$R"/sanitize/*.tap
 		;;
 	demo)
 		# The README's first command, on a copy with nothing built.

@@ -17,7 +17,7 @@ PACKAGES=(
 	dkms openssl
 	# tools the guest tests use through the host root, and real clients
 	# of the device (fio also for make bench)
-	python3 util-linux procps bsdextrautils fio gdb
+	python3 python3-numpy util-linux procps bsdextrautils fio gdb
 	# make bench: gnuplot (no X) for the plot on the host
 	gnuplot-nox
 	# the debug kernel, built from Debian's source package

@@ -51,7 +51,7 @@ enum mmapdemo_map_mode {
 	/* Lazy: vm_ops->fault maps each page on first touch (real pages). */
 	MMAPDEMO_MODE_FAULT = 0,
 	/* Eager: remap_pfn_range() maps the whole range at mmap() time. */
-	MMAPDEMO_MODE_REMAP = 1,
+	MMAPDEMO_MODE_REMAP = 1
 };
 
 struct mmapdemo_info {
@@ -172,7 +172,7 @@ struct mmapdemo_stats {
 enum mmapdemo_ring_status {
 	MMAPDEMO_RING_OK = 0,
 	MMAPDEMO_RING_ERR_SQ_TAIL = 1,	/* sq_tail - sq_head > sq_entries */
-	MMAPDEMO_RING_ERR_CQ_HEAD = 2,	/* cq_tail - cq_head > cq_entries */
+	MMAPDEMO_RING_ERR_CQ_HEAD = 2	/* cq_tail - cq_head > cq_entries */
 };
 
 /*
@@ -211,7 +211,7 @@ enum mmapdemo_ring_op {
 	MMAPDEMO_OP_ECHO = 1,		/* data[0, len) comes back in the CQE */
 	MMAPDEMO_OP_CHECKSUM = 2,	/* CQE value = CRC32C of a buffer range */
 	MMAPDEMO_OP_FILL = 3,		/* FILL pattern (seed) over a range */
-	MMAPDEMO_OP_RECORD = 4,		/* a record of the kernel producer */
+	MMAPDEMO_OP_RECORD = 4		/* a record of the kernel producer */
 };
 
 /* A submission: 64 bytes. Unused fields and flags must be zero. */
@@ -305,20 +305,27 @@ struct mmapdemo_ring_stats {
  * The FILL pattern, shared by the kernel and user space so either side
  * can produce or check it: each aligned 8-byte word is a 64-bit mix of
  * (seed, word index), stored little-endian.
+ *
+ * C90 has no long long constants and no "inline": the constants are
+ * built from 32-bit halves, the functions are static __inline__ as in
+ * the kernel's own uapi headers, so -std=c90 -pedantic compiles this.
  */
-static inline __u64 mmapdemo_pattern_word(__u32 seed, __u64 word)
+#define __MMAPDEMO_U64(hi, lo)	((__u64)(hi) << 32 | (__u64)(lo))
+
+static __inline__ __u64 mmapdemo_pattern_word(__u32 seed, __u64 word)
 {
-	__u64 x = word ^ ((__u64)seed << 32 | seed) ^ 0x9e3779b97f4a7c15ULL;
+	__u64 x = word ^ ((__u64)seed << 32 | seed) ^
+		  __MMAPDEMO_U64(0x9e3779b9UL, 0x7f4a7c15UL);
 
 	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
+	x *= __MMAPDEMO_U64(0xff51afd7UL, 0xed558ccdUL);
 	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
+	x *= __MMAPDEMO_U64(0xc4ceb9feUL, 0x1a85ec53UL);
 	x ^= x >> 33;
 	return x;
 }
 
-static inline __u8 mmapdemo_pattern_byte(__u32 seed, __u64 offset)
+static __inline__ __u8 mmapdemo_pattern_byte(__u32 seed, __u64 offset)
 {
 	return (__u8)(mmapdemo_pattern_word(seed, offset >> 3) >>
 		      ((offset & 7) * 8));

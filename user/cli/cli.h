@@ -24,6 +24,12 @@
 #define EXIT_NODEV	3	/* device (or module) missing */
 #define EXIT_PERM	4	/* permission denied */
 
+/*
+ * After "device not found (module not loaded?)" from mmapdemo_strerror():
+ * what to do, without asking the same question again.
+ */
+#define CLI_NODEV_HINT	"hint: load it with: mmapdemo load"
+
 struct cli {
 	const char *device;	/* --device, MMAPDEMO_DEVICE by default */
 	const char *cmd;	/* subcommand, for messages */

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,6 +236,64 @@ static int write_param(const char *path, uint64_t v)
 	if (fclose(f))
 		err = -errno;
 	return err;
+}
+
+/*
+ * fault_around is system-wide, and the only parameter bench changes. While
+ * it is changed, saved_fa holds the value to put back, so that SIGINT,
+ * SIGTERM or SIGHUP part way through restores it before the tool dies
+ * (from the handler: open(), write() and close() only).
+ */
+static char saved_fa[32];
+static volatile sig_atomic_t saved_fa_len;
+
+static void restore_params(void)
+{
+	int fd;
+
+	if (!saved_fa_len)
+		return;
+	fd = open(FAULT_AROUND_PARAM, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, saved_fa, saved_fa_len) < 0)
+			saved_fa_len = 0;	/* nothing left to try */
+		close(fd);
+	}
+	saved_fa_len = 0;
+}
+
+static void on_fatal_signal(int sig)
+{
+	restore_params();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static const int fatal_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+/* Installs (on) or puts back (!on) the handlers of fatal_signals. */
+static void guard_params(bool on)
+{
+	static struct sigaction old[ARRAY_SIZE(fatal_signals)];
+	struct sigaction sa = { .sa_handler = on_fatal_signal };
+	size_t i;
+
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < ARRAY_SIZE(fatal_signals); i++) {
+		if (on)
+			sigaction(fatal_signals[i], &sa, &old[i]);
+		else
+			sigaction(fatal_signals[i], &old[i], NULL);
+	}
+}
+
+/* Sets fault_around to @fa, remembering @old_fa for restore_params(). */
+static int change_fault_around(uint64_t old_fa, uint64_t fa)
+{
+	int n = snprintf(saved_fa, sizeof(saved_fa), "%" PRIu64 "\n", old_fa);
+
+	saved_fa_len = n;
+	return write_param(FAULT_AROUND_PARAM, fa);
 }
 
 /* --- 1 and 2: bandwidth -------------------------------------------------- */
@@ -583,12 +642,14 @@ static int setup_size(struct bench *b, const char *const *variants,
 			double x[5];
 
 			if (own_fa && (!have_fa ||
-				       write_param(FAULT_AROUND_PARAM, fa)))
+				       change_fault_around(old_fa, fa))) {
+				restore_params();
 				continue;
+			}
 			err = setup_once(b, variants[v], write, size, iters,
 					 x);
 			if (own_fa)
-				write_param(FAULT_AROUND_PARAM, old_fa);
+				restore_params();
 			if (rep)
 				memcpy(m[(rep - 1) * nv + v], x, sizeof(x));
 		}
@@ -867,8 +928,7 @@ static int open_mode(struct bench *b, enum mmapdemo_map_mode mode,
 		cli_error(b->c, "%s (%s mode): %s", b->c->device,
 			  mmapdemo_mode_name(mode), mmapdemo_strerror(err));
 		if (cli_exit_code(err) == EXIT_NODEV)
-			cli_error(b->c,
-				  "hint: module not loaded? try: mmapdemo load");
+			cli_error(b->c, CLI_NODEV_HINT);
 		return cli_exit_code(err);
 	}
 	*size = info.size;
@@ -905,10 +965,13 @@ static int parse_sections(const struct cli *c, const char *arg,
 			if (!strcmp(tok, section_names[i]))
 				break;
 		if (i == ARRAY_SIZE(section_names)) {
+			/* tok points into copy: print, then free. */
+			int ret = cli_usage(c,
+					    "--only: '%s' is not k2u, u2k, setup, scaling or fio",
+					    tok);
+
 			free(copy);
-			return cli_usage(c,
-					 "--only: '%s' is not k2u, u2k, setup, scaling or fio",
-					 tok);
+			return ret;
 		}
 		set |= 1u << i;
 	}
@@ -975,7 +1038,7 @@ int cmd_bench(struct cli *c, int argc, char **argv)
 	struct bench b = { .c = c, .sections = SEC_ALL, .progress = true };
 	struct bench_report *r = calloc(1, sizeof(*r));
 	const char *output = NULL;
-	bool json = false, csv = false;
+	bool json = false, csv = false, guarded = false;
 	uint64_t v, max_bw;
 	uint32_t reps = 0;
 	int opt, ret = EXIT_FAIL, err = 0;
@@ -1033,6 +1096,8 @@ int cmd_bench(struct cli *c, int argc, char **argv)
 		goto usage;
 	}
 
+	guard_params(true);
+	guarded = true;
 	b.t0 = now_ns();
 	b.page = sysconf(_SC_PAGESIZE);
 	b.reps = reps ? reps : b.quick ? 2 : 5;
@@ -1140,6 +1205,10 @@ usage:
 fail:
 	ret = EXIT_FAIL;
 out:
+	if (guarded) {
+		restore_params();
+		guard_params(false);
+	}
 	if (b.src_res)
 		munmap(b.src_res, b.res_len);
 	if (b.dst_res)

@@ -297,7 +297,7 @@ static int lookup_module(const struct cli *c, struct kmod_ctx *ctx,
 	cli_error(c,
 		  "module %s not found in /lib/modules/%s (install it with 'make install', or pass --module PATH/mmapdemo.ko)",
 		  MODULE_NAME, uts.release);
-	return EXIT_FAIL;
+	return EXIT_NODEV;
 }
 
 int cmd_load(struct cli *c, int argc, char **argv)
@@ -329,7 +329,7 @@ int cmd_load(struct cli *c, int argc, char **argv)
 		err = kmod_module_new_from_path(ctx, path, &mod);
 		if (err == -ENOENT || err == -ENOTDIR) {
 			cli_error(c, "%s: module file not found", path);
-			ret = EXIT_FAIL;
+			ret = EXIT_NODEV;
 			goto out;
 		}
 		if (err) {

@@ -143,9 +143,10 @@ static const struct cli_command commands[] = {
 			"      --quiet          no progress on standard error\n",
 		.notes = "Needs the device read-write and overwrites the buffer.\n"
 			 "Uses sizes up to the buffer's (load with size=1G for all\n"
-			 "of them); as root, it turns the fault_around parameter\n"
-			 "off for one variant and back.  Ratios compare figures\n"
-			 "of the same run.  See mmapdemo(1).\n",
+			 "of them); as root, it sets the fault_around parameter\n"
+			 "for three variants and puts it back, also on SIGINT,\n"
+			 "SIGTERM and SIGHUP.  Ratios compare figures of the same\n"
+			 "run.  See mmapdemo(1).\n",
 	},
 	{ NULL }
 };
@@ -165,7 +166,8 @@ static void print_main_help(FILE *f)
 	const struct cli_command *cmd;
 
 	fputs("Usage: mmapdemo [--device PATH] [--verbose] COMMAND [OPTIONS]\n"
-	      "       mmapdemo COMMAND --help | --version\n"
+	      "       mmapdemo COMMAND --help\n"
+	      "       mmapdemo --help | --version\n"
 	      "\nCommands:\n", f);
 	for (cmd = commands; cmd->name; cmd++)
 		fprintf(f, "  %-11s %s\n", cmd->name, cmd->summary);
@@ -176,6 +178,8 @@ static void print_main_help(FILE *f)
 
 static void print_command_help(const struct cli_command *cmd)
 {
+	if (!cmd)
+		return;
 	printf("Usage: mmapdemo %s %s\n%s.\n\nOptions:\n%s%s", cmd->name,
 	       cmd->args, cmd->summary, cmd->help, COMMON_OPTS);
 	if (cmd->notes)
@@ -361,7 +365,7 @@ int cli_open(const struct cli *c, int oflags, struct mmapdemo **md,
 		*md = mmapdemo_unref(*md);
 	cli_error(c, "%s: %s", c->device, mmapdemo_strerror(err));
 	if (cli_exit_code(err) == EXIT_NODEV)
-		cli_error(c, "hint: module not loaded? try: mmapdemo load");
+		cli_error(c, CLI_NODEV_HINT);
 	return cli_exit_code(err);
 }
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # mmapdemo-guest: flavor stock
-# dd, cat and hexdump over the read()/write() path against the mapping
+# dd, cat, cp, hexdump and sendfile() over the read()/write() and splice
+# paths against the mapping
 # (the mmapdemo tool: read-to, write-from and dump go through mmap()), in
 # both map modes: the same bytes either way, in both directions. The
 # tool's mapping takes the module's default mode (the map_mode parameter,
@@ -12,7 +13,7 @@ dev=/dev/mmapdemo
 size=4194304
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
-plan 18
+plan 26
 
 md() {
 	"$MMAPDEMO_TOOL" "$@"
@@ -111,6 +112,76 @@ for mode in fault remap; do
 	}
 	check "$mode: cat file >/dev/mmapdemo writes its bytes at 0, no more" \
 		t_cat_write
+
+	# cat and cp try copy_file_range() first (coreutils 9); the device
+	# answers EINVAL (regular files only) and they fall back to read()
+	# and write(). strace shows which calls ran, where it is installed.
+	t_cat_cfr() {
+		md fill --seed $((seed + 1)) >/dev/null || return 1
+		if command -v strace >/dev/null; then
+			strace -f -o "$t/st" -e trace=copy_file_range,sendfile \
+				cat $dev >"$t/cat" || return 1
+			if grep -q copy_file_range "$t/st" &&
+				! grep -q 'copy_file_range(.*= -1 EINVAL' "$t/st"; then
+				cat "$t/st"
+				return 1
+			fi
+		else
+			cat $dev >"$t/cat" || return 1
+		fi
+		md read-to "$t/map" >/dev/null && cmp_files "$t/cat" "$t/map"
+	}
+	check "$mode: cat of the device to a file (copy_file_range: EINVAL, then read)" \
+		t_cat_cfr
+
+	t_cp_from() {
+		md fill --seed $((seed + 2)) >/dev/null &&
+			cp $dev "$t/cp" &&
+			md read-to "$t/map" >/dev/null &&
+			[ "$(wc -c <"$t/cp")" -eq $size ] &&
+			cmp_files "$t/cp" "$t/map"
+	}
+	check "$mode: cp /dev/mmapdemo FILE copies the whole buffer" t_cp_from
+
+	t_cp_to() {
+		head -c 200000 /dev/urandom >"$t/in3" &&
+			cat $dev >"$t/before" &&
+			cp "$t/in3" $dev &&
+			md read-to "$t/map" >/dev/null &&
+			cmp -n 200000 "$t/in3" "$t/map" &&
+			cmp -i 200000 "$t/before" "$t/map"
+	}
+	check "$mode: cp FILE /dev/mmapdemo writes its bytes at 0, no more" \
+		t_cp_to
+
+	# sendfile(2) both ways (os.sendfile), through the driver's
+	# splice_read and splice_write.
+	t_sendfile() {
+		head -c 150001 /dev/urandom >"$t/in4" &&
+			python3 - "$dev" "$t/in4" "$t/sf" <<-'PY' &&
+			import os, sys
+			dev, src, dst = sys.argv[1:]
+			d = os.open(dev, os.O_RDWR)
+			s = os.open(src, os.O_RDONLY)
+			os.lseek(d, 8192, os.SEEK_SET)
+			n, off = 0, 0
+			while n < 150001:
+			    k = os.sendfile(d, s, off, 150001 - n)
+			    assert k > 0, k
+			    n, off = n + k, off + k
+			o = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+			n = 0
+			while n < 150001:
+			    k = os.sendfile(o, d, 8192 + n, 150001 - n)
+			    assert k > 0, k
+			    n += k
+			PY
+			md read-to "$t/map" --offset 8192 --length 150001 \
+				>/dev/null &&
+			cmp_files "$t/in4" "$t/map" && cmp_files "$t/in4" "$t/sf"
+	}
+	check "$mode: sendfile() into and out of the device (python os.sendfile)" \
+		t_sendfile
 done
 
 check "map_mode parameter back to fault" \

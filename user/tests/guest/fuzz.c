@@ -1536,8 +1536,9 @@ static void op_ring_ioctl(struct fdent *f)
 		break;
 	}
 	default: {
-		struct mmapdemo_ring_stats st;
+		struct mmapdemo_ring_stats st = { 0 };
 		void *p = chance(8) ? bad_ptr(true) : &st;
+		int r;
 
 		allowed = ring_allowed(f, E(EINVAL, EFAULT), &must);
 		if (f->ring) {
@@ -1545,8 +1546,10 @@ static void op_ring_ioctl(struct fdent *f)
 			allowed = E(EFAULT);
 		}
 		note("RING_STATS fd %d arg %p", f->fd, p);
-		if (check(OP_RING_STATS, ioctl(f->fd, MMAPDEMO_IOC_RING_STATS,
-					       p), must, allowed) < 0)
+		r = ioctl(f->fd, MMAPDEMO_IOC_RING_STATS, p);
+		/* st holds counters only when the call succeeded into it. */
+		if (check(OP_RING_STATS, r, must, allowed) < 0 || r ||
+		    p != &st)
 			break;
 		if (st.completions != st.submissions ||
 		    st.errors > st.completions || st.status > 2 ||

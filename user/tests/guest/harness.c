@@ -16,6 +16,7 @@ long md_page;
 uint64_t md_size;
 
 static const char *const md_mode_names[] = { "fault", "remap" };
+#define MD_NR_MODES	ARRAY_SIZE(md_mode_names)
 
 void md_diag(const char *fmt, ...)
 {
@@ -146,6 +147,31 @@ static bool md_child_passed(pid_t pid, const struct md_test *t)
 	return WEXITSTATUS(status) == 0;
 }
 
+/* Runs one test in a child: 0 passed, 1 failed, -1 could not fork. */
+static int md_run_one(const struct md_test *t, size_t num,
+		      unsigned int timeout)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		printf("Bail out! fork: %s\n", strerror(errno));
+		return -1;
+	}
+	if (!pid) {
+		alarm(timeout);
+		_exit(t->fn() ? 1 : 0);
+	}
+	if (md_child_passed(pid, t)) {
+		printf("ok %zu - %s: %s\n", num, md_mode_names[md_mode],
+		       t->name);
+		return 0;
+	}
+	printf("not ok %zu - %s: %s\n", num, md_mode_names[md_mode], t->name);
+	return 1;
+}
+
 static int md_query_device(void)
 {
 	struct mmapdemo_info info;
@@ -163,7 +189,7 @@ static int md_query_device(void)
 int md_main(int argc, char **argv, const struct md_test *tests, size_t n)
 {
 	const char *only = NULL;
-	unsigned int timeout = 60;
+	unsigned int timeout = 60, run_modes = MD_FAULT, m;
 	size_t i, planned = 0, num = 0;
 	int failed = 0, opt;
 
@@ -171,9 +197,11 @@ int md_main(int argc, char **argv, const struct md_test *tests, size_t n)
 		switch (opt) {
 		case 'm':
 			if (!strcmp(optarg, "remap"))
-				md_mode = MMAPDEMO_MODE_REMAP;
+				run_modes = MD_REMAP;
 			else if (!strcmp(optarg, "fault"))
-				md_mode = MMAPDEMO_MODE_FAULT;
+				run_modes = MD_FAULT;
+			else if (!strcmp(optarg, "both"))
+				run_modes = MD_BOTH;
 			else
 				return 2;
 			break;
@@ -181,7 +209,7 @@ int md_main(int argc, char **argv, const struct md_test *tests, size_t n)
 			only = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-m fault|remap] [-t test]\n",
+			fprintf(stderr, "usage: %s [-m fault|remap|both] [-t test]\n",
 				argv[0]);
 			return 2;
 		}
@@ -192,39 +220,31 @@ int md_main(int argc, char **argv, const struct md_test *tests, size_t n)
 	if (getenv("MD_TEST_TIMEOUT"))
 		timeout = strtoul(getenv("MD_TEST_TIMEOUT"), NULL, 10);
 
-	for (i = 0; i < n; i++)
-		if ((tests[i].modes & (1u << md_mode)) &&
-		    (!only || !strcmp(only, tests[i].name)))
-			planned++;
+	/* -m both: every test in the fault mode, then in the remap mode. */
+	for (m = 0; m < MD_NR_MODES; m++)
+		for (i = 0; i < n; i++)
+			if ((run_modes & (1u << m)) &&
+			    (tests[i].modes & (1u << m)) &&
+			    (!only || !strcmp(only, tests[i].name)))
+				planned++;
 	printf("1..%zu\n", planned);
 	if (md_query_device())
 		return 1;
 
-	for (i = 0; i < n; i++) {
-		const struct md_test *t = &tests[i];
-		pid_t pid;
+	for (m = 0; m < MD_NR_MODES; m++) {
+		for (i = 0; i < n; i++) {
+			const struct md_test *t = &tests[i];
+			int r;
 
-		if (!(t->modes & (1u << md_mode)) ||
-		    (only && strcmp(only, t->name)))
-			continue;
-		num++;
-		fflush(stdout);
-		pid = fork();
-		if (pid < 0) {
-			printf("Bail out! fork: %s\n", strerror(errno));
-			return 1;
-		}
-		if (!pid) {
-			alarm(timeout);
-			_exit(t->fn() ? 1 : 0);
-		}
-		if (md_child_passed(pid, t)) {
-			printf("ok %zu - %s: %s\n", num, md_mode_names[md_mode],
-			       t->name);
-		} else {
-			printf("not ok %zu - %s: %s\n", num,
-			       md_mode_names[md_mode], t->name);
-			failed++;
+			if (!(run_modes & (1u << m)) ||
+			    !(t->modes & (1u << m)) ||
+			    (only && strcmp(only, t->name)))
+				continue;
+			md_mode = m;
+			r = md_run_one(t, ++num, timeout);
+			if (r < 0)
+				return 1;
+			failed += r;
 		}
 	}
 	return failed ? 1 : 0;
@@ -251,7 +271,7 @@ const char *md_errname(int err)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(names); i++)
 		if (names[i].err == err)
 			return names[i].name;
 	return NULL;

@@ -318,6 +318,133 @@ def t_private(mode, fd):
         expect(os.pread(fd, 6, 0), b"shared", "device after it")
 
 
+@per_mode("mmap.flush() (msync MS_SYNC), whole and part: the kernel has "
+          "the bytes")
+def t_flush(mode, fd):
+    size = info(fd)["size"]
+    data = os.urandom(3 * mmap.PAGESIZE)
+    off = 2 * mmap.PAGESIZE - 123
+    with mmap.mmap(fd, size) as m:
+        m[off:off + len(data)] = data
+        m.flush()
+        m.flush(mmap.PAGESIZE, 4 * mmap.PAGESIZE)
+        expect(kernel_crc32c(fd, off, len(data)), crc32c(data), "CHECKSUM")
+        expect(os.pread(fd, len(data), off), data, "pread")
+    os.fsync(fd)
+    os.fdatasync(fd)
+
+
+@per_mode("mmap.madvise(): NORMAL, WILLNEED, DONTNEED (EINVAL in remap "
+          "mode), the data stays")
+def t_madvise(mode, fd):
+    size = info(fd)["size"]
+    data = os.urandom(10000)
+    with mmap.mmap(fd, size) as m:
+        m[5000:15000] = data
+        m.madvise(mmap.MADV_NORMAL)
+        m.madvise(mmap.MADV_WILLNEED, 0, 4 * mmap.PAGESIZE)
+        try:
+            m.madvise(mmap.MADV_DONTNEED)
+            expect(mode, MODE_FAULT, "MADV_DONTNEED succeeded")
+        except OSError as e:
+            expect((mode, errno.errorcode.get(e.errno)),
+                   (MODE_REMAP, "EINVAL"), "MADV_DONTNEED")
+        expect(m[5000:15000], data, "after madvise")
+        expect(kernel_crc32c(fd, 5000, 10000), crc32c(data), "CHECKSUM")
+
+
+@per_mode("slices across a page boundary, also with a step, both ways")
+def t_slices(mode, fd):
+    size = info(fd)["size"]
+    pg = mmap.PAGESIZE
+    seed = 0x511CE + mode
+    kernel_fill(fd, 0, size, seed)
+    with mmap.mmap(fd, size) as m:
+        expect(m[pg - 3:pg + 5], pattern(seed, pg - 3, 8), "read slice")
+        expect(m[pg - 10:pg + 10:3], pattern(seed, pg - 10, 20)[::3],
+               "read slice with a step")
+        expect(m[2 * pg - 1], pattern(seed, 2 * pg - 1, 1)[0], "one byte")
+        m[pg - 4:pg + 4] = b"ABCDEFGH"
+        m[3 * pg - 6:3 * pg + 6:2] = b"abcdef"
+        want = bytearray(pattern(seed, 0, 4 * pg))
+        want[pg - 4:pg + 4] = b"ABCDEFGH"
+        want[3 * pg - 6:3 * pg + 6:2] = b"abcdef"
+        expect(os.pread(fd, 4 * pg, 0), bytes(want), "pread")
+        expect(kernel_crc32c(fd, 0, 4 * pg), crc32c(want), "CHECKSUM")
+
+
+def numpy_or_fail():
+    try:
+        import numpy
+    except ImportError:
+        raise AssertionError("no numpy: install python3-numpy "
+                             "(scripts/deps.sh)")
+    return numpy
+
+
+@contextlib.contextmanager
+def default_mode(mode):
+    """numpy.memmap opens the device itself: set the module's default."""
+    with open(PARAMS + "map_mode") as f:
+        old = f.read().strip()
+    with open(PARAMS + "map_mode", "w") as f:
+        f.write("fault" if mode == MODE_FAULT else "remap")
+    try:
+        yield
+    finally:
+        with open(PARAMS + "map_mode", "w") as f:
+            f.write(old)
+
+
+@per_mode("numpy.memmap of the device: the FILL pattern as uint64, "
+          "writes and flush() reach the kernel")
+def t_numpy_memmap(mode, fd):
+    np = numpy_or_fail()
+    size = info(fd)["size"]
+    seed = 0x4E554D50 + mode
+    kernel_fill(fd, 0, size, seed)
+    with default_mode(mode):
+        a = np.memmap(DEVICE, dtype="<u8", mode="r+")
+        try:
+            expect(a.shape, (size // 8,), "shape")
+            for w in (0, 1, 511, 512, size // 16, size // 8 - 1):
+                expect(int(a[w]), pattern_word(seed, w), "word %d" % w)
+            b = np.memmap(DEVICE, dtype=np.uint8, mode="r+",
+                          offset=mmap.ALLOCATIONGRANULARITY,
+                          shape=(2 * mmap.PAGESIZE,))
+            b[mmap.PAGESIZE - 2:mmap.PAGESIZE + 2] = [1, 2, 3, 4]
+            b.flush()
+            a[-1] = 0x0102030405060708
+            a.flush()
+            expect(os.pread(fd, 8, size - 8),
+                   bytes(range(8, 0, -1)), "the last word")
+            at = mmap.ALLOCATIONGRANULARITY + mmap.PAGESIZE - 2
+            expect(os.pread(fd, 4, at), bytes([1, 2, 3, 4]), "bytes")
+            expect(kernel_crc32c(fd, at, 4), crc32c(bytes([1, 2, 3, 4])),
+                   "CHECKSUM")
+            del b
+        finally:
+            del a
+
+
+@per_mode("numpy.frombuffer on an mmap.mmap: sums and writes in place")
+def t_numpy_frombuffer(mode, fd):
+    np = numpy_or_fail()
+    size = info(fd)["size"]
+    seed = 0xF00B + mode
+    kernel_fill(fd, 0, size, seed)
+    with mmap.mmap(fd, size) as m:
+        a = np.frombuffer(m, dtype="<u8")
+        n = 4096
+        want = sum(pattern_word(seed, w) for w in range(n)) & M64
+        expect(int(a[:n].sum(dtype=np.uint64)), want, "sum of the words")
+        a[n:2 * n] = np.arange(n, dtype="<u8")
+        data = np.arange(n, dtype="<u8").tobytes()
+        expect(kernel_crc32c(fd, 8 * n, 8 * n), crc32c(data), "CHECKSUM")
+        expect(os.pread(fd, 8 * n, 8 * n), data, "pread")
+        del a       # the mapping cannot close while numpy holds it
+
+
 @test("the README's Python example runs and prints what the README says")
 def t_readme():
     with open(README) as f:

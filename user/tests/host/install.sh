@@ -35,7 +35,7 @@ check() {
 	if "$@" >"$log" 2>&1; then ok "$name"; else not_ok "$name"; fi
 }
 
-echo "1..9"
+echo "1..11"
 
 check "make install DESTDIR PREFIX=/usr" \
 	$MAKE -C "$SRC" O="$stage/build" DESTDIR="$dest" PREFIX=/usr install
@@ -106,6 +106,21 @@ build_static() {
 }
 check "static library works from DESTDIR" build_static
 
+# The ABI header builds where the kernel's own uapi headers do: C90 with
+# -pedantic (no inline, no long long constants, no trailing enum comma),
+# and C++98.
+uapi_c90() {
+	printf '%s\n' '#include <mmapdemo/mmapdemo_uapi.h>' \
+		'int main(void) { return mmapdemo_pattern_byte(1, 2) != 0xcb; }' \
+		>"$stage/c90.c" &&
+	${CC:-cc} -std=c90 -pedantic -Werror -Wall -Wextra \
+		-I"$dest/usr/include" -o "$stage/c90" "$stage/c90.c" &&
+	"$stage/c90" &&
+	${CXX:-c++} -std=c++98 -pedantic -Werror -Wall -x c++ \
+		-I"$dest/usr/include" -fsyntax-only "$stage/c90.c"
+}
+check "mmapdemo_uapi.h compiles with -std=c90 -pedantic and C++98" uapi_c90
+
 check "pkg-config version" test "$(pc --modversion)" != ""
 
 check "installed tool runs" "$dest/usr/bin/mmapdemo" --version
@@ -123,6 +138,26 @@ if command -v groff >/dev/null; then
 else
 	n=$((n + 1))
 	echo "ok $n - man pages format without warnings # SKIP no groff"
+fi
+
+# The EXAMPLE's code, rendered: one level of indent is 8 columns, as in
+# the source (a table's tab stops once pushed it to ~40).
+example_indent() {
+	out=$(groff -t -man -Tutf8 "$dest/usr/share/man/man3/libmmapdemo.3" |
+		sed 's/\x1b\[[0-9;]*m//g; s/.\x08//g')
+	brace=$(printf '%s\n' "$out" | grep -m1 '^ *{$') &&
+	body=$(printf '%s\n' "$out" | grep -m1 'struct mmapdemo_info info;') &&
+	b=${brace%%\{*} && s=${body%%struct*} &&
+	[ $((${#s} - ${#b})) -eq 8 ] || {
+		echo "EXAMPLE indent: '{' at ${#b}, body at ${#s}"
+		false
+	}
+}
+if command -v groff >/dev/null; then
+	check "libmmapdemo(3) EXAMPLE indents by 8 columns" example_indent
+else
+	n=$((n + 1))
+	echo "ok $n - libmmapdemo(3) EXAMPLE indents by 8 columns # SKIP no groff"
 fi
 
 uninstall() {

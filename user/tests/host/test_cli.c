@@ -50,7 +50,11 @@ static char *slurp(int fd)
 	off_t len = lseek(fd, 0, SEEK_END);
 	char *buf = calloc(1, len + 1);
 
-	if (buf && pread(fd, buf, len, 0) != len)
+	if (!buf) {
+		perror("calloc");
+		exit(1);
+	}
+	if (pread(fd, buf, len, 0) != len)
 		buf[0] = '\0';
 	close(fd);
 	return buf;
@@ -92,6 +96,18 @@ static void run_free(struct run *r)
 	free(r->err);
 }
 
+/* How often needle occurs in hay. */
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	while ((hay = strstr(hay, needle))) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
 static const char * const commands[] = {
 	"load", "unload", "status", "info", "fill", "dump", "verify",
 	"write-from", "read-to", "watch", "stats", "bench",
@@ -113,6 +129,51 @@ static void test_version(void)
 	CHECK_CONTAINS(r.out, "mmapdemo ");
 	CHECK_CONTAINS(r.out, "(ABI 1)");
 	run_free(&r);
+}
+
+/* Every form the usage lines advertise runs, with exit 0. */
+static void test_usage_forms(void)
+{
+	struct run r;
+
+	run(&r, "--help");
+	CHECK_INT(r.status, 0);
+	CHECK_CONTAINS(r.out, "mmapdemo COMMAND --help\n");
+	CHECK_CONTAINS(r.out, "mmapdemo --help | --version\n");
+	CHECK(!strstr(r.out, "COMMAND --help | --version"));
+	run_free(&r);
+	run(&r, "info", "--help");
+	CHECK_INT(r.status, 0);
+	run_free(&r);
+	run(&r, "--version");
+	CHECK_INT(r.status, 0);
+	run_free(&r);
+}
+
+/*
+ * bench --only with an unknown name: the name quoted as given (it was
+ * printed from freed memory once).
+ */
+static void test_bench_only_unknown(void)
+{
+	static const char * const names[] = {
+		"foo", "k2u,bogus", "setup,,fio,x", "scalingg",
+	};
+	char want[128];
+	struct run r;
+	size_t i;
+
+	for (i = 0; i < TAP_COUNT(names); i++) {
+		const char *bad = strrchr(names[i], ',');
+
+		run(&r, "bench", "--only", names[i]);
+		snprintf(want, sizeof(want),
+			 "mmapdemo: bench: --only: '%s' is not k2u, u2k, setup, scaling or fio",
+			 bad ? bad + 1 : names[i]);
+		CHECK_INT(r.status, 2);
+		CHECK_CONTAINS(r.err, want);
+		run_free(&r);
+	}
 }
 
 static void test_main_help(void)
@@ -187,7 +248,8 @@ static void test_unknown_command(void)
 	/* A known command without the device: exit 3 and the hint. */
 	run(&r, "--device", "/nonexistent/mmapdemo", "bench", "--quick");
 	CHECK_INT(r.status, 3);
-	CHECK_CONTAINS(r.err, "hint: module not loaded?");
+	CHECK_CONTAINS(r.err, "hint: load it with: mmapdemo load");
+	CHECK_INT(count(r.err, "module not loaded?"), 1);
 	run_free(&r);
 
 	run(&r, "help", "frobnicate");
@@ -296,7 +358,8 @@ static void test_device_missing(void)
 			 "mmapdemo: %s: /nonexistent: device not found (module not loaded?)",
 			 args[i][0]);
 		if (r.status != 3 || !strstr(r.err, want) ||
-		    !strstr(r.err, "module not loaded? try: mmapdemo load"))
+		    !strstr(r.err, "hint: load it with: mmapdemo load") ||
+		    count(r.err, "module not loaded?") != 1)
 			tap_fail(__FILE__, __LINE__,
 				 "%s: exit %d, stderr:\n%s", args[i][0],
 				 r.status, r.err);
@@ -307,7 +370,8 @@ static void test_device_missing(void)
 	/* The global spelling too. */
 	run(&r, "--device", "/nonexistent", "info");
 	CHECK_INT(r.status, 3);
-	CHECK_CONTAINS(r.err, "hint: module not loaded? try: mmapdemo load");
+	CHECK_CONTAINS(r.err, "hint: load it with: mmapdemo load");
+	CHECK_INT(count(r.err, "module not loaded?"), 1);
 	run_free(&r);
 }
 
@@ -370,6 +434,8 @@ int main(int argc, char **argv)
 		TAP_TEST(tool_exists),
 		TAP_TEST(version),
 		TAP_TEST(main_help),
+		TAP_TEST(usage_forms),
+		TAP_TEST(bench_only_unknown),
 		TAP_TEST(subcommand_help),
 		TAP_TEST(no_command),
 		TAP_TEST(unknown_command),

@@ -1,0 +1,5 @@
+#!/bin/sh
+# The calls programs make on a shared file mapping, in both map modes
+# (user/tests/guest/behaviour.c; the README's behaviour table).
+. /run/mmapdemo/repo/scripts/guest/lib.sh
+exec "$GUEST_TESTS/behaviour" -m both
