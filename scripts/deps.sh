@@ -20,8 +20,10 @@ PACKAGES=(
 	python3 python3-numpy util-linux procps bsdextrautils fio gdb
 	# make bench: gnuplot (no X) for the plot on the host
 	gnuplot-nox
-	# the debug kernel, built from Debian's source package
-	linux-source-6.1 bc bison flex libelf-dev libssl-dev dwarves xz-utils
+	# the kernel matrix: each release's root file system (scripts/rootfs.sh);
+	# the debug and KCSAN kernels build inside sid's (the optional
+	# debug-6.1 stage installs linux-source-6.1 when it runs)
+	mmdebstrap xz-utils zstd
 )
 
 if [[ ${1:-} == --print ]]; then
