@@ -60,15 +60,17 @@ in_rootfs() {
 	local root=$1 cache
 	shift
 	cache=$(cache_root)
-	mkdir -p "$root$MMAPDEMO_ROOT" "$root$cache" "$cache"
+	mkdir -p "$cache"
+	# /tmp first: the checkout or the cache may live under it.
 	unshare --mount --propagation private -- /bin/sh -ec '
 		root=$1 repo=$2 cache=$3
 		shift 3
-		mount --bind "$repo" "$root$repo"
-		mount --bind "$cache" "$root$cache"
 		mount -t proc proc "$root/proc"
 		mount --rbind /dev "$root/dev"
 		mount -t tmpfs tmpfs "$root/tmp"
+		mkdir -p "$root$repo" "$root$cache"
+		mount --bind "$repo" "$root$repo"
+		mount --bind "$cache" "$root$cache"
 		exec chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb \
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			MMAPDEMO_CACHE="$cache" "$@"' sh "$root" "$MMAPDEMO_ROOT" "$cache" "$@"
