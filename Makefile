@@ -15,6 +15,8 @@
 #                  than in make check: OPS=20000 PROCS=4 SEED=(fresh)
 #                  MAXSECS=(none)
 #   make install   module (modules_install), library, header, tool, man pages, udev rule
+#   make deb       Debian packages (mmapdemo-dkms, libmmapdemo1, -dev,
+#                  mmapdemo-tools, python3-mmapdemo) into build/deb/, lintian
 #   make dkms-install   the module through DKMS, for KVER and later kernels
 #   make dkms-remove    every DKMS build of it, and its sources in /usr/src
 #   make clean
@@ -95,8 +97,11 @@ dkms-install:
 dkms-remove:
 	scripts/dkms.sh remove
 
+deb: deps
+	@scripts/deb.sh
+
 clean:
 	rm -rf $(B)
 
 .PHONY: all deps modules user demo check lint planted-bug bench fuzz install uninstall clean \
-	dkms-install dkms-remove
+	dkms-install dkms-remove deb

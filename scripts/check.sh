@@ -21,6 +21,11 @@
 #             user space built in it with its compiler, its kernel booted
 #             with that tree as the guest's root; the suites of its tier in
 #             both map modes, console scanned for splats
+#   deb       make deb (lintian clean), then the packages installed with
+#             apt in the newest release's tree booted with its kernel (a
+#             tmpfs overlay): DKMS builds the module, modprobe, the tool,
+#             the examples (pkg-config) and the Python module work, purge
+#             leaves no file behind
 #   debug     the debug kernel (KASAN, UBSAN, kmemleak, lockdep, DEBUG_VM,
 #             PAGE_TABLE_CHECK, ...) built from the newest linux-source-*
 #             in its release's tree: the guest suites with the hardening
@@ -48,7 +53,7 @@ set -uo pipefail
 . "$(dirname "$0")/matrix.sh"
 cd "$MMAPDEMO_ROOT" || exit 1
 
-STAGES=${MMAPDEMO_STAGES:-host sanitize demo dkms stock ${MATRIX[*]} debug kcsan}
+STAGES=${MMAPDEMO_STAGES:-host sanitize demo dkms stock ${MATRIX[*]} deb debug kcsan}
 # Suites in driver/tests; each must report.
 KUNIT_SUITES=$(grep -ho '^static struct kunit_suite [a-z_]*' driver/tests/*.c | wc -l)
 B=$MMAPDEMO_ROOT/build
@@ -409,6 +414,43 @@ matrix_stage() {
 	kernel_row "$KREL" "$(release_name "$ROOTFS" "$name")" "gcc $CC_VER" "$what"
 }
 
+# The Debian packages: make deb (lintian clean), then in the tree of
+# DEB_ENTRY (the newest release) booted with its kernel, on a tmpfs
+# overlay: apt install, DKMS, modprobe, tool, examples, Python, purge
+# (scripts/guest/deb.sh).
+deb_stage() {
+	local dir log=$B/deb-stage.log out=$B/deb-guest
+	mkdir -p "$out"
+	if scripts/deb.sh >"$log" 2>&1; then
+		sp=$((sp + 1))
+		echo "  ok make deb: five packages, lintian without errors or warnings"
+	else
+		fail "deb: make deb or lintian (log: $log)"
+		tail -n 20 "$log" | sed 's/^/    /'
+		return
+	fi
+	matrix_entry "$DEB_ENTRY"
+	if ! dir=$(scripts/rootfs.sh build "$DEB_ENTRY" 2>>"$log"); then
+		fail "deb: no $DEB_ENTRY root file system (log: $log)"
+		return
+	fi
+	ROOTFS=$dir/root
+	KREL=$(cat "$dir/kernel.release")
+	stage_kernel=$KREL
+	if ! scripts/mkinitramfs.sh --root "$ROOTFS" "$out/initramfs.cpio.gz" \
+			"$KREL" virtio_pci 9pnet_virtio 9p overlay; then
+		fail "deb: initramfs"
+		return
+	fi
+	scripts/run-guest.sh --kernel "$ROOTFS/boot/vmlinuz-$KREL" --root "$ROOTFS" \
+		--initrd "$out/initramfs.cpio.gz" --flavor stock \
+		--action deb --out "$R/deb" --timeout 2400 --append md_overlay=1
+	count_guest deb stock "$R/deb" $? none
+	kernel_row "$KREL" "$(release_name "$ROOTFS" "$DEB_ENTRY")" \
+		"gcc $(in_rootfs "$ROOTFS" gcc -dumpfullversion 2>/dev/null)" \
+		"the Debian packages: apt install, DKMS build, modprobe, tool, examples, Python, purge"
+}
+
 # debug_stage LABEL VARIANT FLAVOR GLOBS: a kernel from
 # scripts/debug-kernel.sh VARIANT, built in the tree of the matrix entry
 # with the newest linux-source (DEBUG_ENTRY), the module built against it
@@ -556,6 +598,9 @@ for stage in $STAGES; do
 		fi
 		kernel_row "$KVER" "Debian $(cat /etc/debian_version) bookworm (the host's root)" \
 			"gcc $(gcc -dumpfullversion)" "host build (W=1), stock suites (all, real clients too), both modes; DKMS"
+		;;
+	deb)
+		deb_stage
 		;;
 	debug)
 		debug_stage debug debug debug ""

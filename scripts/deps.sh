@@ -15,6 +15,9 @@ PACKAGES=(
 	linux-image-amd64 qemu-system-x86 qemu-system-data busybox-static cpio
 	# DKMS packaging, tested for real (dkms signs with a key from openssl)
 	dkms openssl
+	# make deb: the Debian packages, lintian; the Python module's NumPy
+	# tests (guest suite 55-python-module)
+	debhelper dh-dkms dh-python lintian python3-numpy
 	# tools the guest tests use through the host root, and real clients
 	# of the device (fio also for make bench)
 	python3 python3-numpy util-linux procps bsdextrautils fio gdb

@@ -4,8 +4,9 @@
 #
 # usage: scripts/dkms.sh COMMAND [KVER]
 #   version        print PACKAGE_VERSION from dkms.conf
-#   check-version  dkms.conf, MODULE_VERSION in driver/main.c and the
-#                  user-space VERSION (user/Makefile) must agree
+#   check-version  dkms.conf, MODULE_VERSION in driver/main.c, the
+#                  user-space VERSION (user/Makefile) and the upstream
+#                  part of debian/changelog's version must agree
 #   source         copy what DKMS needs (Kbuild, dkms.conf, driver/) to
 #                  /usr/src/mmapdemo-VERSION, replacing what is there
 #   add            source, then "dkms add mmapdemo/VERSION"; a version
@@ -32,14 +33,19 @@ conf_version() {
 }
 
 check_version() {
-	local conf mod user
+	local conf mod user deb
 	conf=$(conf_version)
 	mod=$(sed -n 's/^#define MMAPDEMO_VERSION\t*"\([^"]*\)"$/\1/p' \
 		"$MMAPDEMO_ROOT/driver/main.c")
 	user=$(sed -n 's/^VERSION\t*:= *\([^ ]*\)$/\1/p' "$MMAPDEMO_ROOT/user/Makefile")
-	if [[ -z $conf || $conf != "$mod" || $conf != "$user" ]]; then
+	# The first entry's version, without epoch and Debian revision.
+	deb=$(sed -n '1s/^[^ ]* (\([^)]*\)).*/\1/p' "$MMAPDEMO_ROOT/debian/changelog")
+	deb=${deb#*:}
+	[[ $deb == *-* ]] && deb=${deb%-*}
+	if [[ -z $conf || $conf != "$mod" || $conf != "$user" || $conf != "$deb" ]]; then
 		echo "versions differ: dkms.conf '$conf', driver/main.c" \
-			"MODULE_VERSION '$mod', user/Makefile '$user'" >&2
+			"MODULE_VERSION '$mod', user/Makefile '$user'," \
+			"debian/changelog '$deb'" >&2
 		return 1
 	fi
 	echo "$conf"

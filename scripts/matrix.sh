@@ -21,16 +21,18 @@ MATRIX=(bullseye trixie sid trixie-backports)
 
 # matrix_entry NAME: sets M_SUITES, M_PIN (the suite the kernel comes
 # from when it is not the base), M_SOURCE (a linux-source package to
-# install, for the debug kernels) and M_TIER.
+# install, for the debug kernels), M_TIER and M_EXTRA (more packages for
+# this entry's tree only: what the packages of the deb stage depend on,
+# since its guest has no network).
 matrix_entry() {
-	M_PIN= M_SOURCE= M_TIER=core
+	M_PIN= M_SOURCE= M_TIER=core M_EXTRA=
 	case $1 in
 	bullseye) M_SUITES=bullseye ;;
 	trixie) M_SUITES=trixie ;;
 	sid) M_SUITES=sid M_SOURCE=linux-source-7.2 ;;
 	trixie-backports)
 		M_SUITES="trixie trixie-backports" M_PIN=trixie-backports
-		M_TIER=full
+		M_TIER=full M_EXTRA="dkms systemd-standalone-sysusers"
 		;;
 	*) return 1 ;;
 	esac
@@ -41,5 +43,7 @@ CORE_SUITES=10-*,20-*,25-*,30-*,40-ring-*,93-*
 
 # The entry whose tree builds the debug and KCSAN kernels (newest source).
 DEBUG_ENTRY=sid
+# The entry whose tree and kernel the deb stage installs the packages in.
+DEB_ENTRY=trixie-backports
 # Suites of the KCSAN kernel: what shares memory between kernel contexts.
 KCSAN_SUITES=40-ring-*,90-*,92-*

@@ -57,6 +57,8 @@ recipe() {
 	printf '%s\n' "${PACKAGES[@]}"
 	[[ -z $M_SOURCE ]] || printf '%s\n' "$M_SOURCE" "${KBUILD_PACKAGES[@]}"
 	echo "pin $M_PIN"
+	# Only entries with extras get a new key.
+	[[ -z $M_EXTRA ]] || echo "extra $M_EXTRA"
 }
 
 cache_key() { recipe | sha256sum | cut -c1-16; }
@@ -88,6 +90,7 @@ make_tree() {
 	mkdir -p "$tmp"
 	inc=$(IFS=,; echo "${PACKAGES[*]}")
 	[[ -z $M_SOURCE ]] || inc+=,$M_SOURCE,$(IFS=,; echo "${KBUILD_PACKAGES[*]}")
+	[[ -z $M_EXTRA ]] || inc+=,${M_EXTRA// /,}
 	# Packages that must come from a suite other than the first one
 	# (trixie-backports' kernel on a trixie base).
 	if [[ -n $M_PIN ]]; then

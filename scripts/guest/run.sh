@@ -127,6 +127,14 @@ planted)
 	# scripts/planted-bug.sh: exercise a module with a planted bug.
 	md_load && "$MMAPDEMO_TOOL" verify && md_unload
 	;;
+deb)
+	# md_overlay=1: install the Debian packages, use them, purge them.
+	_t0=$(date +%s)
+	sh "$REPO/scripts/guest/deb.sh" >"$OUT/deb.tap" 2>"$OUT/deb.err"
+	echo $? >"$OUT/deb.rc"
+	echo $(($(date +%s) - _t0)) >"$OUT/deb.secs"
+	unload_record deb modprobe -r mmapdemo
+	;;
 dkms)
 	_t0=$(date +%s)
 	sh "$REPO/scripts/guest/dkms.sh" >"$OUT/dkms.tap" 2>"$OUT/dkms.err"

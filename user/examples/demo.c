@@ -4,7 +4,8 @@
  * the kernel reads the same bytes; the kernel writes and user space sees
  * them in its mapping at once. No copies: both sides touch the same pages.
  *
- * Build: cc demo.c -lmmapdemo   (or in-tree: make -C user/examples)
+ * Build: cc demo.c $(pkg-config --cflags --libs libmmapdemo)
+ *        (in the source tree: make -C user/examples O=$PWD/build/user)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "mmapdemo.h"
+#include <mmapdemo/mmapdemo.h>
 
 static int demo_mode(enum mmapdemo_map_mode mode)
 {

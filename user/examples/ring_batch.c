@@ -12,7 +12,8 @@
  *
  *   usage: ring_batch [CHUNK_BYTES [SQ_ENTRIES]]  (defaults 65536, 64)
  *
- * Build: cc ring_batch.c -lmmapdemo   (or in-tree: make -C user/examples)
+ * Build: cc ring_batch.c $(pkg-config --cflags --libs libmmapdemo)
+ *        (in the source tree: make -C user/examples O=$PWD/build/user)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +21,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
-#include "mmapdemo.h"
+#include <mmapdemo/mmapdemo.h>
 
 /*
  * Queue op over every chunk, batch by batch, and collect the completions

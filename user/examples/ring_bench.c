@@ -16,7 +16,8 @@
  * -j prints one JSON object instead of the table. Numbers only: nothing
  * here judges them.
  *
- * Build: cc ring_bench.c -lmmapdemo   (or in-tree: make -C user/examples)
+ * Build: cc ring_bench.c $(pkg-config --cflags --libs libmmapdemo)
+ *        (in the source tree: make -C user/examples O=$PWD/build/user)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mmapdemo.h"
+#include <mmapdemo/mmapdemo.h>
 
 #define MSG	64
 

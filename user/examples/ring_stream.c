@@ -12,7 +12,8 @@
  *   usage: ring_stream [RATE [COUNT [CQ_ENTRIES]]]
  *          (defaults: 100000 records/s, 1000000 records, 4096 entries)
  *
- * Build: cc ring_stream.c -lmmapdemo   (or in-tree: make -C user/examples)
+ * Build: cc ring_stream.c $(pkg-config --cflags --libs libmmapdemo)
+ *        (in the source tree: make -C user/examples O=$PWD/build/user)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mmapdemo.h"
+#include <mmapdemo/mmapdemo.h>
 
 static uint64_t now_ns(void)
 {

@@ -4,4 +4,6 @@
 # checked against CRC32C and the FILL pattern computed in python, in both
 # map modes (user/tests/guest/python_mmap.py).
 . /run/mmapdemo/repo/scripts/guest/lib.sh
-exec python3 -B "$REPO/user/tests/guest/python_mmap.py" "$MMAPDEMO_TOOL"
+# The README example imports the mmapdemo module (build/user/python).
+PYTHONPATH=$USERBUILD/python exec python3 -B \
+	"$REPO/user/tests/guest/python_mmap.py" "$MMAPDEMO_TOOL"

@@ -35,7 +35,7 @@ check() {
 	if "$@" >"$log" 2>&1; then ok "$name"; else not_ok "$name"; fi
 }
 
-echo "1..11"
+echo "1..12"
 
 check "make install DESTDIR PREFIX=/usr" \
 	$MAKE -C "$SRC" O="$stage/build" DESTDIR="$dest" PREFIX=/usr install
@@ -52,7 +52,10 @@ usr/share/man/man1/mmapdemo.1
 usr/share/man/man3/libmmapdemo.3
 usr/share/man/man3/mmapdemo_open.3
 usr/share/man/man3/mmapdemo_map.3
-usr/lib/udev/rules.d/60-mmapdemo.rules"
+usr/lib/udev/rules.d/60-mmapdemo.rules
+usr/share/doc/mmapdemo/examples/Makefile
+usr/share/doc/mmapdemo/examples/demo.c
+usr/share/doc/mmapdemo/examples/ring_stream.c"
 missing=
 for f in $files; do
 	[ -e "$dest/$f" ] || missing="$missing $f"
@@ -123,7 +126,29 @@ check "mmapdemo_uapi.h compiles with -std=c90 -pedantic and C++98" uapi_c90
 
 check "pkg-config version" test "$(pc --modversion)" != ""
 
-check "installed tool runs" "$dest/usr/bin/mmapdemo" --version
+check "installed tool runs" \
+	env LD_LIBRARY_PATH="$dest/usr/lib" "$dest/usr/bin/mmapdemo" --version
+
+check "installed tool links the shared library" \
+	sh -c "readelf -d '$dest/usr/bin/mmapdemo' | grep -q 'NEEDED.*libmmapdemo.so.1'"
+
+check "installed tool has no RUNPATH" \
+	sh -c "! readelf -d '$dest/usr/bin/mmapdemo' | grep -Eq 'RPATH|RUNPATH'"
+
+check "install builds no test" test ! -e "$stage/build/tests"
+
+# The installed examples, copied as a reader would, built with their own
+# Makefile through pkg-config.
+examples() {
+	cp -r "$dest/usr/share/doc/mmapdemo/examples" "$stage/ex" &&
+	PKG_CONFIG_LIBDIR=$dest/usr/lib/pkgconfig \
+	PKG_CONFIG_SYSROOT_DIR=$dest \
+	$MAKE -C "$stage/ex" CFLAGS="-O2 -Werror" &&
+	[ -x "$stage/ex/demo" ] && [ -x "$stage/ex/ring_bench" ] &&
+	LD_LIBRARY_PATH=$dest/usr/lib "$stage/ex/demo" 2>&1 |
+		grep -q 'device not found'
+}
+check "installed examples build with pkg-config" examples
 
 # .so links are resolved by soelim relative to the man root.
 man_ok() (

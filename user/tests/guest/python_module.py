@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The mmapdemo Python module on the real device, in both map modes.
+Runs in the guest with the module loaded; prints TAP.
+"""
+import errno
+import os
+import traceback
+
+import mmapdemo
+
+try:
+    import numpy
+except ImportError:
+    numpy = None
+
+TESTS = []
+# CRC32C of "123456789", and the FILL pattern of seed 7 over [0, 16)
+# (README.md, "Using the device from Python").
+CHECK = 0xE3069283
+FILL7 = bytes.fromhex("d634db6811369cee5f3dd5b99d064e08")
+
+
+def test(name):
+    def add(fn):
+        TESTS.append((name, fn, None))
+        return fn
+    return add
+
+
+def both_modes(name):
+    def add(fn):
+        for mode in ("fault", "remap"):
+            TESTS.append(("%s (%s)" % (name, mode), fn, mode))
+        return fn
+    return add
+
+
+def expect(got, want, what):
+    if got != want:
+        raise AssertionError("%s: got %r, want %r" % (what, got, want))
+
+
+def expect_errno(want, fn, *args, **kw):
+    try:
+        fn(*args, **kw)
+    except OSError as e:
+        expect(e.errno, want, "errno of %s" % fn.__name__)
+        return
+    raise AssertionError("%s did not fail" % fn.__name__)
+
+
+@test("info() reports the ABI version, page size and buffer size")
+def t_info(_):
+    with mmapdemo.Device() as dev:
+        info = dev.info()
+        expect(info.abi_version, mmapdemo.ABI_VERSION, "abi_version")
+        expect(info.page_size, os.sysconf("SC_PAGE_SIZE"), "page_size")
+        expect(info.size, os.lseek(dev.fileno(), 0, os.SEEK_END), "size")
+        expect(dev.size, info.size, "size property")
+
+
+@both_modes("set_mode() is what info() then reports")
+def t_mode(mode):
+    with mmapdemo.Device() as dev:
+        dev.set_mode(mode)
+        expect(dev.info().map_mode, mmapdemo.MODES[mode], "map_mode")
+
+
+@both_modes("a store through map() is what the kernel checksums and reads")
+def t_store(mode):
+    with mmapdemo.Device() as dev:
+        dev.set_mode(mode)
+        with dev.map() as m:
+            view = memoryview(m)
+            view[8192:8201] = b"123456789"
+            expect(dev.checksum(8192, 9), CHECK, "checksum")
+            expect(os.pread(dev.fileno(), 9, 8192), b"123456789", "read()")
+            view.release()
+
+
+@both_modes("fill() is seen in the mapping at once")
+def t_fill(mode):
+    with mmapdemo.Device() as dev:
+        dev.set_mode(mode)
+        with dev.map() as m:
+            dev.fill(0, 16, seed=7)
+            expect(bytes(memoryview(m)[:16]), FILL7, "pattern")
+
+
+@both_modes("a NumPy array over map() shares the pages (no copy)")
+def t_numpy(mode):
+    if numpy is None:
+        return "SKIP no numpy in the guest"
+    with mmapdemo.Device() as dev:
+        dev.set_mode(mode)
+        with dev.map() as m:
+            a = numpy.frombuffer(m, dtype=numpy.uint8)
+            expect(a.flags.owndata, False, "owndata")
+            a[:] = 0
+            a[4096:4105] = numpy.frombuffer(b"123456789", numpy.uint8)
+            expect(dev.checksum(4096, 9), CHECK, "checksum of numpy stores")
+            dev.fill(0, 16, seed=7)
+            expect(a[:16].tobytes(), FILL7, "fill seen by numpy")
+            words = numpy.frombuffer(m, dtype=numpy.uint64)
+            expect(words.size * 8, dev.size, "uint64 view")
+            del a, words
+
+
+@both_modes("stats() counts the mmaps, fills and checksums")
+def t_stats(mode):
+    with mmapdemo.Device() as dev:
+        dev.set_mode(mode)
+        before = dev.stats()
+        with dev.map(0, 4096):
+            dev.fill(0, 64, 1)
+            dev.checksum(0, 64)
+        after = dev.stats()
+        expect(after.mmaps - before.mmaps, 1, "mmaps")
+        expect(after.fills - before.fills, 1, "fills")
+        expect(after.checksums - before.checksums, 1, "checksums")
+
+
+@both_modes("errors are OSError with the errno")
+def t_errors(mode):
+    with mmapdemo.Device() as dev:
+        dev.set_mode(mode)
+        size = dev.size
+        expect_errno(errno.EINVAL, dev.fill, size, 1)
+        expect_errno(errno.EINVAL, dev.checksum, 0, size + 1)
+        expect_errno(errno.EINVAL, dev.set_mode, 7)
+        with dev.map(0, 4096):
+            expect_errno(errno.EBUSY, dev.set_mode, mode)
+    with mmapdemo.Device(flags=os.O_RDONLY) as ro:
+        ro.set_mode(mode)
+        expect_errno(errno.EACCES, ro.map, 0, 4096, write=True)
+        with ro.map(0, 4096) as m:
+            expect(len(m), 4096, "read-only mapping")
+
+
+@test("map() with private=True is copy-on-write (fault mode)")
+def t_private(_):
+    with mmapdemo.Device() as dev:
+        dev.set_mode("fault")
+        dev.fill(0, 4096, 3)
+        with dev.map(0, 4096, private=True) as m:
+            m[0:4] = b"priv"
+            expect(os.pread(dev.fileno(), 4, 0) != b"priv", True,
+                   "device unchanged")
+
+
+def main():
+    print("1..%d" % len(TESTS))
+    failed = 0
+    for n, (name, fn, mode) in enumerate(TESTS, 1):
+        try:
+            skip = fn(mode)
+            print("ok %d - %s%s" % (n, name, " # " + skip if skip else ""))
+        except Exception:       # noqa: BLE001 - any failure fails the test
+            failed += 1
+            print("not ok %d - %s" % (n, name))
+            for line in traceback.format_exc().splitlines():
+                print("#   " + line)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
