@@ -10,6 +10,7 @@ usage: test_python.py PYTHONPATH UAPI_HEADER   (CC from the environment)
 import errno
 import os
 import re
+import shlex
 import struct
 import subprocess
 import sys
@@ -62,7 +63,9 @@ with tempfile.TemporaryDirectory() as tmp:
     src, exe = os.path.join(tmp, "v.c"), os.path.join(tmp, "v")
     with open(src, "w") as f:
         f.write(C % HEADER)
-    subprocess.run([os.environ.get("CC", "cc"), "-o", exe, src], check=True)
+    # CC may carry flags (the sanitize stage: "gcc -fsanitize=...").
+    cc = shlex.split(os.environ.get("CC", "cc"))
+    subprocess.run(cc + ["-o", exe, src], check=True)
     real = dict(line.split() for line in subprocess.run(
         [exe], check=True, stdout=subprocess.PIPE,
         universal_newlines=True).stdout.splitlines())
