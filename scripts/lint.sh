@@ -74,8 +74,14 @@ fi
 # freeing what it allocated (the child's exit frees it): leak reports
 # there are by design, and their CHECK(cond, "") uses empty formats.
 echo "== gcc -fanalyzer (user space)"
+# The examples include <mmapdemo/mmapdemo.h>, as installed.
+inc=$(mktemp -d)
+trap 'rm -rf "$inc"' EXIT
+mkdir -p "$inc/mmapdemo"
+cp user/lib/mmapdemo.h "$inc/mmapdemo/"
+cp driver/uapi/mmapdemo.h "$inc/mmapdemo/mmapdemo_uapi.h"
 fan=(gcc -std=gnu11 -D_GNU_SOURCE -O1 -fanalyzer -Wall -Wextra
-	-Iuser/lib -Iuser/cli -Idriver/uapi -Iuser/tests/host
+	-Iuser/lib -Iuser/cli -Idriver/uapi -Iuser/tests/host -I"$inc"
 	-DMMAPDEMO_VERSION='"lint"' -c -o /dev/null)
 read -ra kmod_cflags < <(pkg-config --cflags libkmod)
 for f in "${user_lib_files[@]}" "${user_test_files[@]}"; do
