@@ -515,7 +515,7 @@ debug_stage() {
 		fi
 		what="KASAN, UBSAN, lockdep, DEBUG_VM, PAGE_TABLE_CHECK: $what"
 		;;
-	kcsan) what="KCSAN, lockdep, DEBUG_VM: ring, stress, fuzz suites; $what" ;;
+	kcsan) what="KCSAN, lockdep, DEBUG_VM: behaviour, ring, stress, fuzz suites; $what" ;;
 	esac
 	kernel_row "$stage_kernel" "built from $(basename "$(readlink "$dkdir/src")")" \
 		"gcc $CC_VER" "$what"

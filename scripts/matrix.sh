@@ -45,5 +45,6 @@ CORE_SUITES=10-*,20-*,25-*,30-*,40-ring-*,93-*
 DEBUG_ENTRY=sid
 # The entry whose tree and kernel the deb stage installs the packages in.
 DEB_ENTRY=trixie-backports
-# Suites of the KCSAN kernel: what shares memory between kernel contexts.
-KCSAN_SUITES=40-ring-*,90-*,92-*
+# Suites of the KCSAN kernel: what shares memory between kernel contexts,
+# and the behaviour of every call (25-behaviour).
+KCSAN_SUITES=25-*,40-ring-*,90-*,92-*
