@@ -5,7 +5,8 @@ usage: tap-count.py [--ktap-depth N] [--label L] FILE...
 
 Prints one line per failing test ("FAIL <label>: <file>: <test>") and,
 last, "<passed> <failed> <skipped>". A plan that does not match the
-number of results counts the missing ones as failed, a "Bail out!" fails
+number of results counts the missing ones as failed (more results than
+planned count as one failure), a "Bail out!" fails
 the file, and a file with no results at all is a failure: no output is
 never success. A "# SKIP" result is reported as skipped, not passed.
 
@@ -61,6 +62,9 @@ def count(path, depth, label):
     elif plan is not None and seen < plan:
         failed += plan - seen
         fails.append(f'{path}: planned {plan}, ran {seen}')
+    elif plan is not None and seen > plan:
+        failed += 1
+        fails.append(f'{path}: planned {plan}, ran {seen} (more than planned)')
     return passed, failed, skipped, fails
 
 

@@ -35,7 +35,7 @@ check() {
 	if "$@" >"$log" 2>&1; then ok "$name"; else not_ok "$name"; fi
 }
 
-echo "1..12"
+echo "1..15"
 
 check "make install DESTDIR PREFIX=/usr" \
 	$MAKE -C "$SRC" O="$stage/build" DESTDIR="$dest" PREFIX=/usr install
