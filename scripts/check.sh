@@ -33,7 +33,7 @@
 #             use-after-free that KASAN must catch
 #   kcsan     the same source built with KCSAN: the ring, stress and fuzz
 #             suites and KUnit; a data race reported in mmapdemo fails
-#   debug-6.1 (not run by default) the debug kernel from Debian 12's
+#   debug-6.1 the debug kernel from Debian 12's
 #             linux-source-6.1 with the host's root, as the debug stage
 #
 # Each stage prints its kernel and its own "N passed, N failed"; the run
@@ -53,7 +53,7 @@ set -uo pipefail
 . "$(dirname "$0")/matrix.sh"
 cd "$MMAPDEMO_ROOT" || exit 1
 
-STAGES=${MMAPDEMO_STAGES:-host sanitize demo dkms stock ${MATRIX[*]} deb debug kcsan}
+STAGES=${MMAPDEMO_STAGES:-host sanitize demo dkms stock ${MATRIX[*]} deb debug kcsan debug-6.1}
 # Suites in driver/tests; each must report.
 KUNIT_SUITES=$(grep -ho '^static struct kunit_suite [a-z_]*' driver/tests/*.c | wc -l)
 B=$MMAPDEMO_ROOT/build
