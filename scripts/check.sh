@@ -221,16 +221,17 @@ dkms_host_state() {
 	ls -d /usr/src/mmapdemo* /var/lib/dkms/mmapdemo* 2>/dev/null
 }
 
-# dkms_step NAME LOG CMD...: one counted check; CMD's output goes to LOG.
-dkms_step() {
-	local name=$1 log=$2
-	shift 2
+# step LABEL NAME LOG CMD...: one counted check that CMD succeeds; its
+# output goes to LOG, whose tail is shown when it fails.
+step() {
+	local label=$1 name=$2 log=$3
+	shift 3
 	if "$@" >>"$log" 2>&1; then
 		sp=$((sp + 1))
 		echo "  ok $name"
 	else
-		fail "dkms: $name (log: $log)"
-		tail -n 15 "$log" | sed 's/^/    /'
+		fail "$label: $name (log: $log)"
+		tail -n 20 "$log" | sed 's/^/    /'
 		return 1
 	fi
 }
@@ -261,7 +262,7 @@ dkms_stage() {
 		fail "dkms: the mmapdemo tool is not built (the host stage did not run)"
 		return
 	fi
-	dkms_step "versions agree: dkms.conf, MODULE_VERSION, user space" \
+	step dkms "versions agree: dkms.conf, MODULE_VERSION, user space" \
 		"$log" scripts/dkms.sh check-version || return
 	ver=$(scripts/dkms.sh version)
 	if ! modules_lock -x; then
@@ -278,10 +279,10 @@ dkms_stage() {
 	[[ -e /var/lib/dkms/mok.key ]] || mok_made=1
 	trap dkms_abort INT TERM HUP
 
-	if dkms_step "dkms add mmapdemo/$ver (sources in /usr/src/mmapdemo-$ver)" \
+	if step dkms "dkms add mmapdemo/$ver (sources in /usr/src/mmapdemo-$ver)" \
 			"$log" scripts/dkms.sh add &&
-		dkms_step "dkms build -k $KVER" "$log" scripts/dkms.sh build "$KVER" &&
-		dkms_step "dkms install -k $KVER" "$log" scripts/dkms.sh install "$KVER"; then
+		step dkms "dkms build -k $KVER" "$log" scripts/dkms.sh build "$KVER" &&
+		step dkms "dkms install -k $KVER" "$log" scripts/dkms.sh install "$KVER"; then
 		dkms_expect "depmod knows it: modinfo -k $KVER -n mmapdemo" \
 			"$(modinfo -k "$KVER" -n mmapdemo 2>&1)" "$ko"
 		dkms_expect "dkms status: installed for $KVER" \
@@ -304,7 +305,7 @@ dkms_stage() {
 		fi
 	fi
 
-	dkms_step "make dkms-remove" "$log" make -s dkms-remove
+	step dkms "make dkms-remove" "$log" make -s dkms-remove
 	if [[ -n $mok_made ]]; then
 		$([[ $(id -u) -eq 0 ]] || echo sudo) \
 			rm -f /var/lib/dkms/mok.key /var/lib/dkms/mok.pub
@@ -330,44 +331,44 @@ build_user() {
 		make -s -C user/examples O="$B/user" >>"$B/user-build.log" 2>&1
 }
 
-# The kernel matrix. matrix_prepare NAME: the entry's root file system
-# (made or checked, scripts/rootfs.sh), then the module (W=1, no warning)
-# and user space built in it; sets ROOTFS, KREL (its kernel), CC_VER.
-# Counted: one check per step. Returns 1 when the stage cannot go on.
-declare -A prepared=()
-matrix_prepare() {
-	local name=$1 dir out=$B/matrix/$1 log=$B/matrix/$1.log
+# The kernel matrix. matrix_tree NAME: the entry's root file system
+# (made, or checked against the archive, by scripts/rootfs.sh: once per
+# run); sets ROOTFS, KREL (its kernel) and CC_VER (its gcc). Returns 1,
+# counted as a failure, when there is none.
+declare -A tree_dir=() tree_cc=() prepared=()
+matrix_tree() {
+	local name=$1 log=$B/matrix/$1-rootfs.log
 	mkdir -p "$B/matrix"
-	: >"$log"
-	if ! dir=$(scripts/rootfs.sh build "$name" 2>>"$log"); then
-		fail "$name: no root file system (log: $log)"
-		tail -n 10 "$log" | sed 's/^/    /'
-		return 1
+	if [[ -z ${tree_dir[$name]:-} ]]; then
+		if ! tree_dir[$name]=$(scripts/rootfs.sh build "$name" 2>"$log"); then
+			unset "tree_dir[$name]"
+			fail "$name: no root file system (log: $log)"
+			tail -n 10 "$log" | sed 's/^/    /'
+			return 1
+		fi
+		tree_cc[$name]=$(in_rootfs "${tree_dir[$name]}/root" gcc -dumpfullversion 2>/dev/null)
 	fi
-	ROOTFS=$dir/root
-	KREL=$(cat "$dir/kernel.release")
-	CC_VER=$(in_rootfs "$ROOTFS" gcc -dumpfullversion 2>/dev/null)
+	ROOTFS=${tree_dir[$name]}/root
+	KREL=$(cat "${tree_dir[$name]}/kernel.release")
+	CC_VER=${tree_cc[$name]}
+}
+
+# matrix_prepare NAME: matrix_tree, then the module (W=1, no warning),
+# user space and (compile only) the KUnit module built in it, once per
+# run. Counted: one check per step. Returns 1 when the stage cannot go on.
+matrix_prepare() {
+	local name=$1 out=$B/matrix/$1 log=$B/matrix/$1.log
+	matrix_tree "$name" || return 1
 	[[ -n ${prepared[$name]:-} ]] && return 0
-	if in_rootfs "$ROOTFS" "$MMAPDEMO_ROOT/scripts/build-module.sh" --strict \
-			"/lib/modules/$KREL/build" "$out" >>"$log" 2>&1; then
-		sp=$((sp + 1))
-		echo "  ok module builds against $KREL with gcc $CC_VER, W=1, no warnings"
-	else
-		fail "$name: module build against $KREL (W=1; log: $log)"
-		tail -n 20 "$log" | sed 's/^/    /'
-		return 1
-	fi
-	if in_rootfs "$ROOTFS" sh -c "cd '$MMAPDEMO_ROOT' &&
+	: >"$log"
+	step "$name" "module builds against $KREL with gcc $CC_VER, W=1, no warnings" \
+		"$log" in_rootfs "$ROOTFS" "$MMAPDEMO_ROOT/scripts/build-module.sh" --strict \
+		"/lib/modules/$KREL/build" "$out" || return 1
+	step "$name" "user space builds with gcc $CC_VER, -Werror" "$log" \
+		in_rootfs "$ROOTFS" sh -c "cd '$MMAPDEMO_ROOT' &&
 			make -s -C user O='$out/user' all &&
 			make -s -C user/tests/guest O='$out/user' &&
-			make -s -C user/examples O='$out/user'" >>"$log" 2>&1; then
-		sp=$((sp + 1))
-		echo "  ok user space builds with gcc $CC_VER, -Werror"
-	else
-		fail "$name: user space build (log: $log)"
-		tail -n 20 "$log" | sed 's/^/    /'
-		return 1
-	fi
+			make -s -C user/examples O='$out/user'" || return 1
 	# No Debian kernel has KUnit: compile the KUnit module against these
 	# headers with CONFIG_KUNIT forced on, so its compat stays true.
 	rm -rf "$out/kunit-src"
@@ -419,23 +420,12 @@ matrix_stage() {
 # overlay: apt install, DKMS, modprobe, tool, examples, Python, purge
 # (scripts/guest/deb.sh).
 deb_stage() {
-	local dir log=$B/deb-stage.log out=$B/deb-guest
+	local log=$B/deb-stage.log out=$B/deb-guest
 	mkdir -p "$out"
-	if scripts/deb.sh >"$log" 2>&1; then
-		sp=$((sp + 1))
-		echo "  ok make deb: five packages, lintian without errors or warnings"
-	else
-		fail "deb: make deb or lintian (log: $log)"
-		tail -n 20 "$log" | sed 's/^/    /'
-		return
-	fi
-	matrix_entry "$DEB_ENTRY"
-	if ! dir=$(scripts/rootfs.sh build "$DEB_ENTRY" 2>>"$log"); then
-		fail "deb: no $DEB_ENTRY root file system (log: $log)"
-		return
-	fi
-	ROOTFS=$dir/root
-	KREL=$(cat "$dir/kernel.release")
+	: >"$log"
+	step deb "make deb: five packages, lintian without errors or warnings" \
+		"$log" scripts/deb.sh || return
+	matrix_tree "$DEB_ENTRY" || return
 	stage_kernel=$KREL
 	if ! scripts/mkinitramfs.sh --root "$ROOTFS" "$out/initramfs.cpio.gz" \
 			"$KREL" virtio_pci 9pnet_virtio 9p overlay; then
@@ -447,7 +437,7 @@ deb_stage() {
 		--action deb --out "$R/deb" --timeout 2400 --append md_overlay=1
 	count_guest deb stock "$R/deb" $? none
 	kernel_row "$KREL" "$(release_name "$ROOTFS" "$DEB_ENTRY")" \
-		"gcc $(in_rootfs "$ROOTFS" gcc -dumpfullversion 2>/dev/null)" \
+		"gcc $CC_VER" \
 		"the Debian packages: apt install, DKMS build, modprobe, tool, examples, Python, purge"
 }
 
@@ -479,14 +469,9 @@ debug_stage() {
 	fi
 	stage_kernel=$(cat "$dkdir/kernel.release")
 	echo "  kernel $stage_kernel ($variant, gcc $CC_VER), from $(basename "$(readlink "$dkdir/src")")"
-	if ! "${run[@]}" "$MMAPDEMO_ROOT/scripts/build-module.sh" --strict "$dkdir/build" \
-			"$out" >>"$log" 2>&1; then
-		fail "$label: module build against the $variant kernel (log: $log)"
-		tail -n 20 "$log" | sed 's/^/    /'
-		return
-	fi
-	sp=$((sp + 1))
-	echo "  ok module builds against $stage_kernel, W=1, no warnings"
+	step "$label" "module builds against $stage_kernel, W=1, no warnings" "$log" \
+		"${run[@]}" "$MMAPDEMO_ROOT/scripts/build-module.sh" --strict \
+		"$dkdir/build" "$out" || return
 	if ! scripts/mkinitramfs.sh "$out/initramfs.cpio.gz" -; then
 		fail "$label: initramfs"
 		return

@@ -39,6 +39,15 @@ export TMPDIR
 action=${1:-tests}
 echo "guest: $(uname -r), flavor $FLAVOR, action $action"
 
+# run_script NAME FILE: the sh script FILE as suite NAME: its TAP, stderr,
+# exit status and seconds in OUT/NAME.tap, .err, .rc, .secs.
+run_script() {
+	_t0=$(date +%s)
+	sh "$2" >"$OUT/$1.tap" 2>"$OUT/$1.err"
+	echo $? >"$OUT/$1.rc"
+	echo $(($(date +%s) - _t0)) >"$OUT/$1.secs"
+}
+
 run_suites() {
 	for suite in "$REPO"/user/tests/guest/*.sh; do
 		name=$(basename "$suite" .sh)
@@ -54,10 +63,7 @@ run_suites() {
 			fi
 		fi
 		echo "guest: suite $name"
-		_t0=$(date +%s)
-		sh "$suite" >"$OUT/$name.tap" 2>"$OUT/$name.err"
-		echo $? >"$OUT/$name.rc"
-		echo $(($(date +%s) - _t0)) >"$OUT/$name.secs"
+		run_script "$name" "$suite"
 		unload_record "$name"
 	done
 	md_unload
@@ -129,17 +135,11 @@ planted)
 	;;
 deb)
 	# md_overlay=1: install the Debian packages, use them, purge them.
-	_t0=$(date +%s)
-	sh "$REPO/scripts/guest/deb.sh" >"$OUT/deb.tap" 2>"$OUT/deb.err"
-	echo $? >"$OUT/deb.rc"
-	echo $(($(date +%s) - _t0)) >"$OUT/deb.secs"
+	run_script deb "$REPO/scripts/guest/deb.sh"
 	unload_record deb modprobe -r mmapdemo
 	;;
 dkms)
-	_t0=$(date +%s)
-	sh "$REPO/scripts/guest/dkms.sh" >"$OUT/dkms.tap" 2>"$OUT/dkms.err"
-	echo $? >"$OUT/dkms.rc"
-	echo $(($(date +%s) - _t0)) >"$OUT/dkms.secs"
+	run_script dkms "$REPO/scripts/guest/dkms.sh"
 	unload_record dkms modprobe -r mmapdemo
 	;;
 demo)
