@@ -6,8 +6,8 @@
 # usage: scripts/rootfs.sh build|dir|key NAME
 #
 #   build  print the cache dir of a complete root file system for the
-#          matrix entry NAME, making it first if needed (about 3 minutes
-#          and 800 MB); progress on stderr, mmdebstrap's output in
+#          matrix entry NAME, making it first if needed (about a minute
+#          and 1 GB here); progress on stderr, mmdebstrap's output in
 #          <dir>.log. A cached tree is checked against the archive: when
 #          the release's linux-image-amd64 has moved on, a new tree is
 #          made (the key names what was asked for, the tree records what

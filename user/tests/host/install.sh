@@ -35,6 +35,19 @@ check() {
 	if "$@" >"$log" 2>&1; then ok "$name"; else not_ok "$name"; fi
 }
 
+# check_with TOOL NAME CMD...: check, where TOOL is installed; a SKIP
+# (which make check counts against the run) where it is not.
+check_with() {
+	tool=$1
+	shift
+	if command -v "$tool" >/dev/null; then
+		check "$@"
+	else
+		n=$((n + 1))
+		echo "ok $n - $1 # SKIP no $tool"
+	fi
+}
+
 echo "1..15"
 
 check "make install DESTDIR PREFIX=/usr" \
@@ -158,12 +171,7 @@ man_ok() (
 		[ -z "$out" ] || { echo "$page: $out"; exit 1; }
 	done
 )
-if command -v groff >/dev/null; then
-	check "man pages format without warnings" man_ok
-else
-	n=$((n + 1))
-	echo "ok $n - man pages format without warnings # SKIP no groff"
-fi
+check_with groff "man pages format without warnings" man_ok
 
 # The EXAMPLE's code, rendered: one level of indent is 8 columns, as in
 # the source (a table's tab stops once pushed it to ~40).
@@ -178,12 +186,7 @@ example_indent() {
 		false
 	}
 }
-if command -v groff >/dev/null; then
-	check "libmmapdemo(3) EXAMPLE indents by 8 columns" example_indent
-else
-	n=$((n + 1))
-	echo "ok $n - libmmapdemo(3) EXAMPLE indents by 8 columns # SKIP no groff"
-fi
+check_with groff "libmmapdemo(3) EXAMPLE indents by 8 columns" example_indent
 
 uninstall() {
 	$MAKE -C "$SRC" O="$stage/build" DESTDIR="$dest" PREFIX=/usr uninstall &&
