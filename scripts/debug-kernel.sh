@@ -195,24 +195,22 @@ EOF
 }
 
 # Called with the lock held, after a successful build: keep the KEEP newest
-# complete kernels (another branch may use another fragment), drop partial
-# builds of other keys and source trees no kept kernel links to.
+# complete kernels of this variant and source version (another branch may
+# use another fragment) and drop their partial builds. Source trees are
+# shared by the variants of a version and stay.
 prune_cache() {
 	local root=$1 current=$2 d n=0 keep=${MMAPDEMO_DEBUG_KERNEL_KEEP:-3}
-	local -A used=()
 	while IFS= read -r d; do
 		[[ -n $d ]] || continue
 		n=$((n + 1))
 		if [[ $d != "$current" ]] && ((n > keep)); then
 			log "pruning old debug kernel $d"
 			rm -rf "$d" "$d.log"
-		else
-			used[$(readlink "$d/src" || echo none)]=1
 		fi
 	done < <(find "$root" -mindepth 2 -maxdepth 2 -path "*/$(cache_prefix)*/.complete" \
 		-printf '%T@ %h\n' | sort -rn | cut -d' ' -f2-)
 	for d in "$root/$(cache_prefix)"*.tmp; do
-		[[ -d $d && -z ${used[$d]:-} ]] || continue
+		[[ -d $d ]] || continue
 		log "pruning $d"
 		rm -rf "$d" "${d%.tmp}.log"
 	done
