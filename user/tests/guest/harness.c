@@ -189,7 +189,7 @@ static int md_query_device(void)
 int md_main(int argc, char **argv, const struct md_test *tests, size_t n)
 {
 	const char *only = NULL;
-	unsigned int timeout = 60, run_modes = MD_FAULT, m;
+	unsigned int timeout = 60, run_modes = MD_BOTH, m;
 	size_t i, planned = 0, num = 0;
 	int failed = 0, opt;
 
@@ -220,7 +220,7 @@ int md_main(int argc, char **argv, const struct md_test *tests, size_t n)
 	if (getenv("MD_TEST_TIMEOUT"))
 		timeout = strtoul(getenv("MD_TEST_TIMEOUT"), NULL, 10);
 
-	/* -m both: every test in the fault mode, then in the remap mode. */
+	/* Every test in the fault mode, then in the remap mode (or -m's). */
 	for (m = 0; m < MD_NR_MODES; m++)
 		for (i = 0; i < n; i++)
 			if ((run_modes & (1u << m)) &&

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest tests of the module's lifetime rules, run once per map mode:
+ * Guest tests of the module's lifetime rules, in both map modes:
  * unloading while mapped, resizing through the size parameter, and the
  * load-time parameters. They unload and reload the module (the path is in
  * $MMAPDEMO_KO) and leave it loaded with its defaults.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest tests of the mapping: run once per map mode (-m fault|remap).
+ * Guest tests of the mapping, in both map modes (-m fault|remap: one).
  * Each test checks one behaviour of mmap() on /dev/mmapdemo against the
  * kernel's own view of the buffer (read(), the CHECKSUM and FILL ioctls).
  */

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest tests of the rings (driver/ring.c), run once per map mode
- * (-m fault|remap): the region and its mapping rules, ordering and no loss
- * across the 2^32 index wrap, back-pressure, poll, epoll and eventfd
- * wakeups, the producer's exact drop count, hostile writers of the shared
- * control page, and teardown while the worker is busy (munmap, close,
- * exit, rmmod attempts).
+ * Guest tests of the rings (driver/ring.c), in both map modes: the region
+ * and its mapping rules, ordering and no loss across the 2^32 index wrap,
+ * back-pressure, poll, epoll and eventfd wakeups, the producer's exact
+ * drop count, hostile writers of the shared control page, and teardown
+ * while the worker is busy (munmap, close, exit, rmmod attempts).
  *
  * RING_RECORDS in the environment sets the number of echo round trips of
- * the big ordering test (default 1048576; 40-ring-*.sh use 524288 on the
+ * the big ordering test (default 1048576; 40-ring.sh uses 524288 on the
  * stock kernel and 131072 on the debug kernel).
  */
 #include <ctype.h>
