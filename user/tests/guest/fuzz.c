@@ -52,9 +52,6 @@
 
 #include "harness.h"
 
-#define PARAM(n)	"/sys/module/mmapdemo/parameters/" n
-#define SYSFS_LIVE	"/sys/class/misc/mmapdemo/stats/live_vmas"
-
 #define NFD		5
 #define NREG		40
 #define IOBUF		(256 * 1024)
@@ -1715,7 +1712,7 @@ static void op_resize(void)
 	else
 		snprintf(val, sizeof(val), "%s", bad[rnd(ARRAY_SIZE(bad))]);
 	note("write size=%s", val);
-	check(OP_RESIZE, md_write_sysfs(PARAM("size"), val), MUST_FAIL,
+	check(OP_RESIZE, md_write_sysfs(MD_PARAM("size"), val), MUST_FAIL,
 	      valid ? E(EBUSY) : E(EINVAL));
 }
 
@@ -1730,7 +1727,7 @@ static void op_fault_around(void)
 				bad[rnd(ARRAY_SIZE(bad))];
 
 	note("write fault_around=%s", v);
-	check(OP_FAULT_AROUND, md_write_sysfs(PARAM("fault_around"), v),
+	check(OP_FAULT_AROUND, md_write_sysfs(MD_PARAM("fault_around"), v),
 	      valid ? MUST_OK : MUST_FAIL, E(EINVAL));
 }
 
@@ -1975,11 +1972,7 @@ static void tap(bool ok, const char *fmt, ...)
 
 static uint64_t live_vmas(void)
 {
-	char b[32];
-
-	if (md_read_sysfs(SYSFS_LIVE, b, sizeof(b)))
-		return UINT64_MAX;
-	return strtoull(b, NULL, 10);
+	return md_stat(MD_STAT("live_vmas"));
 }
 
 static bool info_size(int fd, uint64_t want)
@@ -2038,18 +2031,18 @@ static bool resize_unmapped(int fd, const char *orig, uint64_t orig_bytes,
 	}
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		errno = 0;
-		if (!md_write_sysfs(PARAM("size"), bad[i]) || errno != EINVAL) {
+		if (!md_write_sysfs(MD_PARAM("size"), bad[i]) || errno != EINVAL) {
 			md_diag("size=\"%s\": %s, want EINVAL", bad[i],
 				strerrorname_np(errno) ?: "success");
 			return false;
 		}
 	}
-	if (md_write_sysfs(PARAM("size"), tmp)) {
+	if (md_write_sysfs(MD_PARAM("size"), tmp)) {
 		md_diag("size=%s: %m", tmp);
 		return false;
 	}
 	ok = info_size(fd, tmp_bytes) && all_zero(fd, tmp_bytes);
-	if (md_write_sysfs(PARAM("size"), orig)) {
+	if (md_write_sysfs(MD_PARAM("size"), orig)) {
 		md_diag("size=%s: %m", orig);
 		return false;
 	}
@@ -2248,8 +2241,8 @@ int main(int argc, char **argv)
 
 	fd = open(MMAPDEMO_DEVICE, O_RDWR | O_CLOEXEC);
 	if (fd < 0 || ioctl(fd, MMAPDEMO_IOC_INFO, &info) ||
-	    md_read_sysfs(PARAM("size"), orig_size, sizeof(orig_size)) ||
-	    md_read_sysfs(PARAM("fault_around"), orig_fa, sizeof(orig_fa))) {
+	    md_read_sysfs(MD_PARAM("size"), orig_size, sizeof(orig_size)) ||
+	    md_read_sysfs(MD_PARAM("fault_around"), orig_fa, sizeof(orig_fa))) {
 		printf("Bail out! cannot open %s: %m\n", MMAPDEMO_DEVICE);
 		return 1;
 	}
@@ -2334,7 +2327,7 @@ int main(int argc, char **argv)
 		    "no mapping left: live_vmas 0 in sysfs and STATS");
 	}
 	tap(resize_unmapped(fd, orig_size, orig_bytes, "1M", 1 << 20) &&
-	    !md_write_sysfs(PARAM("fault_around"), orig_fa),
+	    !md_write_sysfs(MD_PARAM("fault_around"), orig_fa),
 	    "resize after the run: bad sizes EINVAL, 1M and back to %s zeroed",
 	    orig_size);
 	close(fd);
