@@ -74,7 +74,8 @@ PROCS ?= 4
 SEED ?=
 MAXSECS ?=
 fuzz: deps
-	@OPS='$(OPS)' PROCS='$(PROCS)' SEED='$(SEED)' MAXSECS='$(MAXSECS)' \
+	@MMAPDEMO_FUZZ_OPS='$(OPS)' MMAPDEMO_FUZZ_PROCS='$(PROCS)' \
+		MMAPDEMO_FUZZ_SEED='$(SEED)' MMAPDEMO_FUZZ_MAXSECS='$(MAXSECS)' \
 		scripts/fuzz.sh
 
 install: modules user

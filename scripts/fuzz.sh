@@ -7,21 +7,21 @@
 # on any failure. Results in build/results/fuzz/ (fuzz.tap, fuzz.err,
 # console.log, kmemleak.txt).
 #
-# Environment (make fuzz OPS=... SEED=... PROCS=...):
-#   OPS     total operations over all processes (default 20000)
-#   SEED    the seed to replay (default: a fresh one, printed)
-#   PROCS   worker processes (default 4)
-#   MAXSECS stop the workers after this many seconds (default: none)
-#   VERBOSE non-empty: every operation to build/results/fuzz/fuzz.err
+# Environment (make fuzz sets the first four from OPS, SEED, PROCS, MAXSECS):
+#   MMAPDEMO_FUZZ_OPS      total operations over all processes (default 20000)
+#   MMAPDEMO_FUZZ_SEED     the seed to replay (default: a fresh one, printed)
+#   MMAPDEMO_FUZZ_PROCS    worker processes (default 4)
+#   MMAPDEMO_FUZZ_MAXSECS  stop the workers after this many seconds (default: none)
+#   MMAPDEMO_FUZZ_VERBOSE  non-empty: every operation to build/results/fuzz/fuzz.err
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 cd "$MMAPDEMO_ROOT"
 
-ops=${OPS:-20000}
-seed=${SEED:-}
-procs=${PROCS:-4}
-secs=${MAXSECS:-}
+ops=${MMAPDEMO_FUZZ_OPS:-20000}
+seed=${MMAPDEMO_FUZZ_SEED:-}
+procs=${MMAPDEMO_FUZZ_PROCS:-4}
+secs=${MMAPDEMO_FUZZ_MAXSECS:-}
 [[ $ops =~ ^[0-9]+$ && $procs =~ ^[0-9]+$ && $seed =~ ^[0-9]*$ &&
 	$secs =~ ^[0-9]*$ ]] ||
 	die "fuzz: OPS, PROCS, SEED and MAXSECS must be numbers"
@@ -37,7 +37,7 @@ append="$(cat "$DK_DIR/cmdline") md_build=matrix/debug md_user=$DK_USER"
 append+=" md_fuzz_ops=$ops md_fuzz_procs=$procs"
 [[ -n $seed ]] && append+=" md_fuzz_seed=$seed"
 [[ -n $secs ]] && append+=" md_fuzz_secs=$secs"
-[[ -n ${VERBOSE:-} ]] && append+=" md_fuzz_verbose=1"
+[[ -n ${MMAPDEMO_FUZZ_VERBOSE:-} ]] && append+=" md_fuzz_verbose=1"
 # The debug kernel under TCG does 400 to 1000 operations a second on two
 # host cores; leave room for the boot, the kmemleak scan and a busy host.
 timeout=$((600 + ops / 50))

@@ -4,7 +4,7 @@
 # teardown. 512 Ki echo round trips per mode on the stock kernel, fewer
 # on the (much slower) debug kernel; both cross the 2^32 index wrap.
 . /run/mmapdemo/repo/scripts/guest/lib.sh
-RING_RECORDS=524288
-case $FLAVOR in debug | kcsan) RING_RECORDS=131072 ;; esac
-export RING_RECORDS
+MMAPDEMO_TEST_RING_RECORDS=524288
+case $FLAVOR in debug | kcsan) MMAPDEMO_TEST_RING_RECORDS=131072 ;; esac
+export MMAPDEMO_TEST_RING_RECORDS
 exec "$GUEST_TESTS/ring"

@@ -258,9 +258,9 @@ int md_main(int argc, char **argv, const struct md_test *tests, size_t n)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	md_page = sysconf(_SC_PAGESIZE);
-	/* Seconds a test may take; MD_TEST_TIMEOUT for the slow ones. */
-	if (getenv("MD_TEST_TIMEOUT"))
-		timeout = strtoul(getenv("MD_TEST_TIMEOUT"), NULL, 10);
+	/* Seconds a test may take; MMAPDEMO_TEST_TIMEOUT for the slow ones. */
+	if (getenv("MMAPDEMO_TEST_TIMEOUT"))
+		timeout = strtoul(getenv("MMAPDEMO_TEST_TIMEOUT"), NULL, 10);
 
 	/* Every test in the fault mode, then in the remap mode (or -m's). */
 	for (m = 0; m < MMAPDEMO_MODE_COUNT; m++)

@@ -6,9 +6,9 @@
  * drop count, hostile writers of the shared control page, and teardown
  * while the worker is busy (munmap, close, exit, rmmod attempts).
  *
- * RING_RECORDS in the environment sets the number of echo round trips of
- * the big ordering test (default 1048576; 40-ring.sh uses 524288 on the
- * stock kernel and 131072 on the debug kernel).
+ * MMAPDEMO_TEST_RING_RECORDS in the environment sets the number of echo
+ * round trips of the big ordering test (default 1048576; 40-ring.sh uses
+ * 524288 on the stock kernel and 131072 on the debug kernel).
  */
 #include <ctype.h>
 #include <fcntl.h>
@@ -392,10 +392,10 @@ static int t_region_map_mode(void)
 
 /* --- ordering, back-pressure, operations ------------------------------- */
 
-/* RING_RECORDS echoes, in order, none lost, across the 2^32 index wrap. */
+/* That many echoes, in order, none lost, across the 2^32 index wrap. */
 static int t_echo_order_wrap(void)
 {
-	uint64_t n = env_u64("RING_RECORDS", 1 << 20);
+	uint64_t n = env_u64("MMAPDEMO_TEST_RING_RECORDS", 1 << 20);
 	const uint32_t first = UINT32_MAX - 100000;
 	struct mmapdemo_ring_stats st;
 	int64_t t0 = now_ns(), dt;

@@ -21,7 +21,7 @@
  * meet with nothing mapped and a resize is made then (the racing ones
  * may all find a mapping, on a slow kernel).
  *
- * MD_STRESS_CYCLES sets the cycles per worker (default 500).
+ * MMAPDEMO_TEST_STRESS_CYCLES sets the cycles per worker (default 500).
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -373,8 +373,9 @@ static int run(bool keep_data)
 	struct mmapdemo_stats before, after;
 	int fd, i;
 
-	if (getenv("MD_STRESS_CYCLES"))
-		cycles = strtoul(getenv("MD_STRESS_CYCLES"), NULL, 10);
+	if (getenv("MMAPDEMO_TEST_STRESS_CYCLES"))
+		cycles = strtoul(getenv("MMAPDEMO_TEST_STRESS_CYCLES"), NULL,
+				 10);
 	board = mmap(NULL, sizeof(*board), PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	CHECK(board != MAP_FAILED);
