@@ -29,19 +29,13 @@ params=${MMAPDEMO_BENCH_PARAMS:-}
 params=${params// /:}
 
 echo "bench: building the module against $KVER and the user space" >&2
-scripts/build-module.sh "/lib/modules/$KVER/build" "$B/stock" >/dev/null
-make -s -C user O="$B/user" lib cli >/dev/null
-scripts/mkinitramfs.sh "$B/stock/initramfs.cpio.gz" "$KVER" \
-	virtio_pci 9pnet_virtio 9p
+stock_build
 echo "bench: booting $KVER in QEMU (TCG, $(nproc) CPUs, $MMAPDEMO_GUEST_MEM);" \
 	"the run takes several minutes, progress below" >&2
 start=$(now)
 rc=0
-scripts/run-guest.sh --kernel "/boot/vmlinuz-$KVER" \
-	--initrd "$B/stock/initramfs.cpio.gz" --flavor stock --action bench \
-	--out "$OUT" --timeout 900 \
-	--append "md_bench_size=$size md_bench_opts=$opts md_bench_params=$params" ||
-	rc=$?
+stock_guest bench "$OUT" 900 \
+	"md_bench_size=$size md_bench_opts=$opts md_bench_params=$params" || rc=$?
 sed -n 's/^bench: /  /p' "$OUT/bench.err" 2>/dev/null | tr -d '\r' >&2 || true
 if [[ $rc -ne 0 || $(cat "$OUT/bench.rc" 2>/dev/null) != 0 ||
 	! -s $OUT/bench.csv ]]; then

@@ -83,11 +83,18 @@ kernel_row() {
 	kernel_rows+=("| $1 | $2 | $3 | $4 | $([[ $sf -eq 0 ]] && echo pass || echo FAIL): $sp passed, $sf failed |")
 }
 
-# count_tap LABEL FILE...: adds to the stage's p/f/s counters
+# count_tap [--ktap-depth N] LABEL FILE...: adds the results in FILEs
+# (scripts/tap-count.py) to the stage's p/f/s counters; leaves this call's
+# own in cp, cf, cs.
 count_tap() {
-	local label=$1 out last
+	local depth=() label out last
+	if [[ $1 == --ktap-depth ]]; then
+		depth=("$1" "$2")
+		shift 2
+	fi
+	label=$1
 	shift
-	out=$(python3 scripts/tap-count.py --label "$label" "$@")
+	out=$(python3 scripts/tap-count.py "${depth[@]}" --label "$label" "$@")
 	last=$(tail -n1 <<<"$out")
 	grep '^FAIL' <<<"$out" | sed 's/^/  /'
 	read -r cp cf cs <<<"$last"
@@ -130,7 +137,7 @@ suites_arg() {
 # count_guest LABEL FLAVOR DIR GUEST-EXIT [GLOBS|none]: "none" when the
 # guest ran an action of its own rather than the suites
 count_guest() {
-	local label=$1 flavor=$2 dir=$3 grc=$4 globs=${5:-} f name p0 f0
+	local label=$1 flavor=$2 dir=$3 grc=$4 globs=${5:-} f name p0 f0 msg
 	if [[ $grc -ne 0 ]]; then
 		fail "$label guest exited $grc (console: $dir/console.log)"
 	fi
@@ -151,9 +158,9 @@ count_guest() {
 		printf '  %-20s %4d passed, %d failed  (%ss)\n' "$name" $((sp - p0)) \
 			$((sf - f0)) "$(cat "$dir/$name.secs" 2>/dev/null || echo '?')"
 	done
-	if ! scripts/splat-scan.sh "$dir/console.log" >"$dir/splats.txt"; then
-		fail "$label: kernel splat in the console log:"
-		head -n 20 "$dir/splats.txt" | sed 's/^/    /'
+	if ! msg=$(splat_verdict "$dir"); then
+		fail "$label: $(head -n 1 <<<"$msg")"
+		tail -n +2 <<<"$msg"
 	fi
 }
 
@@ -170,14 +177,7 @@ count_kunit() {
 		fail "$label: $n KUnit suite results, expected $KUNIT_SUITES"
 	fi
 	[[ $n -gt 0 ]] || return
-	local out last
-	out=$(python3 scripts/tap-count.py --ktap-depth 1 --label kunit "$dir"/kunit-*.ktap)
-	last=$(tail -n1 <<<"$out")
-	grep '^FAIL' <<<"$out" | sed 's/^/  /'
-	read -r cp cf cs <<<"$last"
-	sp=$((sp + cp))
-	sf=$((sf + cf))
-	ss=$((ss + cs))
+	count_tap --ktap-depth 1 kunit "$dir"/kunit-*.ktap
 	echo "  kunit: $cp cases passed, $cf failed in $n suites"
 }
 
@@ -256,6 +256,7 @@ dkms_abort() {
 dkms_stage() {
 	local log=$R/dkms-host.log dir=$R/dkms ver mok_made='' before after
 	local ko=/lib/modules/$KVER/updates/dkms/mmapdemo.ko
+	stage_kernel=$KVER
 	rm -rf "$dir" "$log"
 	mkdir -p "$R"
 	if [[ ! -x $B/user/cli/mmapdemo ]]; then
@@ -294,15 +295,8 @@ dkms_stage() {
 			"$(modinfo -F sig_key "$ko" 2>&1 | tr -d :)" \
 			"$(openssl x509 -inform DER -in /var/lib/dkms/mok.pub \
 				-noout -serial 2>&1 | sed 's/^serial=//')"
-		if ! scripts/mkinitramfs.sh "$B/dkms-initramfs.cpio.gz" "$KVER" \
-				virtio_pci 9pnet_virtio 9p; then
-			fail "dkms: initramfs"
-		else
-			scripts/run-guest.sh --kernel "/boot/vmlinuz-$KVER" \
-				--initrd "$B/dkms-initramfs.cpio.gz" --flavor stock \
-				--action dkms --out "$dir" --timeout 300
-			count_guest dkms dkms "$dir" $? none
-		fi
+		stock_guest dkms "$dir" 300
+		count_guest dkms dkms "$dir" $? none
 	fi
 
 	step dkms "make dkms-remove" "$log" make -s dkms-remove
@@ -326,9 +320,9 @@ dkms_stage() {
 }
 
 build_user() {
-	make -s -C user O="$B/user" all >"$B/user-build.log" 2>&1 &&
-		make -s -C user/tests/guest O="$B/user" >>"$B/user-build.log" 2>&1 &&
-		make -s -C user/examples O="$B/user" >>"$B/user-build.log" 2>&1
+	make -s -C user O="$B/user" all &&
+		make -s -C user/tests/guest O="$B/user" &&
+		make -s -C user/examples O="$B/user"
 }
 
 # The kernel matrix. matrix_tree NAME: the entry's root file system
@@ -400,15 +394,9 @@ matrix_stage() {
 	stage_kernel=$KREL
 	echo "  kernel $KREL ($(release_name "$ROOTFS" "$name"), gcc $CC_VER), tier $M_TIER"
 	[[ $M_TIER == core ]] && globs=$CORE_SUITES
-	if ! scripts/mkinitramfs.sh --root "$ROOTFS" "$B/matrix/$name/initramfs.cpio.gz" \
-			"$KREL" virtio_pci 9pnet_virtio 9p; then
-		fail "$name: initramfs"
-		return
-	fi
-	scripts/run-guest.sh --kernel "$ROOTFS/boot/vmlinuz-$KREL" --root "$ROOTFS" \
-		--initrd "$B/matrix/$name/initramfs.cpio.gz" --flavor stock \
-		--action tests --out "$R/$name" --timeout 2400 \
-		--append "md_build=matrix/$name md_user=matrix/$name/user $(suites_arg "$globs")"
+	boot_guest "$KREL" "$ROOTFS" "$ROOTFS/boot/vmlinuz-$KREL" stock tests \
+		"$R/$name" 2400 \
+		"md_build=matrix/$name md_user=matrix/$name/user $(suites_arg "$globs")"
 	count_guest "$name" stock "$R/$name" $? "$globs"
 	what="stock suites ($M_TIER), both modes"
 	[[ $M_TIER == full ]] && what="stock suites (all, real clients too), both modes"
@@ -420,21 +408,14 @@ matrix_stage() {
 # overlay: apt install, DKMS, modprobe, tool, examples, Python, purge
 # (scripts/guest/deb.sh).
 deb_stage() {
-	local log=$B/deb-stage.log out=$B/deb-guest
-	mkdir -p "$out"
+	local log=$B/deb-stage.log
 	: >"$log"
 	step deb "make deb: five packages, lintian without errors or warnings" \
 		"$log" scripts/deb.sh || return
 	matrix_tree "$DEB_ENTRY" || return
 	stage_kernel=$KREL
-	if ! scripts/mkinitramfs.sh --root "$ROOTFS" "$out/initramfs.cpio.gz" \
-			"$KREL" virtio_pci 9pnet_virtio 9p overlay; then
-		fail "deb: initramfs"
-		return
-	fi
-	scripts/run-guest.sh --kernel "$ROOTFS/boot/vmlinuz-$KREL" --root "$ROOTFS" \
-		--initrd "$out/initramfs.cpio.gz" --flavor stock \
-		--action deb --out "$R/deb" --timeout 2400 --append md_overlay=1
+	boot_guest "$KREL" "$ROOTFS" "$ROOTFS/boot/vmlinuz-$KREL" stock deb \
+		"$R/deb" 2400 md_overlay=1 overlay
 	count_guest deb stock "$R/deb" $? none
 	kernel_row "$KREL" "$(release_name "$ROOTFS" "$DEB_ENTRY")" \
 		"gcc $CC_VER" \
@@ -447,39 +428,34 @@ deb_stage() {
 # there; the guest runs the check action (suites, KUnit, kmemleak scan).
 # LABEL debug-6.1 builds from the host's linux-source-6.1 instead.
 debug_stage() {
-	local label=$1 variant=$2 flavor=$3 globs=$4 dkdir root=/ user=user
-	local out=$B/matrix/$label what log=$B/matrix/$label.log run=()
+	local label=$1 variant=$2 flavor=$3 globs=$4 what run=()
+	local out=$B/matrix/$label log=$B/matrix/$label.log
+	# What scripts/lib.sh debug_module and planted-bug.sh build against.
+	local DK_DIR DK_ROOTFS=/ DK_USER=user
 	mkdir -p "$B/matrix"
 	: >"$log"
 	if [[ $label != debug-6.1 ]]; then
 		matrix_prepare "$DEBUG_ENTRY" || return
-		root=$ROOTFS
-		user=matrix/$DEBUG_ENTRY/user
+		DK_ROOTFS=$ROOTFS
+		DK_USER=matrix/$DEBUG_ENTRY/user
 		run=(in_rootfs "$ROOTFS")
 	else
 		out=$B/debug
 		CC_VER=$(gcc -dumpfullversion)
 	fi
 	echo "  building (or finding) the $variant kernel; log: $log"
-	if ! dkdir=$("${run[@]}" "$MMAPDEMO_ROOT/scripts/debug-kernel.sh" build "$variant" \
+	if ! DK_DIR=$("${run[@]}" "$MMAPDEMO_ROOT/scripts/debug-kernel.sh" build "$variant" \
 			2>>"$log"); then
 		fail "$label: could not build the $variant kernel (log: $log)"
 		tail -n 15 "$log" | sed 's/^/    /'
 		return
 	fi
-	stage_kernel=$(cat "$dkdir/kernel.release")
-	echo "  kernel $stage_kernel ($variant, gcc $CC_VER), from $(basename "$(readlink "$dkdir/src")")"
+	stage_kernel=$(cat "$DK_DIR/kernel.release")
+	echo "  kernel $stage_kernel ($variant, gcc $CC_VER), from $(basename "$(readlink "$DK_DIR/src")")"
 	step "$label" "module builds against $stage_kernel, W=1, no warnings" "$log" \
-		"${run[@]}" "$MMAPDEMO_ROOT/scripts/build-module.sh" --strict \
-		"$dkdir/build" "$out" || return
-	if ! scripts/mkinitramfs.sh "$out/initramfs.cpio.gz" -; then
-		fail "$label: initramfs"
-		return
-	fi
-	scripts/run-guest.sh --kernel "$dkdir/bzImage" --root "$root" \
-		--initrd "$out/initramfs.cpio.gz" --flavor "$flavor" \
-		--action check --out "$R/$label" --timeout 3600 \
-		--append "$(cat "$dkdir/cmdline") md_build=${out#"$B"/} md_user=$user $(suites_arg "$globs")"
+		debug_module "$out" || return
+	boot_guest - "$DK_ROOTFS" "$DK_DIR/bzImage" "$flavor" check "$R/$label" 3600 \
+		"$(cat "$DK_DIR/cmdline") md_build=${out#"$B"/} md_user=$DK_USER $(suites_arg "$globs")"
 	count_guest "$label" "$flavor" "$R/$label" $? "$globs"
 	if [[ -f $out/mmapdemo_kunit.ko ]]; then
 		count_kunit "$R/$label" "$label"
@@ -492,7 +468,9 @@ debug_stage() {
 		count_kmemleak "$R/$label" "$label"
 		what="guest suites + fuzz, fail-nth, stress; $what; kmemleak; planted use-after-free"
 		# The stage must be able to fail: a planted bug is caught.
-		if scripts/planted-bug.sh uaf "$label" >"$R/$label-planted-bug.log" 2>&1; then
+		if DK_DIR=$DK_DIR DK_ROOTFS=$DK_ROOTFS DK_USER=$DK_USER \
+				scripts/planted-bug.sh uaf "$label" \
+				>"$R/$label-planted-bug.log" 2>&1; then
 			sp=$((sp + 1))
 			echo "  ok a planted use-after-free is caught by KASAN"
 		else
@@ -502,8 +480,65 @@ debug_stage() {
 		;;
 	kcsan) what="KCSAN, lockdep, DEBUG_VM: behaviour, ring, stress, fuzz suites; $what" ;;
 	esac
-	kernel_row "$stage_kernel" "built from $(basename "$(readlink "$dkdir/src")")" \
+	kernel_row "$stage_kernel" "built from $(basename "$(readlink "$DK_DIR/src")")" \
 		"gcc $CC_VER" "$what"
+}
+
+# The module against the stock headers (W=1, no warnings), user space
+# (-Werror), the host unit tests and the tests of the harness itself.
+host_stage() {
+	local t
+	stage_kernel=$KVER
+	mkdir -p "$B"
+	: >"$B/module-build.log"
+	: >"$B/user-build.log"
+	step host "module builds against $KVER with W=1, no warnings" \
+		"$B/module-build.log" scripts/build-module.sh --strict \
+		"/lib/modules/$KVER/build" "$B/stock"
+	step host "user space builds with -Werror" "$B/user-build.log" build_user
+	rm -rf "$R/host"
+	mkdir -p "$R/host"
+	for t in "$B"/user/tests/host/test_* scripts/tests/test_*.sh; do
+		[[ -x $t ]] || continue
+		"$t" >"$R/host/$(basename "$t" .sh).tap" 2>"$R/host/$(basename "$t" .sh).err"
+	done
+	count_tap host "$R"/host/*.tap
+}
+
+# The README's first command, on a copy with nothing built.
+demo_stage() {
+	stage_kernel=$KVER
+	rm -rf "$B/demo-tree"
+	mkdir -p "$B/demo-tree"
+	git ls-files -z --cached --others --exclude-standard |
+		grep -zv '^build/' | cpio -0 -pdm --quiet "$B/demo-tree"
+	if make -C "$B/demo-tree" demo >"$R/demo.log" 2>&1 &&
+		[[ $(grep -c 'both directions shared, no copies' "$R/demo.log") -eq 2 ]]; then
+		sp=$((sp + 1))
+		echo "  ok make demo in a clean copy of the tree shows both directions, both modes"
+	else
+		fail "demo: make demo in a clean copy failed (log: $R/demo.log)"
+		tail -n 15 "$R/demo.log" | sed 's/^/    /'
+	fi
+	rm -rf "$B/demo-tree"
+}
+
+# Every guest suite on the stock kernel, with what the host stage built.
+stock_stage() {
+	local grc
+	stage_kernel=$KVER
+	if [[ ! -f $B/stock/mmapdemo.ko || ! -x $B/user/tests/guest/mapping ]]; then
+		fail "stock: nothing to test (the host stage did not build)"
+	elif ! modules_lock -s; then
+		fail "stock: could not lock $MODULES_LOCK"
+	else
+		stock_guest tests "$R/stock" 1800 "$(suites_arg)"
+		grc=$?
+		modules_unlock
+		count_guest stock stock "$R/stock" "$grc"
+	fi
+	kernel_row "$KVER" "Debian $(cat /etc/debian_version) bookworm (the host's root)" \
+		"gcc $(gcc -dumpfullversion)" "host build (W=1), stock suites (all, real clients too), both modes; DKMS"
 }
 
 for stage in $STAGES; do
@@ -511,91 +546,19 @@ for stage in $STAGES; do
 	sp=0 sf=0 ss=0 stage_kernel=
 	echo "== $stage"
 	case $stage in
-	host)
-		stage_kernel=$KVER
-		if scripts/build-module.sh --strict "/lib/modules/$KVER/build" "$B/stock" >/dev/null; then
-			sp=$((sp + 1))
-			echo "  ok module builds against $KVER with W=1, no warnings"
-		else
-			fail "module build against $KVER (W=1)"
-		fi
-		if build_user; then
-			sp=$((sp + 1))
-			echo "  ok user space builds with -Werror"
-		else
-			cat "$B/user-build.log"
-			fail "user space build"
-		fi
-		rm -rf "$R/host"
-		mkdir -p "$R/host"
-		for t in "$B"/user/tests/host/test_*; do
-			[[ -x $t ]] || continue
-			"$t" >"$R/host/$(basename "$t").tap" 2>"$R/host/$(basename "$t").err"
-		done
-		# Tests of the harness itself.
-		for t in scripts/tests/test_*.sh; do
-			"$t" >"$R/host/$(basename "$t" .sh).tap" 2>"$R/host/$(basename "$t" .sh).err"
-		done
-		count_tap host "$R"/host/*.tap
-		;;
+	host) host_stage ;;
 	sanitize)
 		stage_kernel=$KVER
 		scripts/sanitize.sh "$R/sanitize"
 		count_tap sanitize "$R"/sanitize/*.tap
 		;;
-	demo)
-		# The README's first command, on a copy with nothing built.
-		stage_kernel=$KVER
-		rm -rf "$B/demo-tree"
-		mkdir -p "$B/demo-tree"
-		git ls-files -z --cached --others --exclude-standard |
-			grep -zv '^build/' | cpio -0 -pdm --quiet "$B/demo-tree"
-		if make -C "$B/demo-tree" demo >"$R/demo.log" 2>&1 &&
-			[[ $(grep -c 'both directions shared, no copies' "$R/demo.log") -eq 2 ]]; then
-			sp=$((sp + 1))
-			echo "  ok make demo in a clean copy of the tree shows both directions, both modes"
-		else
-			fail "demo: make demo in a clean copy failed (log: $R/demo.log)"
-			tail -n 15 "$R/demo.log" | sed 's/^/    /'
-		fi
-		rm -rf "$B/demo-tree"
-		;;
-	dkms)
-		stage_kernel=$KVER
-		dkms_stage
-		;;
-	stock)
-		stage_kernel=$KVER
-		if [[ ! -f $B/stock/mmapdemo.ko || ! -x $B/user/tests/guest/mapping ]]; then
-			fail "stock: nothing to test (the host stage did not build)"
-		elif ! scripts/mkinitramfs.sh "$B/stock/initramfs.cpio.gz" "$KVER" \
-				virtio_pci 9pnet_virtio 9p; then
-			fail "stock: initramfs"
-		else
-			modules_lock -s || fail "stock: could not lock $MODULES_LOCK"
-			scripts/run-guest.sh --kernel "/boot/vmlinuz-$KVER" \
-				--initrd "$B/stock/initramfs.cpio.gz" --flavor stock \
-				--action tests --out "$R/stock" --timeout 1800 \
-				--append "$(suites_arg)"
-			grc=$?
-			modules_unlock
-			count_guest stock stock "$R/stock" "$grc"
-		fi
-		kernel_row "$KVER" "Debian $(cat /etc/debian_version) bookworm (the host's root)" \
-			"gcc $(gcc -dumpfullversion)" "host build (W=1), stock suites (all, real clients too), both modes; DKMS"
-		;;
-	deb)
-		deb_stage
-		;;
-	debug)
-		debug_stage debug debug debug ""
-		;;
-	kcsan)
-		debug_stage kcsan kcsan kcsan "$KCSAN_SUITES"
-		;;
-	debug-6.1)
-		debug_stage debug-6.1 debug debug ""
-		;;
+	demo) demo_stage ;;
+	dkms) dkms_stage ;;
+	stock) stock_stage ;;
+	deb) deb_stage ;;
+	debug) debug_stage debug debug debug "" ;;
+	kcsan) debug_stage kcsan kcsan kcsan "$KCSAN_SUITES" ;;
+	debug-6.1) debug_stage debug-6.1 debug debug "" ;;
 	*)
 		if matrix_entry "$stage"; then
 			matrix_stage "$stage"

@@ -8,23 +8,21 @@ set -euo pipefail
 cd "$MMAPDEMO_ROOT"
 
 KVER=$(stock_kver)
-B=$MMAPDEMO_ROOT/build
+OUT=$MMAPDEMO_ROOT/build/results/demo
 echo "demo: building the module against $KVER and the user space" >&2
-scripts/build-module.sh "/lib/modules/$KVER/build" "$B/stock" >/dev/null
 # The guest loads the module through the mmapdemo tool (libkmod).
-make -s -C user O="$B/user" lib cli >/dev/null
-make -s -C user/examples O="$B/user" >/dev/null
-scripts/mkinitramfs.sh "$B/stock/initramfs.cpio.gz" "$KVER" \
-	virtio_pci 9pnet_virtio 9p
+stock_build
 echo "demo: booting $KVER in QEMU (TCG); this takes a few seconds" >&2
 rc=0
-scripts/run-guest.sh --kernel "/boot/vmlinuz-$KVER" \
-	--initrd "$B/stock/initramfs.cpio.gz" --flavor stock --action demo \
-	--out "$B/results/demo" --timeout 300 || rc=$?
+stock_guest demo "$OUT" 300 || rc=$?
 # The transcript: what the guest printed, without the kernel's boot log.
-sed -n '/^guest: /,$p' "$B/results/demo/console.log" | tr -d '\r' |
+sed -n '/^guest: /,$p' "$OUT/console.log" | tr -d '\r' |
 	grep -vE '^\[ *[0-9]+\.[0-9]+\] (reboot|ACPI)'
 if [[ $rc -ne 0 ]]; then
-	echo "demo: FAILED (guest exit $rc); full console: $B/results/demo/console.log" >&2
+	echo "demo: FAILED (guest exit $rc); full console: $OUT/console.log" >&2
+	exit 1
+fi
+if ! msg=$(splat_verdict "$OUT"); then
+	echo "demo: FAILED: $msg" >&2
 	exit 1
 fi

@@ -31,7 +31,6 @@ OUT=$B/results/fuzz
 debug_env debug || die "fuzz: no debug kernel"
 echo "fuzz: building the module against the debug kernel" >&2
 debug_module "$B/matrix/debug" >/dev/null
-scripts/mkinitramfs.sh "$B/matrix/debug/initramfs.cpio.gz" -
 
 append="$(cat "$DK_DIR/cmdline") md_build=matrix/debug md_user=$DK_USER"
 append+=" md_fuzz_ops=$ops md_fuzz_procs=$procs"
@@ -45,9 +44,8 @@ echo "fuzz: booting the debug kernel: $ops operations in $procs processes" \
 	"(timeout ${timeout}s)" >&2
 start=$(now)
 rc=0
-scripts/run-guest.sh --kernel "$DK_DIR/bzImage" --root "$DK_ROOTFS" \
-	--initrd "$B/matrix/debug/initramfs.cpio.gz" --flavor debug --action fuzz \
-	--out "$OUT" --timeout "$timeout" --append "$append" || rc=$?
+boot_guest - "$DK_ROOTFS" "$DK_DIR/bzImage" debug fuzz "$OUT" "$timeout" \
+	"$append" || rc=$?
 
 failed=0
 if [[ -f $OUT/fuzz.tap ]]; then
@@ -66,12 +64,11 @@ if [[ $(cat "$OUT/fuzz.unload" 2>/dev/null) != 0 ]]; then
 	echo "fuzz: FAIL: the module did not unload after the run"
 	failed=1
 fi
-if ! scripts/splat-scan.sh "$OUT/console.log" >"$OUT/splats.txt"; then
-	echo "fuzz: FAIL: kernel splat in the console log:"
-	head -n 20 "$OUT/splats.txt" | sed 's/^/  /'
-	failed=1
-else
+if msg=$(splat_verdict "$OUT"); then
 	echo "fuzz: no kernel splat in the console"
+else
+	echo "fuzz: FAIL: $msg"
+	failed=1
 fi
 if msg=$(kmemleak_verdict "$OUT"); then
 	echo "fuzz: kmemleak: no leaks"

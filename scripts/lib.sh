@@ -30,6 +30,58 @@ elapsed() {
 	awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'
 }
 
+# boot_guest KREL|- ROOT KERNEL FLAVOR ACTION OUT TIMEOUT [APPEND [MODULE...]]:
+# one guest run. Makes its initramfs (OUT.initramfs.cpio.gz: the virtio
+# and 9p modules of release KREL from ROOT's /lib/modules, and MODULEs;
+# none for "-", a kernel with them built in), then boots KERNEL with ROOT
+# (/ for the host's) as the guest's root to run ACTION of
+# scripts/guest/run.sh, results in OUT, APPEND added to the kernel command
+# line. Returns the guest's exit status (scripts/run-guest.sh).
+boot_guest() {
+	local krel=$1 root=$2 kernel=$3 flavor=$4 action=$5 out=${6%/}
+	local timeout=$7 append=${8:-} mods=()
+	shift $(($# < 8 ? $# : 8))
+	[[ $krel == - ]] || mods=(virtio_pci 9pnet_virtio 9p "$@")
+	if ! "$MMAPDEMO_ROOT/scripts/mkinitramfs.sh" --root "$root" \
+			"$out.initramfs.cpio.gz" "$krel" "${mods[@]}"; then
+		echo "boot_guest: no initramfs for $krel" >&2
+		return 1
+	fi
+	"$MMAPDEMO_ROOT/scripts/run-guest.sh" --kernel "$kernel" --root "$root" \
+		--initrd "$out.initramfs.cpio.gz" --flavor "$flavor" \
+		--action "$action" --out "$out" --timeout "$timeout" \
+		--append "$append"
+}
+
+# stock_guest ACTION OUT TIMEOUT [APPEND]: boot_guest with Debian's stock
+# kernel and the host's root: the module of build/stock, the user space of
+# build/user.
+stock_guest() {
+	local kver
+	kver=$(stock_kver)
+	boot_guest "$kver" / "/boot/vmlinuz-$kver" stock "$@"
+}
+
+# stock_build: the module against the stock kernel's headers, the library,
+# the tool and the examples, for a stock_guest (make demo, make bench).
+stock_build() {
+	"$MMAPDEMO_ROOT/scripts/build-module.sh" "/lib/modules/$(stock_kver)/build" \
+		"$MMAPDEMO_ROOT/build/stock" >/dev/null &&
+		make -s -C "$MMAPDEMO_ROOT/user" O="$MMAPDEMO_ROOT/build/user" lib cli >/dev/null &&
+		make -s -C "$MMAPDEMO_ROOT/user/examples" O="$MMAPDEMO_ROOT/build/user" >/dev/null
+}
+
+# splat_verdict DIR: whether the console of a guest run (DIR/console.log)
+# is free of kernel splats (0); otherwise prints the first offending lines
+# (all in DIR/splats.txt) and returns 1.
+splat_verdict() {
+	if ! "$MMAPDEMO_ROOT/scripts/splat-scan.sh" "$1/console.log" >"$1/splats.txt"; then
+		echo "kernel splat in the console log:"
+		head -n 20 "$1/splats.txt" | sed 's/^/    /'
+		return 1
+	fi
+}
+
 # kmemleak_verdict DIR: whether a guest's kmemleak scan (DIR/kmemleak.txt,
 # or DIR/kmemleak.missing when the kernel had none) ran and found no
 # leak (0); otherwise prints what is wrong, first line a summary, and
@@ -98,9 +150,12 @@ no_kdir_message() {
 # built in the tree of the matrix entry with the newest linux-source-*
 # (scripts/matrix.sh), and user space built in that tree. Sets DK_DIR
 # (scripts/debug-kernel.sh's cache dir), DK_ROOTFS (the guest's root) and
-# DK_USER (user space, under build/). Progress on stderr.
+# DK_USER (user space, under build/). Progress on stderr. Keeps them when
+# all three are set already (make check's debug stages pass what they
+# have built, and so does planted-bug.sh debug-6.1, with DK_ROOTFS=/).
 debug_env() {
 	local dir
+	[[ -n ${DK_DIR:-} && -n ${DK_ROOTFS:-} && -n ${DK_USER:-} ]] && return
 	# shellcheck source=scripts/matrix.sh
 	. "$MMAPDEMO_ROOT/scripts/matrix.sh"
 	dir=$("$MMAPDEMO_ROOT/scripts/rootfs.sh" build "$DEBUG_ENTRY") || return 1
@@ -117,6 +172,8 @@ debug_env() {
 # debug_module OUT [SRC]: the module (from SRC, default this tree) built
 # against the debug_env kernel in its tree, with W=1 and no warnings.
 debug_module() {
-	in_rootfs "$DK_ROOTFS" env MMAPDEMO_SRC="${2:-$MMAPDEMO_ROOT}" \
+	local run=()
+	[[ $DK_ROOTFS == / ]] || run=(in_rootfs "$DK_ROOTFS")
+	"${run[@]}" env MMAPDEMO_SRC="${2:-$MMAPDEMO_ROOT}" \
 		"$MMAPDEMO_ROOT/scripts/build-module.sh" --strict "$DK_DIR/build" "$1"
 }

@@ -5,8 +5,10 @@
 # source under build/planted/, never into the tree or a normal build.
 #
 # usage: scripts/planted-bug.sh [uaf|oob] [debug|debug-6.1]
-# debug (default): the newest debug kernel (scripts/lib.sh debug_env);
-# debug-6.1: the one built from the host's linux-source-6.1.
+# debug (default): the newest debug kernel (scripts/lib.sh debug_env, or
+# the one DK_DIR, DK_ROOTFS and DK_USER name: make check's debug stages
+# pass theirs); debug-6.1: the one built from the host's
+# linux-source-6.1, with the host's root.
 # Exit 0 when the debug kernel caught the planted bug, 1 otherwise.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -17,16 +19,16 @@ kind=${1:-uaf}
 which=${2:-debug}
 B=$MMAPDEMO_ROOT/build/planted
 case $which in
-debug)
-	debug_env debug || die "planted-bug: no debug kernel"
-	dkdir=$DK_DIR root=$DK_ROOTFS user=$DK_USER
-	;;
+debug) ;;
 debug-6.1)
-	dkdir=$(scripts/debug-kernel.sh build) root=/ user=user
-	make -s -C user O="$MMAPDEMO_ROOT/build/user" lib cli >/dev/null
+	if [[ -z ${DK_DIR:-} ]]; then
+		DK_DIR=$(scripts/debug-kernel.sh build) DK_ROOTFS=/ DK_USER=user
+		make -s -C user O="$MMAPDEMO_ROOT/build/user" lib cli >/dev/null
+	fi
 	;;
 *) die "usage: $0 [uaf|oob] [debug|debug-6.1]" ;;
 esac
+debug_env debug || die "planted-bug: no debug kernel"
 rm -rf "$B"
 mkdir -p "$B/tree"
 cp --parents Kbuild $(find driver -name '*.[ch]') "$B/tree/"
@@ -57,16 +59,10 @@ mv "$f.new" "$f"
 grep -q PLANTED "$f" || die "planted-bug: could not plant $kind"
 
 # Build the planted copy exactly as the real one is built.
-if [[ $which == debug ]]; then
-	debug_module "$B" "$B/tree" >/dev/null
-else
-	MMAPDEMO_SRC=$B/tree scripts/build-module.sh --strict "$dkdir/build" "$B" >/dev/null
-fi
-scripts/mkinitramfs.sh "$B/initramfs.cpio.gz" -
+debug_module "$B" "$B/tree" >/dev/null
 rc=0
-scripts/run-guest.sh --kernel "$dkdir/bzImage" --initrd "$B/initramfs.cpio.gz" \
-	--root "$root" --flavor planted --action planted --out "$B/results" --timeout 900 \
-	--append "$(cat "$dkdir/cmdline") md_build=planted md_user=$user" || rc=$?
+boot_guest - "$DK_ROOTFS" "$DK_DIR/bzImage" planted planted "$B/results" 900 \
+	"$(cat "$DK_DIR/cmdline") md_build=planted md_user=$DK_USER" || rc=$?
 if grep -qaE "$want" "$B/results/console.log"; then
 	echo "planted-bug: the debug kernel caught the planted $kind:"
 	grep -aE "$want" "$B/results/console.log" | head -n 3 | sed 's/^/  /'
