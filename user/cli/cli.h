@@ -61,6 +61,7 @@ int cli_getopt(struct cli *c, int argc, char **argv, const char *shortopts,
 void __printf(2, 3) cli_error(const struct cli *c, const char *fmt, ...);
 int __printf(2, 3) cli_usage(const struct cli *c, const char *fmt, ...);
 int cli_no_args(const struct cli *c, int argc, char **argv);
+bool cli_json_only(struct cli *c, int argc, char **argv, bool *json);
 int cli_exit_code(int err);
 
 int cli_parse_size(const struct cli *c, const char *opt, const char *arg,
@@ -70,7 +71,7 @@ int cli_parse_u32(const struct cli *c, const char *opt, const char *arg,
 int cli_parse_mode(const struct cli *c, const char *arg, bool allow_both,
 		   int *out);
 
-int cli_open(const struct cli *c, int oflags, struct mmapdemo **md,
+int cli_open(const struct cli *c, int oflags, int mode, struct mmapdemo **md,
 	     struct mmapdemo_info *info);
 
 int cmd_load(struct cli *c, int argc, char **argv);

@@ -105,47 +105,17 @@ static void view_unmap(struct view *v)
 	v->base = NULL;
 }
 
-/* Open with a map mode chosen for this file (mode < 0: the default). */
-static int open_mode(const struct cli *c, int oflags, int mode,
-		     struct mmapdemo **md, struct mmapdemo_info *info)
-{
-	int ret = cli_open(c, oflags, md, info);
-	int err;
-
-	if (ret || mode < 0)
-		return ret;
-	err = mmapdemo_set_mode(*md, mode);
-	if (!err)
-		err = mmapdemo_get_info(*md, info);
-	if (err) {
-		cli_error(c, "set map mode %s: %s",
-			  mmapdemo_mode_name(mode), mmapdemo_strerror(err));
-		*md = mmapdemo_unref(*md);
-		return EXIT_FAIL;
-	}
-	return EXIT_OK;
-}
-
 int cmd_info(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ NULL }
-	};
 	struct mmapdemo_info info;
 	struct mmapdemo *md = NULL;
-	bool json = false;
-	int opt, ret;
+	bool json;
+	int ret;
 
-	while ((opt = cli_getopt(c, argc, argv, "", opts)) != -1) {
-		if (opt != OPT_JSON)
-			return c->exit;
-		json = true;
-	}
-	if (cli_no_args(c, argc, argv))
-		return EXIT_USAGE;
+	if (!cli_json_only(c, argc, argv, &json))
+		return c->exit;
 
-	ret = cli_open(c, O_RDONLY, &md, &info);
+	ret = cli_open(c, O_RDONLY, -1, &md, &info);
 	if (ret)
 		return ret;
 	if (json)
@@ -158,25 +128,16 @@ int cmd_info(struct cli *c, int argc, char **argv)
 
 int cmd_stats(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ NULL }
-	};
 	struct mmapdemo_stats stats;
 	struct mmapdemo_info info;
 	struct mmapdemo *md = NULL;
-	bool json = false;
-	int opt, ret, err;
+	bool json;
+	int ret, err;
 
-	while ((opt = cli_getopt(c, argc, argv, "", opts)) != -1) {
-		if (opt != OPT_JSON)
-			return c->exit;
-		json = true;
-	}
-	if (cli_no_args(c, argc, argv))
-		return EXIT_USAGE;
+	if (!cli_json_only(c, argc, argv, &json))
+		return c->exit;
 
-	ret = cli_open(c, O_RDONLY, &md, &info);
+	ret = cli_open(c, O_RDONLY, -1, &md, &info);
 	if (ret)
 		return ret;
 	err = mmapdemo_get_stats(md, &stats);
@@ -241,7 +202,7 @@ int cmd_fill(struct cli *c, int argc, char **argv)
 	if (cli_no_args(c, argc, argv))
 		return EXIT_USAGE;
 
-	ret = cli_open(c, O_RDWR, &md, &info);
+	ret = cli_open(c, O_RDWR, -1, &md, &info);
 	if (ret)
 		return ret;
 	ret = resolve_range(c, &info, ro.offset, ro.have_len, ro.length, 0,
@@ -302,7 +263,7 @@ int cmd_dump(struct cli *c, int argc, char **argv)
 	if (cli_no_args(c, argc, argv))
 		return EXIT_USAGE;
 
-	ret = open_mode(c, O_RDONLY, mode, &md, &info);
+	ret = cli_open(c, O_RDONLY, mode, &md, &info);
 	if (ret)
 		return ret;
 	ret = resolve_range(c, &info, ro.offset, ro.have_len, ro.length,
@@ -509,7 +470,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 
 	/* Missing device or permission: say so once, with the usual codes. */
-	ret = cli_open(c, O_RDWR, &md, &info);
+	ret = cli_open(c, O_RDWR, -1, &md, &info);
 	if (ret)
 		return ret;
 	mmapdemo_unref(md);
@@ -614,7 +575,7 @@ int cmd_write_from(struct cli *c, int argc, char **argv)
 		goto out_close;
 	}
 
-	ret = cli_open(c, O_RDWR, &md, &info);
+	ret = cli_open(c, O_RDWR, -1, &md, &info);
 	if (ret)
 		goto out_close;
 	/* A regular file must fit whole; other input is read until EOF. */
@@ -686,7 +647,7 @@ int cmd_read_to(struct cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	to_stdout = !strcmp(file, "-");
 
-	ret = cli_open(c, O_RDONLY, &md, &info);
+	ret = cli_open(c, O_RDONLY, -1, &md, &info);
 	if (ret)
 		return ret;
 	ret = resolve_range(c, &info, ro.offset, ro.have_len, ro.length, 0,
@@ -757,7 +718,7 @@ int cmd_watch(struct cli *c, int argc, char **argv)
 	if (cli_no_args(c, argc, argv))
 		return EXIT_USAGE;
 
-	ret = open_mode(c, O_RDONLY, mode, &md, &info);
+	ret = cli_open(c, O_RDONLY, mode, &md, &info);
 	if (ret)
 		return ret;
 	ret = resolve_range(c, &info, ro.offset, ro.have_len, ro.length,

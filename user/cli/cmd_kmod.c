@@ -517,10 +517,6 @@ out:
 
 int cmd_status(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ NULL }
-	};
 	struct module_param params[MAX_PARAMS];
 	const char *holders[MAX_HOLDERS];
 	struct module_status st = {
@@ -533,16 +529,11 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	struct kmod_list *list, *l;
 	struct kmod_module *mod = NULL;
 	struct kmod_ctx *ctx;
-	bool json = false;
-	int opt, err, state;
+	bool json;
+	int err, state;
 
-	while ((opt = cli_getopt(c, argc, argv, "", opts)) != -1) {
-		if (opt != OPT_JSON)
-			return c->exit;
-		json = true;
-	}
-	if (cli_no_args(c, argc, argv))
-		return EXIT_USAGE;
+	if (!cli_json_only(c, argc, argv, &json))
+		return c->exit;
 	st.device = c->device;
 
 	ctx = kmod_ctx_new(c);

@@ -285,6 +285,29 @@ int cli_no_args(const struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * The command line of a subcommand whose one option of its own is --json
+ * and which takes no arguments. False: the command must end now, with
+ * c->exit.
+ */
+bool cli_json_only(struct cli *c, int argc, char **argv, bool *json)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ NULL }
+	};
+	int opt;
+
+	*json = false;
+	while ((opt = cli_getopt(c, argc, argv, "", opts)) != -1) {
+		if (opt != OPT_JSON)
+			return false;
+		*json = true;
+	}
+	c->exit = cli_no_args(c, argc, argv);
+	return !c->exit;
+}
+
 int cli_exit_code(int err)
 {
 	switch (err < 0 ? -err : err) {
@@ -349,24 +372,37 @@ int cli_parse_mode(const struct cli *c, const char *arg, bool allow_both,
 }
 
 /*
- * Open the device and read its info; on failure say why (with the hint
- * when it is missing) and return the exit code.
+ * Open the device, set the file's map mode (@mode < 0: keep the default)
+ * and read its info; on failure say why (with the hint when the device is
+ * missing) and return the exit code.
  */
-int cli_open(const struct cli *c, int oflags, struct mmapdemo **md,
+int cli_open(const struct cli *c, int oflags, int mode, struct mmapdemo **md,
 	     struct mmapdemo_info *info)
 {
 	int err = mmapdemo_open(c->device, oflags, md);
 
 	if (!err)
 		err = mmapdemo_get_info(*md, info);
-	if (!err)
+	if (err) {
+		if (*md)
+			*md = mmapdemo_unref(*md);
+		cli_error(c, "%s: %s", c->device, mmapdemo_strerror(err));
+		if (cli_exit_code(err) == EXIT_NODEV)
+			cli_error(c, CLI_NODEV_HINT);
+		return cli_exit_code(err);
+	}
+	if (mode < 0)
 		return EXIT_OK;
-	if (*md)
+	err = mmapdemo_set_mode(*md, mode);
+	if (!err)
+		err = mmapdemo_get_info(*md, info);
+	if (err) {
+		cli_error(c, "set map mode %s: %s", mmapdemo_mode_name(mode),
+			  mmapdemo_strerror(err));
 		*md = mmapdemo_unref(*md);
-	cli_error(c, "%s: %s", c->device, mmapdemo_strerror(err));
-	if (cli_exit_code(err) == EXIT_NODEV)
-		cli_error(c, CLI_NODEV_HINT);
-	return cli_exit_code(err);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
 }
 
 int main(int argc, char **argv)
