@@ -33,6 +33,17 @@ md_unload() {
 	fi
 }
 
+# md_pattern SEED OFFSET LENGTH: the bytes FILL writes there (the uapi
+# header's pattern), on stdout, from the one oracle in python_mmap.py.
+md_pattern() {
+	python3 -B -c 'import sys
+sys.path.insert(0, sys.argv[1])
+from python_mmap import pattern
+seed, off, length = (int(a, 0) for a in sys.argv[2:])
+sys.stdout.buffer.write(pattern(seed, off, length))' \
+		"$REPO/user/tests/guest" "$@"
+}
+
 # md_fault_sites on|off: let /proc/<tid>/fail-nth fail GFP_KERNEL
 # allocations (ignore-gfp-wait N) of any order (min-order 0) and user
 # copies, quietly (verbose 0: the console is scanned for splats), or

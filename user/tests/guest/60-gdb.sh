@@ -32,27 +32,19 @@ xbytes() {
 		sed -n 's/^0x//p' | tr '\n' ' ' | sed 's/ $//'
 }
 
-# read_bytes OFFSET N: the same through read() on the device.
-read_bytes() {
-	dd if=$dev bs=1 skip="$1" count="$2" status=none |
-		od -An -v -tx1 | tr -s ' \n' ' ' | sed 's/^ //; s/ $//'
+# hex_bytes: stdin as "xx xx ...", as xbytes prints.
+hex_bytes() {
+	od -An -v -tx1 | tr -s ' \n' ' ' | sed 's/^ //; s/ $//'
 }
 
-# pattern_bytes SEED OFFSET N: the FILL pattern (uapi header), in python.
+# read_bytes OFFSET N: the same through read() on the device.
+read_bytes() {
+	dd if=$dev bs=1 skip="$1" count="$2" status=none | hex_bytes
+}
+
+# pattern_bytes SEED OFFSET N: the FILL pattern there.
 pattern_bytes() {
-	python3 -c 'import sys
-seed, off, n = (int(a, 0) for a in sys.argv[1:])
-M = (1 << 64) - 1
-def word(w):
-    x = w ^ (seed << 32 | seed) ^ 0x9e3779b97f4a7c15
-    x ^= x >> 33
-    x = x * 0xff51afd7ed558ccd & M
-    x ^= x >> 33
-    x = x * 0xc4ceb9fe1a85ec53 & M
-    x ^= x >> 33
-    return x
-print(" ".join("%02x" % (word(o >> 3) >> (o & 7) * 8 & 0xff)
-               for o in range(off, off + n)))' "$@"
+	md_pattern "$@" | hex_bytes
 }
 
 # same WHAT GOT WANT

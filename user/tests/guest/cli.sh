@@ -9,12 +9,10 @@
 # loaded, in use, bad parameters, missing file, not root), and unload.
 # Starts and ends with the module unloaded.  Prints TAP.
 #
-# Environment: REPO (repository root), BUILD (where mmapdemo.ko is),
-# MMAPDEMO_TOOL (default $REPO/build/user/cli/mmapdemo).
-
-REPO=${REPO:-/run/mmapdemo/repo}
-BUILD=${BUILD:-$REPO/build/stock}
-KO=$BUILD/mmapdemo.ko
+# The module and the tool: those of scripts/guest/lib.sh (MMAPDEMO_KO,
+# MMAPDEMO_TOOL).
+. "${REPO:-/run/mmapdemo/repo}/scripts/guest/lib.sh"
+KO=$MMAPDEMO_KO
 TOOL=${MMAPDEMO_TOOL:-$USERBUILD/cli/mmapdemo}
 SIZE=1048576
 T=$(mktemp -d "${TMPDIR:-/tmp}/mmapdemo-cli.XXXXXX") || exit 1
@@ -92,23 +90,9 @@ sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)' "$OUT" "$1" \
 		2>>"$ERR"
 }
 
-# pattern OFFSET LENGTH SEED FILE: FILE is the FILL pattern (uapi header).
+# pattern OFFSET LENGTH SEED FILE: FILE is the FILL pattern there.
 pattern() {
-	python3 -c 'import sys
-off, length, seed = (int(a, 0) for a in sys.argv[1:4])
-M = (1 << 64) - 1
-def word(w):
-    x = w ^ (seed << 32 | seed) ^ 0x9e3779b97f4a7c15
-    x ^= x >> 33
-    x = x * 0xff51afd7ed558ccd & M
-    x ^= x >> 33
-    x = x * 0xc4ceb9fe1a85ec53 & M
-    x ^= x >> 33
-    return x
-want = bytes((word(o >> 3) >> (o & 7) * 8) & 0xff
-             for o in range(off, off + length))
-sys.exit(0 if open(sys.argv[4], "rb").read() == want else 1)' "$@" \
-		2>>"$ERR"
+	md_pattern "$3" "$1" "$2" | cmp -s - "$4" 2>>"$ERR"
 }
 
 wait_for_mapping() {
