@@ -4,14 +4,16 @@
  * child process (a crash or a hang fails that test only), checks report
  * as "# " diagnostics and the parent prints "ok N - name".
  *
- *	static void test_foo(void) { CHECK(1 + 1 == 2); }
+ *	static void test_foo(void) { EXPECT(1 + 1 == 2); }
  *	int main(int argc, char **argv)
  *	{
  *		static const struct tap_test tests[] = { TAP_TEST(foo) };
  *		return tap_main(argc, argv, tests, TAP_COUNT(tests));
  *	}
  *
- * Arguments select tests whose names contain one of them.
+ * Arguments select tests whose names contain one of them. An EXPECT*()
+ * that fails reports it and the test goes on (it fails at its end), unlike
+ * the guest tests' CHECK*(), which end the test.
  */
 #ifndef MMAPDEMO_TAP_H
 #define MMAPDEMO_TAP_H
@@ -41,13 +43,13 @@ void __printf(3, 4) tap_fail(const char *file, int line, const char *fmt, ...);
 _Noreturn void __printf(1, 2) tap_skip(const char *fmt, ...);
 int tap_failed(void);
 
-#define CHECK(cond)							\
+#define EXPECT(cond)							\
 	do {								\
 		if (!(cond))						\
 			tap_fail(__FILE__, __LINE__, "%s", #cond);	\
 	} while (0)
 
-#define CHECK_U64(a, b)							\
+#define EXPECT_U64(a, b)						\
 	do {								\
 		uint64_t a_ = (a), b_ = (b);				\
 		if (a_ != b_)						\
@@ -57,7 +59,7 @@ int tap_failed(void);
 				 (unsigned long long)b_);		\
 	} while (0)
 
-#define CHECK_INT(a, b)							\
+#define EXPECT_INT(a, b)						\
 	do {								\
 		long long a_ = (a), b_ = (b);				\
 		if (a_ != b_)						\
@@ -66,7 +68,7 @@ int tap_failed(void);
 				 a_, b_);				\
 	} while (0)
 
-#define CHECK_STR(a, b)							\
+#define EXPECT_STR(a, b)						\
 	do {								\
 		const char *a_ = (a), *b_ = (b);			\
 		if (!a_ || !b_ || strcmp(a_, b_))			\
@@ -76,7 +78,7 @@ int tap_failed(void);
 				 b_ ? b_ : "(null)");			\
 	} while (0)
 
-#define CHECK_CONTAINS(hay, needle)					\
+#define EXPECT_CONTAINS(hay, needle)					\
 	do {								\
 		const char *h_ = (hay), *n_ = (needle);			\
 		if (!h_ || !strstr(h_, n_))				\

@@ -125,9 +125,9 @@ static void test_version(void)
 	struct run r;
 
 	run(&r, "--version");
-	CHECK_INT(r.status, 0);
-	CHECK_CONTAINS(r.out, "mmapdemo ");
-	CHECK_CONTAINS(r.out, "(ABI 1)");
+	EXPECT_INT(r.status, 0);
+	EXPECT_CONTAINS(r.out, "mmapdemo ");
+	EXPECT_CONTAINS(r.out, "(ABI 1)");
 	run_free(&r);
 }
 
@@ -137,16 +137,16 @@ static void test_usage_forms(void)
 	struct run r;
 
 	run(&r, "--help");
-	CHECK_INT(r.status, 0);
-	CHECK_CONTAINS(r.out, "mmapdemo COMMAND --help\n");
-	CHECK_CONTAINS(r.out, "mmapdemo --help | --version\n");
-	CHECK(!strstr(r.out, "COMMAND --help | --version"));
+	EXPECT_INT(r.status, 0);
+	EXPECT_CONTAINS(r.out, "mmapdemo COMMAND --help\n");
+	EXPECT_CONTAINS(r.out, "mmapdemo --help | --version\n");
+	EXPECT(!strstr(r.out, "COMMAND --help | --version"));
 	run_free(&r);
 	run(&r, "info", "--help");
-	CHECK_INT(r.status, 0);
+	EXPECT_INT(r.status, 0);
 	run_free(&r);
 	run(&r, "--version");
-	CHECK_INT(r.status, 0);
+	EXPECT_INT(r.status, 0);
 	run_free(&r);
 }
 
@@ -170,8 +170,8 @@ static void test_bench_only_unknown(void)
 		snprintf(want, sizeof(want),
 			 "mmapdemo: bench: --only: '%s' is not k2u, u2k, setup, scaling or fio",
 			 bad ? bad + 1 : names[i]);
-		CHECK_INT(r.status, 2);
-		CHECK_CONTAINS(r.err, want);
+		EXPECT_INT(r.status, 2);
+		EXPECT_CONTAINS(r.err, want);
 		run_free(&r);
 	}
 }
@@ -182,16 +182,16 @@ static void test_main_help(void)
 	size_t i;
 
 	run(&r, "--help");
-	CHECK_INT(r.status, 0);
+	EXPECT_INT(r.status, 0);
 	for (i = 0; i < TAP_COUNT(commands); i++)
-		CHECK_CONTAINS(r.out, commands[i]);
-	CHECK_CONTAINS(r.out, "Exit status");
-	CHECK_STR(r.err, "");
+		EXPECT_CONTAINS(r.out, commands[i]);
+	EXPECT_CONTAINS(r.out, "Exit status");
+	EXPECT_STR(r.err, "");
 	run_free(&r);
 
 	run(&r, "help");
-	CHECK_INT(r.status, 0);
-	CHECK_CONTAINS(r.out, "Usage: mmapdemo");
+	EXPECT_INT(r.status, 0);
+	EXPECT_CONTAINS(r.out, "Usage: mmapdemo");
 	run_free(&r);
 }
 
@@ -204,20 +204,20 @@ static void test_subcommand_help(void)
 	for (i = 0; i < TAP_COUNT(commands); i++) {
 		snprintf(want, sizeof(want), "Usage: mmapdemo %s", commands[i]);
 		run(&r, commands[i], "--help");
-		CHECK_INT(r.status, 0);
-		CHECK_CONTAINS(r.out, want);
-		CHECK_CONTAINS(r.out, "--device");
-		CHECK_STR(r.err, "");
+		EXPECT_INT(r.status, 0);
+		EXPECT_CONTAINS(r.out, want);
+		EXPECT_CONTAINS(r.out, "--device");
+		EXPECT_STR(r.err, "");
 		run_free(&r);
 
 		run(&r, commands[i], "-h");
-		CHECK_INT(r.status, 0);
-		CHECK_CONTAINS(r.out, want);
+		EXPECT_INT(r.status, 0);
+		EXPECT_CONTAINS(r.out, want);
 		run_free(&r);
 
 		run(&r, "help", commands[i]);
-		CHECK_INT(r.status, 0);
-		CHECK_CONTAINS(r.out, want);
+		EXPECT_INT(r.status, 0);
+		EXPECT_CONTAINS(r.out, want);
 		run_free(&r);
 	}
 }
@@ -227,8 +227,8 @@ static void test_no_command(void)
 	struct run r;
 
 	run(&r, NULL);
-	CHECK_INT(r.status, 2);
-	CHECK_CONTAINS(r.err, "Usage: mmapdemo");
+	EXPECT_INT(r.status, 2);
+	EXPECT_CONTAINS(r.err, "Usage: mmapdemo");
 	run_free(&r);
 }
 
@@ -237,23 +237,23 @@ static void test_unknown_command(void)
 	struct run r;
 
 	run(&r, "frobnicate");
-	CHECK_INT(r.status, 2);
-	CHECK_CONTAINS(r.err, "mmapdemo: unknown command 'frobnicate'");
+	EXPECT_INT(r.status, 2);
+	EXPECT_CONTAINS(r.err, "mmapdemo: unknown command 'frobnicate'");
 	run_free(&r);
 
 	run(&r, "bench", "--bogus");
-	CHECK_INT(r.status, 2);
+	EXPECT_INT(r.status, 2);
 	run_free(&r);
 
 	/* A known command without the device: exit 3 and the hint. */
 	run(&r, "--device", "/nonexistent/mmapdemo", "bench", "--quick");
-	CHECK_INT(r.status, 3);
-	CHECK_CONTAINS(r.err, "hint: load it with: mmapdemo load");
-	CHECK_INT(count(r.err, "module not loaded?"), 1);
+	EXPECT_INT(r.status, 3);
+	EXPECT_CONTAINS(r.err, "hint: load it with: mmapdemo load");
+	EXPECT_INT(count(r.err, "module not loaded?"), 1);
 	run_free(&r);
 
 	run(&r, "help", "frobnicate");
-	CHECK_INT(r.status, 2);
+	EXPECT_INT(r.status, 2);
 	run_free(&r);
 }
 
@@ -262,14 +262,14 @@ static void test_bad_global_options(void)
 	struct run r;
 
 	run(&r, "--bogus", "info");
-	CHECK_INT(r.status, 2);
-	CHECK_CONTAINS(r.err, "mmapdemo: unknown option '--bogus'");
-	CHECK_CONTAINS(r.err, "Try 'mmapdemo --help'");
+	EXPECT_INT(r.status, 2);
+	EXPECT_CONTAINS(r.err, "mmapdemo: unknown option '--bogus'");
+	EXPECT_CONTAINS(r.err, "Try 'mmapdemo --help'");
 	run_free(&r);
 
 	run(&r, "--device");
-	CHECK_INT(r.status, 2);
-	CHECK_CONTAINS(r.err, "needs an argument");
+	EXPECT_INT(r.status, 2);
+	EXPECT_CONTAINS(r.err, "needs an argument");
 	run_free(&r);
 }
 
@@ -363,15 +363,15 @@ static void test_device_missing(void)
 			tap_fail(__FILE__, __LINE__,
 				 "%s: exit %d, stderr:\n%s", args[i][0],
 				 r.status, r.err);
-		CHECK_STR(r.out, "");
+		EXPECT_STR(r.out, "");
 		run_free(&r);
 	}
 
 	/* The global spelling too. */
 	run(&r, "--device", "/nonexistent", "info");
-	CHECK_INT(r.status, 3);
-	CHECK_CONTAINS(r.err, "hint: load it with: mmapdemo load");
-	CHECK_INT(count(r.err, "module not loaded?"), 1);
+	EXPECT_INT(r.status, 3);
+	EXPECT_CONTAINS(r.err, "hint: load it with: mmapdemo load");
+	EXPECT_INT(count(r.err, "module not loaded?"), 1);
 	run_free(&r);
 }
 
@@ -380,8 +380,8 @@ static void test_not_a_device(void)
 	struct run r;
 
 	run(&r, "--device", "/dev/null", "info");
-	CHECK_INT(r.status, 1);
-	CHECK_CONTAINS(r.err,
+	EXPECT_INT(r.status, 1);
+	EXPECT_CONTAINS(r.err,
 		       "mmapdemo: info: /dev/null: not an mmapdemo device");
 	run_free(&r);
 }
@@ -391,8 +391,8 @@ static void test_input_file_missing(void)
 	struct run r;
 
 	run(&r, "write-from", "/nonexistent/input", "--device", "/nonexistent");
-	CHECK_INT(r.status, 1);
-	CHECK_CONTAINS(r.err,
+	EXPECT_INT(r.status, 1);
+	EXPECT_CONTAINS(r.err,
 		       "mmapdemo: write-from: /nonexistent/input: No such file or directory");
 	run_free(&r);
 }
@@ -404,13 +404,13 @@ static void test_status_not_loaded(void)
 	if (!access("/sys/module/mmapdemo", F_OK))
 		tap_skip("mmapdemo is loaded here");
 	run(&r, "status");
-	CHECK_INT(r.status, 3);
-	CHECK_STR(r.out, "module:   mmapdemo\nstate:    not loaded\n");
+	EXPECT_INT(r.status, 3);
+	EXPECT_STR(r.out, "module:   mmapdemo\nstate:    not loaded\n");
 	run_free(&r);
 
 	run(&r, "status", "--json");
-	CHECK_INT(r.status, 3);
-	CHECK_STR(r.out,
+	EXPECT_INT(r.status, 3);
+	EXPECT_STR(r.out,
 		  "{\"module\": \"mmapdemo\", \"state\": \"not loaded\", \"loaded\": false}\n");
 	run_free(&r);
 }
@@ -422,8 +422,8 @@ static void test_unload_not_loaded(void)
 	if (!access("/sys/module/mmapdemo", F_OK))
 		tap_skip("mmapdemo is loaded here");
 	run(&r, "unload");
-	CHECK_INT(r.status, 3);
-	CHECK_CONTAINS(r.err,
+	EXPECT_INT(r.status, 3);
+	EXPECT_CONTAINS(r.err,
 		       "mmapdemo: unload: module mmapdemo is not loaded");
 	run_free(&r);
 }

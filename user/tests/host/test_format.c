@@ -26,7 +26,7 @@ static void test_hexdump_short_line(void)
 	char *out;
 
 	CAPTURE(out, format_hexdump(f, "abc\n", 4, 0, true));
-	CHECK_STR(out,
+	EXPECT_STR(out,
 		  "00000000  61 62 63 0a                                       |abc.|\n"
 		  "00000004\n");
 	free(out);
@@ -41,7 +41,7 @@ static void test_hexdump_full_lines(void)
 	for (i = 0; i < 40; i++)
 		buf[i] = 0x10 + i;
 	CAPTURE(out, format_hexdump(f, buf, sizeof(buf), 16, true));
-	CHECK_STR(out,
+	EXPECT_STR(out,
 		  "00000010  10 11 12 13 14 15 16 17  18 19 1a 1b 1c 1d 1e 1f  |................|\n"
 		  "00000020  20 21 22 23 24 25 26 27  28 29 2a 2b 2c 2d 2e 2f  | !\"#$%&'()*+,-./|\n"
 		  "00000030  30 31 32 33 34 35 36 37                           |01234567|\n"
@@ -57,7 +57,7 @@ static void test_hexdump_squeeze(void)
 	memset(buf, 0, sizeof(buf));
 	buf[79] = 0x7f;
 	CAPTURE(out, format_hexdump(f, buf, sizeof(buf), 0, true));
-	CHECK_STR(out,
+	EXPECT_STR(out,
 		  "00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
 		  "*\n"
 		  "00000040  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 7f  |................|\n"
@@ -65,7 +65,7 @@ static void test_hexdump_squeeze(void)
 	free(out);
 
 	CAPTURE(out, format_hexdump(f, buf, 48, 0, false));
-	CHECK_STR(out,
+	EXPECT_STR(out,
 		  "00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
 		  "00000010  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
 		  "00000020  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
@@ -78,10 +78,10 @@ static void test_hexdump_empty_and_big_offsets(void)
 	char *out;
 
 	CAPTURE(out, format_hexdump(f, "", 0, 0, true));
-	CHECK_STR(out, "");
+	EXPECT_STR(out, "");
 	free(out);
 	CAPTURE(out, format_hexdump(f, "Z", 1, 0x123456789ULL, true));
-	CHECK_STR(out,
+	EXPECT_STR(out,
 		  "123456789  5a                                                |Z|\n"
 		  "12345678a\n");
 	free(out);
@@ -106,7 +106,7 @@ static void test_hexdump_matches_util_linux(void)
 		buf[i] = i < 1024 ? (unsigned char)(i * 7) :
 			 i < 2048 ? 0 : (unsigned char)(32 + i % 95);
 	fd = mkstemp(path);
-	CHECK(fd >= 0 && write(fd, buf, sizeof(buf)) == sizeof(buf));
+	EXPECT(fd >= 0 && write(fd, buf, sizeof(buf)) == sizeof(buf));
 	close(fd);
 
 	for (i = 0; i < TAP_COUNT(cases); i++) {
@@ -148,7 +148,7 @@ static void test_info_json(void)
 	char *out;
 
 	CAPTURE(out, format_info_json(f, "/dev/mmapdemo", &info));
-	CHECK_STR(out,
+	EXPECT_STR(out,
 		  "{\"device\": \"/dev/mmapdemo\", \"abi_version\": 1, \"size\": 1048576, \"page_size\": 4096, \"map_mode\": \"fault\", \"default_mode\": \"remap\", \"nr_chunks\": 3}\n");
 	free(out);
 }
@@ -158,7 +158,7 @@ static void test_info_text(void)
 	char *out;
 
 	CAPTURE(out, format_info_text(f, "/dev/mmapdemo", &info));
-	CHECK_STR(out,
+	EXPECT_STR(out,
 		  "device:       /dev/mmapdemo\n"
 		  "abi_version:  1\n"
 		  "size:         1048576 (1.0 MiB)\n"
@@ -175,7 +175,7 @@ static void test_json_escaping(void)
 	char *out;
 
 	CAPTURE(out, format_info_json(f, "/tmp/a \"b\"\\c\n\x01", &info));
-	CHECK_CONTAINS(out,
+	EXPECT_CONTAINS(out,
 		       "{\"device\": \"/tmp/a \\\"b\\\"\\\\c\\n\\u0001\", ");
 	free(out);
 }
@@ -194,11 +194,11 @@ static void test_stats_fields(void)
 	};
 	size_t i;
 
-	CHECK_INT(nr_stats_fields, sizeof(struct mmapdemo_stats) / 8);
-	CHECK_INT(nr_stats_fields, TAP_COUNT(names));
+	EXPECT_INT(nr_stats_fields, sizeof(struct mmapdemo_stats) / 8);
+	EXPECT_INT(nr_stats_fields, TAP_COUNT(names));
 	for (i = 0; i < nr_stats_fields && i < TAP_COUNT(names); i++) {
-		CHECK_STR(stats_fields[i].name, names[i]);
-		CHECK_INT(stats_fields[i].offset, i * 8);
+		EXPECT_STR(stats_fields[i].name, names[i]);
+		EXPECT_INT(stats_fields[i].offset, i * 8);
 	}
 }
 
@@ -207,7 +207,7 @@ static void test_stats_json(void)
 	char *out;
 
 	CAPTURE(out, format_stats_json(f, "/dev/mmapdemo", &stats));
-	CHECK_STR(out,
+	EXPECT_STR(out,
 		  "{\"device\": \"/dev/mmapdemo\", \"mmaps\": 1, \"live_vmas\": 2, \"faults\": 3, \"bytes_read\": 4, \"bytes_written\": 5, \"fills\": 6, \"checksums\": 7, \"resizes\": 18446744073709551615, \"fault_pages\": 9}\n");
 	free(out);
 }
@@ -217,7 +217,7 @@ static void test_stats_text(void)
 	char *out;
 
 	CAPTURE(out, format_stats_text(f, &stats));
-	CHECK_STR(out,
+	EXPECT_STR(out,
 		  "mmaps          1\n"
 		  "live_vmas      2\n"
 		  "faults         3\n"
@@ -243,7 +243,7 @@ static void test_status_json(void)
 	char *out;
 
 	CAPTURE(out, format_status_json(f, &st));
-	CHECK_STR(out,
+	EXPECT_STR(out,
 		  "{\"module\": \"mmapdemo\", \"state\": \"not loaded\", \"loaded\": false}\n");
 	free(out);
 
@@ -257,13 +257,13 @@ static void test_status_json(void)
 	st.nr_params = 2;
 	st.device_present = true;
 	CAPTURE(out, format_status_json(f, &st));
-	CHECK_STR(out,
+	EXPECT_STR(out,
 		  "{\"module\": \"mmapdemo\", \"state\": \"live\", \"loaded\": true, \"refcount\": 2, \"size\": 20480, \"holders\": [\"mmapdemo_kunit\"], \"parameters\": {\"map_mode\": \"remap\", \"size\": \"1048576\"}, \"device\": \"/dev/mmapdemo\", \"device_present\": true}\n");
 	free(out);
 
 	st.nr_holders = 0;
 	CAPTURE(out, format_status_text(f, &st));
-	CHECK_STR(out,
+	EXPECT_STR(out,
 		  "module:   mmapdemo\n"
 		  "state:    live\n"
 		  "refcount: 2\n"
@@ -287,15 +287,15 @@ static void test_verify_report(void)
 	};
 	char *out;
 
-	CHECK(verify_passed(&r[0]));
-	CHECK(!verify_passed(&r[1]));
+	EXPECT(verify_passed(&r[0]));
+	EXPECT(!verify_passed(&r[1]));
 	CAPTURE(out, format_verify_json(f, "/dev/mmapdemo", 8192, r, 2));
-	CHECK_STR(out,
+	EXPECT_STR(out,
 		  "{\"device\": \"/dev/mmapdemo\", \"size\": 8192, \"modes\": [{\"mode\": \"fault\", \"user_to_kernel\": true, \"kernel_to_user\": true, \"user_crc32c\": 3808858755, \"kernel_crc32c\": 3808858755, \"mismatch\": -1, \"failed_step\": null, \"error\": null, \"pass\": true}, {\"mode\": \"remap\", \"user_to_kernel\": true, \"kernel_to_user\": false, \"user_crc32c\": 1, \"kernel_crc32c\": 1, \"mismatch\": 4097, \"failed_step\": null, \"error\": null, \"pass\": false}], \"pass\": false}\n");
 	free(out);
 
 	CAPTURE(out, format_verify_text(f, &r[1]));
-	CHECK_STR(out,
+	EXPECT_STR(out,
 		  "remap: user->kernel ok (crc32c user 0x00000001, kernel 0x00000001)\n"
 		  "remap: kernel->user MISMATCH at byte 4097\n"
 		  "remap: FAIL\n");
@@ -304,12 +304,12 @@ static void test_verify_report(void)
 	r[0].failed_step = "mmap";
 	r[0].err = -EINVAL;
 	CAPTURE(out, format_verify_text(f, &r[0]));
-	CHECK_CONTAINS(out, "fault: FAIL (mmap: invalid argument");
+	EXPECT_CONTAINS(out, "fault: FAIL (mmap: invalid argument");
 	free(out);
 	CAPTURE(out, format_verify_json(f, "/dev/mmapdemo", 8192, r, 1));
-	CHECK_CONTAINS(out,
+	EXPECT_CONTAINS(out,
 		       "\"failed_step\": \"mmap\", \"error\": \"invalid argument");
-	CHECK_CONTAINS(out, "\"pass\": false}\n");
+	EXPECT_CONTAINS(out, "\"pass\": false}\n");
 	free(out);
 }
 
@@ -338,7 +338,7 @@ static void test_json_parses(void)
 	snprintf(cmd, sizeof(cmd),
 		 "python3 -c 'import json, sys\n"
 		 "for l in open(sys.argv[1]): json.loads(l)' %s", path);
-	CHECK_INT(system(cmd), 0);
+	EXPECT_INT(system(cmd), 0);
 	unlink(path);
 }
 
@@ -346,13 +346,13 @@ static void test_human_size(void)
 {
 	char buf[32];
 
-	CHECK_STR(format_human_size(buf, sizeof(buf), 0), "0 B");
-	CHECK_STR(format_human_size(buf, sizeof(buf), 1023), "1023 B");
-	CHECK_STR(format_human_size(buf, sizeof(buf), 1024), "1.0 KiB");
-	CHECK_STR(format_human_size(buf, sizeof(buf), 1536), "1.5 KiB");
-	CHECK_STR(format_human_size(buf, sizeof(buf), 1 << 20), "1.0 MiB");
-	CHECK_STR(format_human_size(buf, sizeof(buf), 3ULL << 30), "3.0 GiB");
-	CHECK_STR(format_human_size(buf, sizeof(buf), UINT64_MAX), "16.0 EiB");
+	EXPECT_STR(format_human_size(buf, sizeof(buf), 0), "0 B");
+	EXPECT_STR(format_human_size(buf, sizeof(buf), 1023), "1023 B");
+	EXPECT_STR(format_human_size(buf, sizeof(buf), 1024), "1.0 KiB");
+	EXPECT_STR(format_human_size(buf, sizeof(buf), 1536), "1.5 KiB");
+	EXPECT_STR(format_human_size(buf, sizeof(buf), 1 << 20), "1.0 MiB");
+	EXPECT_STR(format_human_size(buf, sizeof(buf), 3ULL << 30), "3.0 GiB");
+	EXPECT_STR(format_human_size(buf, sizeof(buf), UINT64_MAX), "16.0 EiB");
 }
 
 int main(int argc, char **argv)

@@ -20,9 +20,9 @@ static void test_open_missing(void)
 {
 	struct mmapdemo *md = (struct mmapdemo *)&md;
 
-	CHECK_INT(mmapdemo_open("/nonexistent/mmapdemo", O_RDWR, &md),
+	EXPECT_INT(mmapdemo_open("/nonexistent/mmapdemo", O_RDWR, &md),
 		  -ENOENT);
-	CHECK(!md);
+	EXPECT(!md);
 }
 
 static void test_open_default_path(void)
@@ -31,8 +31,8 @@ static void test_open_default_path(void)
 
 	if (!access(MMAPDEMO_DEVICE, F_OK))
 		tap_skip(MMAPDEMO_DEVICE " exists here");
-	CHECK_INT(mmapdemo_open(NULL, O_RDONLY, &md), -ENOENT);
-	CHECK(!md);
+	EXPECT_INT(mmapdemo_open(NULL, O_RDONLY, &md), -ENOENT);
+	EXPECT(!md);
 }
 
 static void test_open_not_a_device(void)
@@ -41,24 +41,24 @@ static void test_open_not_a_device(void)
 	struct mmapdemo *md = NULL;
 	int fd = mkstemp(path);
 
-	CHECK(fd >= 0);
-	CHECK_INT(mmapdemo_open(path, O_RDWR, &md), -ENOTTY);
-	CHECK(!md);
+	EXPECT(fd >= 0);
+	EXPECT_INT(mmapdemo_open(path, O_RDWR, &md), -ENOTTY);
+	EXPECT(!md);
 	close(fd);
 	unlink(path);
-	CHECK_INT(mmapdemo_open("/dev/null", O_RDONLY, &md), -ENOTTY);
-	CHECK_INT(mmapdemo_open("/", O_RDONLY, &md), -ENOTTY);
-	CHECK_INT(mmapdemo_open("/", O_RDWR, &md), -EISDIR);
+	EXPECT_INT(mmapdemo_open("/dev/null", O_RDONLY, &md), -ENOTTY);
+	EXPECT_INT(mmapdemo_open("/", O_RDONLY, &md), -ENOTTY);
+	EXPECT_INT(mmapdemo_open("/", O_RDWR, &md), -EISDIR);
 }
 
 static void test_open_bad_args(void)
 {
 	struct mmapdemo *md = NULL;
 
-	CHECK_INT(mmapdemo_open(NULL, O_RDWR, NULL), -EINVAL);
-	CHECK_INT(mmapdemo_open("/tmp/mmapdemo-never", O_RDWR | O_CREAT, &md),
+	EXPECT_INT(mmapdemo_open(NULL, O_RDWR, NULL), -EINVAL);
+	EXPECT_INT(mmapdemo_open("/tmp/mmapdemo-never", O_RDWR | O_CREAT, &md),
 		  -EINVAL);
-	CHECK(access("/tmp/mmapdemo-never", F_OK) < 0);
+	EXPECT(access("/tmp/mmapdemo-never", F_OK) < 0);
 }
 
 /* The open leaves no descriptor behind when it fails. */
@@ -68,10 +68,10 @@ static void test_open_no_fd_leak(void)
 	int before = dup(0), after;
 
 	close(before);
-	CHECK_INT(mmapdemo_open("/dev/null", O_RDONLY, &md), -ENOTTY);
+	EXPECT_INT(mmapdemo_open("/dev/null", O_RDONLY, &md), -ENOTTY);
 	after = dup(0);
 	close(after);
-	CHECK_INT(after, before);
+	EXPECT_INT(after, before);
 }
 
 static void test_null_handles(void)
@@ -81,58 +81,58 @@ static void test_null_handles(void)
 	uint32_t crc;
 	void *addr = &addr;
 
-	CHECK(!mmapdemo_ref(NULL));
-	CHECK(!mmapdemo_unref(NULL));
-	CHECK_INT(mmapdemo_fd(NULL), -EINVAL);
-	CHECK_INT(mmapdemo_get_info(NULL, &info), -EINVAL);
-	CHECK_INT(mmapdemo_get_stats(NULL, &stats), -EINVAL);
-	CHECK_INT(mmapdemo_set_mode(NULL, MMAPDEMO_MODE_FAULT), -EINVAL);
-	CHECK_INT(mmapdemo_fill(NULL, 0, 1, 0), -EINVAL);
-	CHECK_INT(mmapdemo_checksum(NULL, 0, 1, &crc), -EINVAL);
-	CHECK_INT(mmapdemo_map(NULL, 0, 4096, PROT_READ, MAP_SHARED, &addr),
+	EXPECT(!mmapdemo_ref(NULL));
+	EXPECT(!mmapdemo_unref(NULL));
+	EXPECT_INT(mmapdemo_fd(NULL), -EINVAL);
+	EXPECT_INT(mmapdemo_get_info(NULL, &info), -EINVAL);
+	EXPECT_INT(mmapdemo_get_stats(NULL, &stats), -EINVAL);
+	EXPECT_INT(mmapdemo_set_mode(NULL, MMAPDEMO_MODE_FAULT), -EINVAL);
+	EXPECT_INT(mmapdemo_fill(NULL, 0, 1, 0), -EINVAL);
+	EXPECT_INT(mmapdemo_checksum(NULL, 0, 1, &crc), -EINVAL);
+	EXPECT_INT(mmapdemo_map(NULL, 0, 4096, PROT_READ, MAP_SHARED, &addr),
 		  -EINVAL);
-	CHECK_INT(mmapdemo_unmap((void *)1, 4096), -EINVAL);
+	EXPECT_INT(mmapdemo_unmap((void *)1, 4096), -EINVAL);
 }
 
 static void test_uapi_layout(void)
 {
-	CHECK_INT(sizeof(struct mmapdemo_info), 32);
-	CHECK_INT(offsetof(struct mmapdemo_info, size), 8);
-	CHECK_INT(offsetof(struct mmapdemo_info, reserved), 28);
-	CHECK_INT(sizeof(struct mmapdemo_fill), 24);
-	CHECK_INT(offsetof(struct mmapdemo_fill, flags), 20);
-	CHECK_INT(sizeof(struct mmapdemo_checksum), 24);
-	CHECK_INT(offsetof(struct mmapdemo_checksum, crc32c), 16);
-	CHECK_INT(sizeof(struct mmapdemo_stats), 72);
-	CHECK_INT(offsetof(struct mmapdemo_stats, resizes), 56);
-	CHECK_INT(offsetof(struct mmapdemo_stats, fault_pages), 64);
-	CHECK_INT(MMAPDEMO_STATS_SIZE_V1, 64);
-	CHECK_INT(MMAPDEMO_ABI_VERSION, 1);
-	CHECK_STR(MMAPDEMO_DEVICE, "/dev/mmapdemo");
-	CHECK_INT(MMAPDEMO_MODE_FAULT, 0);
-	CHECK_INT(MMAPDEMO_MODE_REMAP, 1);
+	EXPECT_INT(sizeof(struct mmapdemo_info), 32);
+	EXPECT_INT(offsetof(struct mmapdemo_info, size), 8);
+	EXPECT_INT(offsetof(struct mmapdemo_info, reserved), 28);
+	EXPECT_INT(sizeof(struct mmapdemo_fill), 24);
+	EXPECT_INT(offsetof(struct mmapdemo_fill, flags), 20);
+	EXPECT_INT(sizeof(struct mmapdemo_checksum), 24);
+	EXPECT_INT(offsetof(struct mmapdemo_checksum, crc32c), 16);
+	EXPECT_INT(sizeof(struct mmapdemo_stats), 72);
+	EXPECT_INT(offsetof(struct mmapdemo_stats, resizes), 56);
+	EXPECT_INT(offsetof(struct mmapdemo_stats, fault_pages), 64);
+	EXPECT_INT(MMAPDEMO_STATS_SIZE_V1, 64);
+	EXPECT_INT(MMAPDEMO_ABI_VERSION, 1);
+	EXPECT_STR(MMAPDEMO_DEVICE, "/dev/mmapdemo");
+	EXPECT_INT(MMAPDEMO_MODE_FAULT, 0);
+	EXPECT_INT(MMAPDEMO_MODE_REMAP, 1);
 }
 
 static void test_uapi_ioctl_numbers(void)
 {
-	CHECK_INT(_IOC_TYPE(MMAPDEMO_IOC_INFO), 0xb7);
-	CHECK_INT(_IOC_SIZE(MMAPDEMO_IOC_INFO), 32);
-	CHECK_INT(_IOC_DIR(MMAPDEMO_IOC_INFO), _IOC_READ);
-	CHECK_INT(_IOC_SIZE(MMAPDEMO_IOC_SET_MODE), 4);
-	CHECK_INT(_IOC_DIR(MMAPDEMO_IOC_SET_MODE), _IOC_WRITE);
-	CHECK_INT(_IOC_SIZE(MMAPDEMO_IOC_FILL), 24);
-	CHECK_INT(_IOC_DIR(MMAPDEMO_IOC_FILL), _IOC_WRITE);
-	CHECK_INT(_IOC_SIZE(MMAPDEMO_IOC_CHECKSUM), 24);
-	CHECK_INT(_IOC_DIR(MMAPDEMO_IOC_CHECKSUM), _IOC_READ | _IOC_WRITE);
-	CHECK_INT(_IOC_SIZE(MMAPDEMO_IOC_STATS), 72);
-	CHECK_INT(_IOC_DIR(MMAPDEMO_IOC_STATS), _IOC_READ);
+	EXPECT_INT(_IOC_TYPE(MMAPDEMO_IOC_INFO), 0xb7);
+	EXPECT_INT(_IOC_SIZE(MMAPDEMO_IOC_INFO), 32);
+	EXPECT_INT(_IOC_DIR(MMAPDEMO_IOC_INFO), _IOC_READ);
+	EXPECT_INT(_IOC_SIZE(MMAPDEMO_IOC_SET_MODE), 4);
+	EXPECT_INT(_IOC_DIR(MMAPDEMO_IOC_SET_MODE), _IOC_WRITE);
+	EXPECT_INT(_IOC_SIZE(MMAPDEMO_IOC_FILL), 24);
+	EXPECT_INT(_IOC_DIR(MMAPDEMO_IOC_FILL), _IOC_WRITE);
+	EXPECT_INT(_IOC_SIZE(MMAPDEMO_IOC_CHECKSUM), 24);
+	EXPECT_INT(_IOC_DIR(MMAPDEMO_IOC_CHECKSUM), _IOC_READ | _IOC_WRITE);
+	EXPECT_INT(_IOC_SIZE(MMAPDEMO_IOC_STATS), 72);
+	EXPECT_INT(_IOC_DIR(MMAPDEMO_IOC_STATS), _IOC_READ);
 	/* The numbers as an strace or a C program built elsewhere sees them. */
-	CHECK_U64(MMAPDEMO_IOC_INFO, 0x8020b700);
-	CHECK_U64(MMAPDEMO_IOC_SET_MODE, 0x4004b701);
-	CHECK_U64(MMAPDEMO_IOC_FILL, 0x4018b702);
-	CHECK_U64(MMAPDEMO_IOC_CHECKSUM, 0xc018b703);
+	EXPECT_U64(MMAPDEMO_IOC_INFO, 0x8020b700);
+	EXPECT_U64(MMAPDEMO_IOC_SET_MODE, 0x4004b701);
+	EXPECT_U64(MMAPDEMO_IOC_FILL, 0x4018b702);
+	EXPECT_U64(MMAPDEMO_IOC_CHECKSUM, 0xc018b703);
 	/* Grew from 0x8040b704 (64 bytes), which the driver still answers. */
-	CHECK_U64(MMAPDEMO_IOC_STATS, 0x8048b704);
+	EXPECT_U64(MMAPDEMO_IOC_STATS, 0x8048b704);
 }
 
 int main(int argc, char **argv)

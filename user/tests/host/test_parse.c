@@ -82,50 +82,50 @@ static void test_size_garbage(void)
 	check_size("0xg", -EINVAL, 0);
 	check_size("0x-1", -EINVAL, 0);
 	check_size("1e6", -EINVAL, 0);
-	CHECK_INT(mmapdemo_parse_size("1", NULL), -EINVAL);
-	CHECK_INT(mmapdemo_parse_size("1", &out), 0);
+	EXPECT_INT(mmapdemo_parse_size("1", NULL), -EINVAL);
+	EXPECT_INT(mmapdemo_parse_size("1", &out), 0);
 }
 
 static void test_mode_parse(void)
 {
-	CHECK_INT(mmapdemo_mode_parse("fault"), MMAPDEMO_MODE_FAULT);
-	CHECK_INT(mmapdemo_mode_parse("remap"), MMAPDEMO_MODE_REMAP);
-	CHECK_INT(mmapdemo_mode_parse("FAULT"), MMAPDEMO_MODE_FAULT);
-	CHECK_INT(mmapdemo_mode_parse("Remap"), MMAPDEMO_MODE_REMAP);
-	CHECK_INT(mmapdemo_mode_parse(NULL), -EINVAL);
-	CHECK_INT(mmapdemo_mode_parse(""), -EINVAL);
-	CHECK_INT(mmapdemo_mode_parse("both"), -EINVAL);
-	CHECK_INT(mmapdemo_mode_parse("faults"), -EINVAL);
-	CHECK_INT(mmapdemo_mode_parse("fault "), -EINVAL);
-	CHECK_INT(mmapdemo_mode_parse("0"), -EINVAL);
+	EXPECT_INT(mmapdemo_mode_parse("fault"), MMAPDEMO_MODE_FAULT);
+	EXPECT_INT(mmapdemo_mode_parse("remap"), MMAPDEMO_MODE_REMAP);
+	EXPECT_INT(mmapdemo_mode_parse("FAULT"), MMAPDEMO_MODE_FAULT);
+	EXPECT_INT(mmapdemo_mode_parse("Remap"), MMAPDEMO_MODE_REMAP);
+	EXPECT_INT(mmapdemo_mode_parse(NULL), -EINVAL);
+	EXPECT_INT(mmapdemo_mode_parse(""), -EINVAL);
+	EXPECT_INT(mmapdemo_mode_parse("both"), -EINVAL);
+	EXPECT_INT(mmapdemo_mode_parse("faults"), -EINVAL);
+	EXPECT_INT(mmapdemo_mode_parse("fault "), -EINVAL);
+	EXPECT_INT(mmapdemo_mode_parse("0"), -EINVAL);
 }
 
 static void test_mode_name(void)
 {
 	int m;
 
-	CHECK_STR(mmapdemo_mode_name(MMAPDEMO_MODE_FAULT), "fault");
-	CHECK_STR(mmapdemo_mode_name(MMAPDEMO_MODE_REMAP), "remap");
-	CHECK_STR(mmapdemo_mode_name(MMAPDEMO_MODE_COUNT), "unknown");
-	CHECK_STR(mmapdemo_mode_name((enum mmapdemo_map_mode)-1), "unknown");
+	EXPECT_STR(mmapdemo_mode_name(MMAPDEMO_MODE_FAULT), "fault");
+	EXPECT_STR(mmapdemo_mode_name(MMAPDEMO_MODE_REMAP), "remap");
+	EXPECT_STR(mmapdemo_mode_name(MMAPDEMO_MODE_COUNT), "unknown");
+	EXPECT_STR(mmapdemo_mode_name((enum mmapdemo_map_mode)-1), "unknown");
 	for (m = 0; m < MMAPDEMO_MODE_COUNT; m++)
-		CHECK_INT(mmapdemo_mode_parse(mmapdemo_mode_name(m)), m);
+		EXPECT_INT(mmapdemo_mode_parse(mmapdemo_mode_name(m)), m);
 }
 
 static void test_strerror(void)
 {
-	CHECK_STR(mmapdemo_strerror(0), "success");
-	CHECK_STR(mmapdemo_strerror(-ENOENT),
+	EXPECT_STR(mmapdemo_strerror(0), "success");
+	EXPECT_STR(mmapdemo_strerror(-ENOENT),
 		  "device not found (module not loaded?)");
-	CHECK_STR(mmapdemo_strerror(ENOENT), mmapdemo_strerror(-ENOENT));
-	CHECK_CONTAINS(mmapdemo_strerror(-EACCES), "permission denied");
-	CHECK_CONTAINS(mmapdemo_strerror(-ENOTTY), "not an mmapdemo device");
-	CHECK_CONTAINS(mmapdemo_strerror(-EPROTO), "ABI");
-	CHECK_CONTAINS(mmapdemo_strerror(-EBUSY), "busy");
-	CHECK_STR(mmapdemo_strerror(-EIO), "Input/output error");
-	CHECK_STR(mmapdemo_strerror(-ENOMEM), "Cannot allocate memory");
-	CHECK_STR(mmapdemo_strerror(-99999), "unknown error");
-	CHECK_STR(mmapdemo_strerror(99999), "unknown error");
+	EXPECT_STR(mmapdemo_strerror(ENOENT), mmapdemo_strerror(-ENOENT));
+	EXPECT_CONTAINS(mmapdemo_strerror(-EACCES), "permission denied");
+	EXPECT_CONTAINS(mmapdemo_strerror(-ENOTTY), "not an mmapdemo device");
+	EXPECT_CONTAINS(mmapdemo_strerror(-EPROTO), "ABI");
+	EXPECT_CONTAINS(mmapdemo_strerror(-EBUSY), "busy");
+	EXPECT_STR(mmapdemo_strerror(-EIO), "Input/output error");
+	EXPECT_STR(mmapdemo_strerror(-ENOMEM), "Cannot allocate memory");
+	EXPECT_STR(mmapdemo_strerror(-99999), "unknown error");
+	EXPECT_STR(mmapdemo_strerror(99999), "unknown error");
 }
 
 int main(int argc, char **argv)
