@@ -6,17 +6,9 @@
  * the doorbell.  Completion: peek, use, release (publish cq_head).  One
  * thread may drive each side; the two sides may run on different threads.
  *
- * The barrier pairings carry the names they have in driver/ring.c:
- *
- * (A) sq_tail: the SQEs are written, then __atomic_store_n(RELEASE) of
- *     sq_tail; the kernel load-acquires it before reading them.
- * (B) sq_head: __atomic_load_n(ACQUIRE) of sq_head before a slot the
- *     kernel has consumed is overwritten; the kernel store-released it
- *     after copying the SQEs out.
- * (C) cq_tail: __atomic_load_n(ACQUIRE) of cq_tail before the CQEs are
- *     read; the kernel store-released it after writing them.
- * (D) cq_head: the CQEs are read, then __atomic_store_n(RELEASE) of
- *     cq_head; the kernel load-acquires it before reusing the slots.
+ * The memory ordering is the one the ABI header describes for the four
+ * indices; each access is marked with the name driver/ring.c gives its
+ * pairing: (A) sq_tail, (B) sq_head, (C) cq_tail, (D) cq_head.
  *
  * The kernel is trusted here, but another process that maps the same
  * region may not be: an impossible cq_tail gives -EBADMSG, never an

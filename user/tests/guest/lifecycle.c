@@ -17,7 +17,7 @@
 
 #include "harness.h"
 
-/* 7. rmmod fails while anything is mapped, succeeds after munmap. */
+/* rmmod fails while anything is mapped, succeeds after munmap. */
 static int t_rmmod_while_mapped(void)
 {
 	int fd = md_open(O_RDWR);
@@ -44,7 +44,7 @@ static int t_rmmod_while_mapped(void)
 	return 0;
 }
 
-/* 7. A forked child's copy of the mapping pins the module as well. */
+/* A forked child's copy of the mapping pins the module as well. */
 static int t_rmmod_pinned_by_child(void)
 {
 	int fd = md_open(O_RDWR), status, pfd[2];
@@ -77,7 +77,7 @@ static int t_rmmod_pinned_by_child(void)
 	return 0;
 }
 
-/* 8. Resize through the size parameter: EBUSY while mapped. */
+/* Resize through the size parameter: EBUSY while mapped. */
 static int t_resize_while_mapped_ebusy(void)
 {
 	int fd = md_open(O_RDWR);
@@ -99,7 +99,7 @@ static int t_resize_while_mapped_ebusy(void)
 	return 0;
 }
 
-/* 8. ... and resizes when nothing maps it, open files included. */
+/* The size parameter resizes when nothing maps it, open files included. */
 static int t_resize_unmapped(void)
 {
 	int fd = md_open(O_RDWR), fd2;
@@ -192,7 +192,7 @@ static int t_map_mode_param(void)
 	return 0;
 }
 
-/* 14. dev_mode widens who may open the device. */
+/* dev_mode widens who may open the device. */
 static int t_dev_mode_param(void)
 {
 	struct stat st;

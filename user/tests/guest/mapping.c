@@ -36,7 +36,7 @@ static uint64_t probe_offsets(int i)
 
 #define NPROBES 4
 
-/* Issue 2: user writes through the mapping, the kernel's read() sees them. */
+/* User writes through the mapping, the kernel's read() sees them. */
 static int t_mmap_write_then_read(void)
 {
 	int fd = md_open(O_RDWR);
@@ -58,7 +58,7 @@ static int t_mmap_write_then_read(void)
 	return 0;
 }
 
-/* Issue 2: write() by user space, the mapping sees the bytes. */
+/* write() by user space, the mapping sees the bytes. */
 static int t_write_then_mmap_read(void)
 {
 	int fd = md_open(O_RDWR);
@@ -171,7 +171,7 @@ static int t_kernel_fill_user_sees(void)
 	return 0;
 }
 
-/* 1. offset + length past the end, and offsets that overflow: EINVAL. */
+/* offset + length past the end, and offsets that overflow: EINVAL. */
 static int t_mmap_past_end_einval(void)
 {
 	int fd = md_open(O_RDWR);
@@ -209,7 +209,7 @@ static int t_mmap_huge_offset_einval(void)
 	return 0;
 }
 
-/* 2. A mapping at a page offset sees the buffer from that offset. */
+/* A mapping at a page offset sees the buffer from that offset. */
 static int t_mmap_nonzero_offset(void)
 {
 	int fd = md_open(O_RDWR);
@@ -233,7 +233,7 @@ static int t_mmap_nonzero_offset(void)
 	return 0;
 }
 
-/* 3. MAP_PRIVATE: refused in remap mode ... */
+/* MAP_PRIVATE in remap mode: refused (a PFN map has no copy-on-write). */
 static int t_map_private_remap_einval(void)
 {
 	int fd = md_open(O_RDWR);
@@ -245,7 +245,7 @@ static int t_map_private_remap_einval(void)
 	return 0;
 }
 
-/* ... copy-on-write in fault mode. */
+/* MAP_PRIVATE in fault mode: copy-on-write. */
 static int t_map_private_fault_cow(void)
 {
 	int fd = md_open(O_RDWR);
@@ -279,7 +279,7 @@ static int t_map_private_fault_cow(void)
 	return 0;
 }
 
-/* 4. Writable shared mappings need a writable fd. */
+/* Writable shared mappings need a writable fd. */
 static int t_rdonly_fd_write_eacces(void)
 {
 	int fd = md_open(O_RDONLY);
@@ -302,7 +302,7 @@ static int t_rdonly_fd_write_eacces(void)
 	return 0;
 }
 
-/* 5. mremap cannot grow a mapping; it can shrink it. */
+/* mremap cannot grow a mapping; it can shrink it. */
 static int t_mremap_grow_fails(void)
 {
 	int fd = md_open(O_RDWR);
@@ -337,7 +337,7 @@ static int t_mremap_shrink_works(void)
 	return 0;
 }
 
-/* 6. The mapping outlives its file descriptor. */
+/* The mapping outlives its file descriptor. */
 static int t_close_fd_keeps_mapping(void)
 {
 	int fd = md_open(O_RDWR), fd2;
@@ -359,7 +359,7 @@ static int t_close_fd_keeps_mapping(void)
 	return 0;
 }
 
-/* 9. fork: the child shares the mapping both ways. */
+/* fork: the child shares the mapping both ways. */
 static int t_fork_shares(void)
 {
 	int fd = md_open(O_RDWR), status;
@@ -395,7 +395,7 @@ static int t_fork_shares(void)
 	return 0;
 }
 
-/* 9. Unmapping a middle page leaves the pages around it working. */
+/* Unmapping a middle page leaves the pages around it working. */
 static int t_partial_munmap_middle(void)
 {
 	int fd = md_open(O_RDWR);
@@ -418,7 +418,7 @@ static int t_partial_munmap_middle(void)
 	return 0;
 }
 
-/* 10. Unrelated processes: a fresh program maps the device on its own. */
+/* Unrelated processes: a fresh program maps the device on its own. */
 static int t_unrelated_processes(void)
 {
 	int fd = md_open(O_RDWR), status;
@@ -464,7 +464,7 @@ static int peer_main(int mode)
 	return 0;
 }
 
-/* 11. get_user_pages users: process_vm_readv from another process. */
+/* get_user_pages users: process_vm_readv from another process. */
 static int t_gup_process_vm_readv(void)
 {
 	int fd = md_open(O_RDWR), status;
@@ -504,7 +504,7 @@ static int t_gup_process_vm_readv(void)
 	return 0;
 }
 
-/* 11. vmsplice: the pipe takes references to the mapping's pages. */
+/* vmsplice: the pipe takes references to the mapping's pages. */
 static int t_gup_vmsplice(void)
 {
 	int fd = md_open(O_RDWR), pfd[2];
@@ -531,7 +531,7 @@ static int t_gup_vmsplice(void)
 	return 0;
 }
 
-/* 11. O_DIRECT I/O to and from the mapping (brd: /dev/ram0). */
+/* O_DIRECT I/O to and from the mapping (brd: /dev/ram0). */
 static int t_gup_o_direct(void)
 {
 	int fd = md_open(O_RDWR), blk;
@@ -560,7 +560,7 @@ static int t_gup_o_direct(void)
 	return 0;
 }
 
-/* 12. Debugger access: ptrace(PEEKDATA/POKEDATA) and /proc/PID/mem. */
+/* Debugger access: ptrace(PEEKDATA/POKEDATA) and /proc/PID/mem. */
 static int t_debugger_access(void)
 {
 	int fd = md_open(O_RDWR), status;
@@ -609,7 +609,7 @@ static int t_debugger_access(void)
 	return 0;
 }
 
-/* 13. Touching past the end of a mapping raises SIGSEGV. */
+/* Touching past the end of a mapping raises SIGSEGV. */
 static int t_sigsegv_past_end(void)
 {
 	int fd = md_open(O_RDWR);
@@ -633,7 +633,7 @@ static int t_sigsegv_past_end(void)
 	return 1;
 }
 
-/* 14. Non-root users cannot open the device by default. */
+/* Non-root users cannot open the device by default. */
 static int t_nonroot_eacces(void)
 {
 	CHECK_OK(setgroups(0, NULL));
