@@ -464,6 +464,23 @@ static int peer_main(int mode)
 	return 0;
 }
 
+/*
+ * The whole buffer mapped shared and filled by the kernel with @seed, then
+ * a child that only waits, for another process to look into: 0, or -1.
+ */
+static int map_filled_fork(int fd, uint32_t seed, uint8_t **p, pid_t *pid)
+{
+	*p = md_map(fd, md_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	if (*p == MAP_FAILED || md_kernel_fill(fd, 0, md_size, seed))
+		return -1;
+	*pid = fork();
+	if (!*pid) {
+		pause();
+		_exit(0);
+	}
+	return *pid < 0 ? -1 : 0;
+}
+
 /* get_user_pages users: process_vm_readv from another process. */
 static int t_gup_process_vm_readv(void)
 {
@@ -472,15 +489,7 @@ static int t_gup_process_vm_readv(void)
 	pid_t pid;
 
 	CHECK_OK(fd);
-	p = md_map(fd, md_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
-	CHECK(p != MAP_FAILED, "mmap");
-	CHECK_OK(md_kernel_fill(fd, 0, md_size, 21));
-	pid = fork();
-	CHECK_OK(pid);
-	if (!pid) {
-		pause();
-		_exit(0);
-	}
+	CHECK_OK(map_filled_fork(fd, 21, &p, &pid));
 	{
 		uint8_t buf[256];
 		struct iovec local = { buf, sizeof(buf) };
@@ -572,15 +581,7 @@ static int t_debugger_access(void)
 	int mem;
 
 	CHECK_OK(fd);
-	p = md_map(fd, md_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
-	CHECK(p != MAP_FAILED, "mmap");
-	CHECK_OK(md_kernel_fill(fd, 0, md_size, 24));
-	pid = fork();
-	CHECK_OK(pid);
-	if (!pid) {
-		pause();
-		_exit(0);
-	}
+	CHECK_OK(map_filled_fork(fd, 24, &p, &pid));
 	CHECK_OK(ptrace(PTRACE_ATTACH, pid, NULL, NULL));
 	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status));
 
