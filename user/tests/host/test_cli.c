@@ -382,7 +382,7 @@ static void test_not_a_device(void)
 	run(&r, "--device", "/dev/null", "info");
 	EXPECT_INT(r.status, 1);
 	EXPECT_CONTAINS(r.err,
-		       "mmapdemo: info: /dev/null: not an mmapdemo device");
+			"mmapdemo: info: /dev/null: not an mmapdemo device");
 	run_free(&r);
 }
 
@@ -393,7 +393,7 @@ static void test_input_file_missing(void)
 	run(&r, "write-from", "/nonexistent/input", "--device", "/nonexistent");
 	EXPECT_INT(r.status, 1);
 	EXPECT_CONTAINS(r.err,
-		       "mmapdemo: write-from: /nonexistent/input: No such file or directory");
+			"mmapdemo: write-from: /nonexistent/input: No such file or directory");
 	run_free(&r);
 }
 
@@ -411,7 +411,7 @@ static void test_status_not_loaded(void)
 	run(&r, "status", "--json");
 	EXPECT_INT(r.status, 3);
 	EXPECT_STR(r.out,
-		  "{\"module\": \"mmapdemo\", \"state\": \"not loaded\", \"loaded\": false}\n");
+		   "{\"module\": \"mmapdemo\", \"state\": \"not loaded\", \"loaded\": false}\n");
 	run_free(&r);
 }
 
@@ -424,7 +424,7 @@ static void test_unload_not_loaded(void)
 	run(&r, "unload");
 	EXPECT_INT(r.status, 3);
 	EXPECT_CONTAINS(r.err,
-		       "mmapdemo: unload: module mmapdemo is not loaded");
+			"mmapdemo: unload: module mmapdemo is not loaded");
 	run_free(&r);
 }
 

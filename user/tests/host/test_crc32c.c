@@ -70,7 +70,7 @@ static void test_chaining(void)
 		}
 	}
 	EXPECT_U64(mmapdemo_crc32c(mmapdemo_crc32c(0, "1234", 4), "56789", 5),
-		  0xe3069283);
+		   0xe3069283);
 }
 
 static void test_pattern_page(void)
@@ -93,9 +93,9 @@ static void test_hw_matches_table(void)
 	for (start = 0; start < 9; start++)
 		for (len = 0; len < 80; len++)
 			EXPECT_U64(mmapdemo__crc32c_hw(~0u, buf + start, len),
-				  mmapdemo__crc32c_sw(~0u, buf + start, len));
+				   mmapdemo__crc32c_sw(~0u, buf + start, len));
 	EXPECT_U64(mmapdemo__crc32c_hw(0x12345678, buf + 3, sizeof(buf) - 3),
-		  mmapdemo__crc32c_sw(0x12345678, buf + 3, sizeof(buf) - 3));
+		   mmapdemo__crc32c_sw(0x12345678, buf + 3, sizeof(buf) - 3));
 }
 
 static void test_table_matches_bitwise(void)

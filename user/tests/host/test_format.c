@@ -27,8 +27,8 @@ static void test_hexdump_short_line(void)
 
 	CAPTURE(out, format_hexdump(f, "abc\n", 4, 0, true));
 	EXPECT_STR(out,
-		  "00000000  61 62 63 0a                                       |abc.|\n"
-		  "00000004\n");
+		   "00000000  61 62 63 0a                                       |abc.|\n"
+		   "00000004\n");
 	free(out);
 }
 
@@ -42,10 +42,10 @@ static void test_hexdump_full_lines(void)
 		buf[i] = 0x10 + i;
 	CAPTURE(out, format_hexdump(f, buf, sizeof(buf), 16, true));
 	EXPECT_STR(out,
-		  "00000010  10 11 12 13 14 15 16 17  18 19 1a 1b 1c 1d 1e 1f  |................|\n"
-		  "00000020  20 21 22 23 24 25 26 27  28 29 2a 2b 2c 2d 2e 2f  | !\"#$%&'()*+,-./|\n"
-		  "00000030  30 31 32 33 34 35 36 37                           |01234567|\n"
-		  "00000038\n");
+		   "00000010  10 11 12 13 14 15 16 17  18 19 1a 1b 1c 1d 1e 1f  |................|\n"
+		   "00000020  20 21 22 23 24 25 26 27  28 29 2a 2b 2c 2d 2e 2f  | !\"#$%&'()*+,-./|\n"
+		   "00000030  30 31 32 33 34 35 36 37                           |01234567|\n"
+		   "00000038\n");
 	free(out);
 }
 
@@ -58,18 +58,18 @@ static void test_hexdump_squeeze(void)
 	buf[79] = 0x7f;
 	CAPTURE(out, format_hexdump(f, buf, sizeof(buf), 0, true));
 	EXPECT_STR(out,
-		  "00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
-		  "*\n"
-		  "00000040  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 7f  |................|\n"
-		  "00000050\n");
+		   "00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
+		   "*\n"
+		   "00000040  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 7f  |................|\n"
+		   "00000050\n");
 	free(out);
 
 	CAPTURE(out, format_hexdump(f, buf, 48, 0, false));
 	EXPECT_STR(out,
-		  "00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
-		  "00000010  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
-		  "00000020  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
-		  "00000030\n");
+		   "00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
+		   "00000010  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
+		   "00000020  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
+		   "00000030\n");
 	free(out);
 }
 
@@ -82,8 +82,8 @@ static void test_hexdump_empty_and_big_offsets(void)
 	free(out);
 	CAPTURE(out, format_hexdump(f, "Z", 1, 0x123456789ULL, true));
 	EXPECT_STR(out,
-		  "123456789  5a                                                |Z|\n"
-		  "12345678a\n");
+		   "123456789  5a                                                |Z|\n"
+		   "12345678a\n");
 	free(out);
 }
 
@@ -149,7 +149,7 @@ static void test_info_json(void)
 
 	CAPTURE(out, format_info_json(f, "/dev/mmapdemo", &info));
 	EXPECT_STR(out,
-		  "{\"device\": \"/dev/mmapdemo\", \"abi_version\": 1, \"size\": 1048576, \"page_size\": 4096, \"map_mode\": \"fault\", \"default_mode\": \"remap\", \"nr_chunks\": 3}\n");
+		   "{\"device\": \"/dev/mmapdemo\", \"abi_version\": 1, \"size\": 1048576, \"page_size\": 4096, \"map_mode\": \"fault\", \"default_mode\": \"remap\", \"nr_chunks\": 3}\n");
 	free(out);
 }
 
@@ -159,14 +159,14 @@ static void test_info_text(void)
 
 	CAPTURE(out, format_info_text(f, "/dev/mmapdemo", &info));
 	EXPECT_STR(out,
-		  "device:       /dev/mmapdemo\n"
-		  "abi_version:  1\n"
-		  "size:         1048576 (1.0 MiB)\n"
-		  "page_size:    4096\n"
-		  "pages:        256\n"
-		  "map_mode:     fault\n"
-		  "default_mode: remap\n"
-		  "nr_chunks:    3\n");
+		   "device:       /dev/mmapdemo\n"
+		   "abi_version:  1\n"
+		   "size:         1048576 (1.0 MiB)\n"
+		   "page_size:    4096\n"
+		   "pages:        256\n"
+		   "map_mode:     fault\n"
+		   "default_mode: remap\n"
+		   "nr_chunks:    3\n");
 	free(out);
 }
 
@@ -176,7 +176,7 @@ static void test_json_escaping(void)
 
 	CAPTURE(out, format_info_json(f, "/tmp/a \"b\"\\c\n\x01", &info));
 	EXPECT_CONTAINS(out,
-		       "{\"device\": \"/tmp/a \\\"b\\\"\\\\c\\n\\u0001\", ");
+			"{\"device\": \"/tmp/a \\\"b\\\"\\\\c\\n\\u0001\", ");
 	free(out);
 }
 
@@ -208,7 +208,7 @@ static void test_stats_json(void)
 
 	CAPTURE(out, format_stats_json(f, "/dev/mmapdemo", &stats));
 	EXPECT_STR(out,
-		  "{\"device\": \"/dev/mmapdemo\", \"mmaps\": 1, \"live_vmas\": 2, \"faults\": 3, \"bytes_read\": 4, \"bytes_written\": 5, \"fills\": 6, \"checksums\": 7, \"resizes\": 18446744073709551615, \"fault_pages\": 9}\n");
+		   "{\"device\": \"/dev/mmapdemo\", \"mmaps\": 1, \"live_vmas\": 2, \"faults\": 3, \"bytes_read\": 4, \"bytes_written\": 5, \"fills\": 6, \"checksums\": 7, \"resizes\": 18446744073709551615, \"fault_pages\": 9}\n");
 	free(out);
 }
 
@@ -218,15 +218,15 @@ static void test_stats_text(void)
 
 	CAPTURE(out, format_stats_text(f, &stats));
 	EXPECT_STR(out,
-		  "mmaps          1\n"
-		  "live_vmas      2\n"
-		  "faults         3\n"
-		  "bytes_read     4\n"
-		  "bytes_written  5\n"
-		  "fills          6\n"
-		  "checksums      7\n"
-		  "resizes        18446744073709551615\n"
-		  "fault_pages    9\n");
+		   "mmaps          1\n"
+		   "live_vmas      2\n"
+		   "faults         3\n"
+		   "bytes_read     4\n"
+		   "bytes_written  5\n"
+		   "fills          6\n"
+		   "checksums      7\n"
+		   "resizes        18446744073709551615\n"
+		   "fault_pages    9\n");
 	free(out);
 }
 
@@ -244,7 +244,7 @@ static void test_status_json(void)
 
 	CAPTURE(out, format_status_json(f, &st));
 	EXPECT_STR(out,
-		  "{\"module\": \"mmapdemo\", \"state\": \"not loaded\", \"loaded\": false}\n");
+		   "{\"module\": \"mmapdemo\", \"state\": \"not loaded\", \"loaded\": false}\n");
 	free(out);
 
 	st.loaded = true;
@@ -258,20 +258,20 @@ static void test_status_json(void)
 	st.device_present = true;
 	CAPTURE(out, format_status_json(f, &st));
 	EXPECT_STR(out,
-		  "{\"module\": \"mmapdemo\", \"state\": \"live\", \"loaded\": true, \"refcount\": 2, \"size\": 20480, \"holders\": [\"mmapdemo_kunit\"], \"parameters\": {\"map_mode\": \"remap\", \"size\": \"1048576\"}, \"device\": \"/dev/mmapdemo\", \"device_present\": true}\n");
+		   "{\"module\": \"mmapdemo\", \"state\": \"live\", \"loaded\": true, \"refcount\": 2, \"size\": 20480, \"holders\": [\"mmapdemo_kunit\"], \"parameters\": {\"map_mode\": \"remap\", \"size\": \"1048576\"}, \"device\": \"/dev/mmapdemo\", \"device_present\": true}\n");
 	free(out);
 
 	st.nr_holders = 0;
 	CAPTURE(out, format_status_text(f, &st));
 	EXPECT_STR(out,
-		  "module:   mmapdemo\n"
-		  "state:    live\n"
-		  "refcount: 2\n"
-		  "size:     20480\n"
-		  "holders:  (none)\n"
-		  "param:    map_mode=remap\n"
-		  "param:    size=1048576\n"
-		  "device:   /dev/mmapdemo (present)\n");
+		   "module:   mmapdemo\n"
+		   "state:    live\n"
+		   "refcount: 2\n"
+		   "size:     20480\n"
+		   "holders:  (none)\n"
+		   "param:    map_mode=remap\n"
+		   "param:    size=1048576\n"
+		   "device:   /dev/mmapdemo (present)\n");
 	free(out);
 }
 
@@ -291,14 +291,14 @@ static void test_verify_report(void)
 	EXPECT(!verify_passed(&r[1]));
 	CAPTURE(out, format_verify_json(f, "/dev/mmapdemo", 8192, r, 2));
 	EXPECT_STR(out,
-		  "{\"device\": \"/dev/mmapdemo\", \"size\": 8192, \"modes\": [{\"mode\": \"fault\", \"user_to_kernel\": true, \"kernel_to_user\": true, \"user_crc32c\": 3808858755, \"kernel_crc32c\": 3808858755, \"mismatch\": -1, \"failed_step\": null, \"error\": null, \"pass\": true}, {\"mode\": \"remap\", \"user_to_kernel\": true, \"kernel_to_user\": false, \"user_crc32c\": 1, \"kernel_crc32c\": 1, \"mismatch\": 4097, \"failed_step\": null, \"error\": null, \"pass\": false}], \"pass\": false}\n");
+		   "{\"device\": \"/dev/mmapdemo\", \"size\": 8192, \"modes\": [{\"mode\": \"fault\", \"user_to_kernel\": true, \"kernel_to_user\": true, \"user_crc32c\": 3808858755, \"kernel_crc32c\": 3808858755, \"mismatch\": -1, \"failed_step\": null, \"error\": null, \"pass\": true}, {\"mode\": \"remap\", \"user_to_kernel\": true, \"kernel_to_user\": false, \"user_crc32c\": 1, \"kernel_crc32c\": 1, \"mismatch\": 4097, \"failed_step\": null, \"error\": null, \"pass\": false}], \"pass\": false}\n");
 	free(out);
 
 	CAPTURE(out, format_verify_text(f, &r[1]));
 	EXPECT_STR(out,
-		  "remap: user->kernel ok (crc32c user 0x00000001, kernel 0x00000001)\n"
-		  "remap: kernel->user MISMATCH at byte 4097\n"
-		  "remap: FAIL\n");
+		   "remap: user->kernel ok (crc32c user 0x00000001, kernel 0x00000001)\n"
+		   "remap: kernel->user MISMATCH at byte 4097\n"
+		   "remap: FAIL\n");
 	free(out);
 
 	r[0].failed_step = "mmap";
@@ -308,7 +308,7 @@ static void test_verify_report(void)
 	free(out);
 	CAPTURE(out, format_verify_json(f, "/dev/mmapdemo", 8192, r, 1));
 	EXPECT_CONTAINS(out,
-		       "\"failed_step\": \"mmap\", \"error\": \"invalid argument");
+			"\"failed_step\": \"mmap\", \"error\": \"invalid argument");
 	EXPECT_CONTAINS(out, "\"pass\": false}\n");
 	free(out);
 }

@@ -21,7 +21,7 @@ static void test_open_missing(void)
 	struct mmapdemo *md = (struct mmapdemo *)&md;
 
 	EXPECT_INT(mmapdemo_open("/nonexistent/mmapdemo", O_RDWR, &md),
-		  -ENOENT);
+		   -ENOENT);
 	EXPECT(!md);
 }
 
@@ -57,7 +57,7 @@ static void test_open_bad_args(void)
 
 	EXPECT_INT(mmapdemo_open(NULL, O_RDWR, NULL), -EINVAL);
 	EXPECT_INT(mmapdemo_open("/tmp/mmapdemo-never", O_RDWR | O_CREAT, &md),
-		  -EINVAL);
+		   -EINVAL);
 	EXPECT(access("/tmp/mmapdemo-never", F_OK) < 0);
 }
 
@@ -90,7 +90,7 @@ static void test_null_handles(void)
 	EXPECT_INT(mmapdemo_fill(NULL, 0, 1, 0), -EINVAL);
 	EXPECT_INT(mmapdemo_checksum(NULL, 0, 1, &crc), -EINVAL);
 	EXPECT_INT(mmapdemo_map(NULL, 0, 4096, PROT_READ, MAP_SHARED, &addr),
-		  -EINVAL);
+		   -EINVAL);
 	EXPECT_INT(mmapdemo_unmap((void *)1, 4096), -EINVAL);
 }
 

@@ -116,7 +116,7 @@ static void test_strerror(void)
 {
 	EXPECT_STR(mmapdemo_strerror(0), "success");
 	EXPECT_STR(mmapdemo_strerror(-ENOENT),
-		  "device not found (module not loaded?)");
+		   "device not found (module not loaded?)");
 	EXPECT_STR(mmapdemo_strerror(ENOENT), mmapdemo_strerror(-ENOENT));
 	EXPECT_CONTAINS(mmapdemo_strerror(-EACCES), "permission denied");
 	EXPECT_CONTAINS(mmapdemo_strerror(-ENOTTY), "not an mmapdemo device");

@@ -19,9 +19,9 @@ static void test_golden_words(void)
 	EXPECT_U64(mmapdemo_pattern_word(1, 0), 0xf75ef4998ecbe774ULL);
 	EXPECT_U64(mmapdemo_pattern_word(0, 1), 0x25b775faeca8f520ULL);
 	EXPECT_U64(mmapdemo_pattern_word(0xdeadbeef, 12345),
-		  0xd75d1e1bca560d7cULL);
+		   0xd75d1e1bca560d7cULL);
 	EXPECT_U64(mmapdemo_pattern_word(0xffffffff, (1ULL << 61) - 1),
-		  0x26a92fe8a55f7390ULL);
+		   0x26a92fe8a55f7390ULL);
 }
 
 static void test_bytes_are_little_endian_words(void)
@@ -31,7 +31,7 @@ static void test_bytes_are_little_endian_words(void)
 
 	for (i = 0; i < 8; i++)
 		EXPECT_U64(mmapdemo_pattern_byte(0x5eed, 24 + i),
-			  (w >> (8 * i)) & 0xff);
+			   (w >> (8 * i)) & 0xff);
 }
 
 /* Fill len bytes at base between guard bytes and check them all. */
@@ -89,7 +89,7 @@ static void test_check_accepts_pattern(void)
 	for (off = 0; off < 9; off++) {
 		mmapdemo_pattern_fill(buf, 4096 + off, sizeof(buf) - off, 42);
 		EXPECT_INT(mmapdemo_pattern_check(buf, 4096 + off,
-						 sizeof(buf) - off, 42), -1);
+						  sizeof(buf) - off, 42), -1);
 	}
 	EXPECT_INT(mmapdemo_pattern_check(buf, 0, 0, 42), -1);
 }
@@ -107,7 +107,7 @@ static void test_check_finds_first_mismatch(void)
 			second = bad + 37;
 			buf[second] ^= 0x01;
 			EXPECT_INT(mmapdemo_pattern_check(buf, off, sizeof(buf),
-							 7), (int64_t)bad);
+							  7), (int64_t)bad);
 		}
 }
 

@@ -64,7 +64,7 @@ static void test_calls_work(void)
 	EXPECT_U64(size, 16 << 20);
 	EXPECT_STR(mmapdemo_mode_name(MMAPDEMO_MODE_REMAP), "remap");
 	EXPECT_STR(mmapdemo_strerror(-ENOENT),
-		  "device not found (module not loaded?)");
+		   "device not found (module not loaded?)");
 }
 
 int main(int argc, char **argv)
