@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Python as a client of /dev/mmapdemo: the standard library's mmap and
 fcntl.ioctl, nothing from this project but the ABI (driver/uapi/mmapdemo.h,
-restated below). Runs in the guest with the module loaded; prints TAP.
+restated below) and the tests' TAP runner (pytap.py). Runs in the guest
+with the module loaded; prints TAP.
 
 usage: python_mmap.py [TOOL]   TOOL: the mmapdemo tool, for one test that
                                has it fill the buffer under a live mapping
@@ -18,7 +19,8 @@ import re
 import struct
 import subprocess
 import sys
-import traceback
+
+from pytap import add, expect, main, test
 
 DEVICE = "/dev/mmapdemo"
 PARAMS = "/sys/module/mmapdemo/parameters/"
@@ -111,22 +113,7 @@ def crc32c(data, crc=0):
     return crc ^ 0xFFFFFFFF
 
 
-# --- TAP ---------------------------------------------------------------------
-
-TESTS = []
-
-
-def test(name):
-    def register(fn):
-        TESTS.append((name, fn))
-        return fn
-    return register
-
-
-def expect(got, want, what):
-    if got != want:
-        raise AssertionError("%s: got %r, want %r" % (what, got, want))
-
+# --- tests --------------------------------------------------------------------
 
 def expect_oserror(err, fn, *args, **kwargs):
     try:
@@ -177,7 +164,7 @@ def per_mode(name):
                     fn(mode, fd)
                 finally:
                     os.close(fd)
-            TESTS.append(("%s: %s" % (mname, name), run))
+            add("%s: %s" % (mname, name), run)
         return fn
     return register
 
@@ -457,22 +444,6 @@ def t_readme():
     with contextlib.redirect_stdout(out):
         exec(compile(m.group(1), "README.md", "exec"), {})
     expect(out.getvalue(), m.group(2), "output")
-
-
-def main():
-    print("1..%d" % len(TESTS))
-    failed = 0
-    for n, (name, fn) in enumerate(TESTS, 1):
-        try:
-            fn()
-            print("ok %d - %s" % (n, name))
-        except Exception:       # noqa: BLE001 - any failure fails the test
-            failed += 1
-            print("not ok %d - %s" % (n, name))
-            for line in traceback.format_exc().splitlines():
-                print("# " + line)
-        sys.stdout.flush()
-    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -4,17 +4,18 @@
 Runs in the guest with the module loaded; prints TAP.
 """
 import errno
+import functools
 import os
-import traceback
 
 import mmapdemo
+import pytap
+from pytap import expect
 
 try:
     import numpy
 except ImportError:
     numpy = None
 
-TESTS = []
 # CRC32C of "123456789", and the FILL pattern of seed 7 over [0, 16)
 # (README.md, "Using the device from Python").
 CHECK = 0xE3069283
@@ -22,23 +23,20 @@ FILL7 = bytes.fromhex("d634db6811369cee5f3dd5b99d064e08")
 
 
 def test(name):
-    def add(fn):
-        TESTS.append((name, fn, None))
+    """fn(None), once."""
+    def register(fn):
+        pytap.add(name, functools.partial(fn, None))
         return fn
-    return add
+    return register
 
 
 def both_modes(name):
-    def add(fn):
+    """fn(mode), once per map mode."""
+    def register(fn):
         for mode in ("fault", "remap"):
-            TESTS.append(("%s (%s)" % (name, mode), fn, mode))
+            pytap.add("%s (%s)" % (name, mode), functools.partial(fn, mode))
         return fn
-    return add
-
-
-def expect(got, want, what):
-    if got != want:
-        raise AssertionError("%s: got %r, want %r" % (what, got, want))
+    return register
 
 
 def expect_errno(want, fn, *args, **kw):
@@ -149,20 +147,5 @@ def t_private(_):
                    "device unchanged")
 
 
-def main():
-    print("1..%d" % len(TESTS))
-    failed = 0
-    for n, (name, fn, mode) in enumerate(TESTS, 1):
-        try:
-            skip = fn(mode)
-            print("ok %d - %s%s" % (n, name, " # " + skip if skip else ""))
-        except Exception:       # noqa: BLE001 - any failure fails the test
-            failed += 1
-            print("not ok %d - %s" % (n, name))
-            for line in traceback.format_exc().splitlines():
-                print("#   " + line)
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(pytap.main())
