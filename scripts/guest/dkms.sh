@@ -47,8 +47,8 @@ check "modprobe -r mmapdemo unloads it" \
 
 t_modprobe_params() {
 	modprobe mmapdemo size=1M map_mode=remap &&
-		test "$(cat /sys/module/mmapdemo/parameters/size)" = 1048576 &&
-		test "$(cat /sys/module/mmapdemo/parameters/map_mode)" = remap
+		test "$(md_param size)" = 1048576 &&
+		test "$(md_param map_mode)" = remap
 }
 check "modprobe mmapdemo size=1M map_mode=remap sets the parameters" \
 	t_modprobe_params

@@ -16,6 +16,33 @@ GUEST_TESTS=$USERBUILD/tests/guest
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export REPO OUT FLAVOR BUILD USERBUILD MMAPDEMO_KO MMAPDEMO_TOOL GUEST_TESTS PATH
 
+# Where the module and the device show their state in sysfs.
+MD_PARAMS=/sys/module/mmapdemo/parameters
+MD_STATS=/sys/class/misc/mmapdemo/stats
+
+# md_param NAME [VALUE]: a module parameter: print it, or set it to VALUE
+# (fails unless it then reads back as VALUE).
+md_param() {
+	if [ $# -gt 1 ]; then
+		echo "$2" >"$MD_PARAMS/$1" && [ "$(cat "$MD_PARAMS/$1")" = "$2" ]
+	else
+		cat "$MD_PARAMS/$1"
+	fi
+}
+
+# md_stat NAME: a counter of the device.
+md_stat() {
+	cat "$MD_STATS/$1"
+}
+
+# md_check_reset: the last checks of a suite that switched the default
+# map mode and had other programs map the device (tap.sh's check).
+md_check_reset() {
+	check "map_mode parameter back to fault" md_param map_mode fault
+	check "no mapping left behind (live_vmas 0)" \
+		test "$(md_stat live_vmas)" -eq 0
+}
+
 md_loaded() {
 	[ -d /sys/module/mmapdemo ]
 }

@@ -10,9 +10,9 @@ t=$(mktemp -d)
 plan 8
 
 check "size parameter defaults to 4M" \
-	test "$(cat /sys/module/mmapdemo/parameters/size)" = $size
+	test "$(md_param size)" = $size
 check "map_mode parameter defaults to fault" \
-	test "$(cat /sys/module/mmapdemo/parameters/map_mode)" = fault
+	test "$(md_param map_mode)" = fault
 check "device node is root-only (0600)" \
 	test "$(stat -c %a $dev)" = 600
 check "new buffer reads back as size zero bytes" \

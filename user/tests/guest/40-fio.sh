@@ -9,7 +9,6 @@
 . "$REPO/scripts/guest/tap.sh"
 
 dev=/dev/mmapdemo
-stats=/sys/class/misc/mmapdemo/stats
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 plan 11
@@ -45,22 +44,18 @@ if got != want:
 		"$t/$1.json" "$2" "$3"
 }
 
-counter() {
-	cat "$stats/$1"
-}
-
 # counter_grew NAME BEFORE BYTES: the counter went up by exactly BYTES.
 counter_grew() {
-	_now=$(counter "$1")
+	_now=$(md_stat "$1")
 	[ "$_now" -eq $(($2 + $3)) ] && return 0
 	echo "$1: $2 -> $_now, want +$3"
 	return 1
 }
 
 for mode in fault remap; do
-	echo $mode >/sys/module/mmapdemo/parameters/map_mode
-	mmaps=$(counter mmaps)
-	faults=$(counter faults)
+	md_param map_mode $mode
+	mmaps=$(md_stat mmaps)
+	faults=$(md_stat faults)
 
 	t_mmap_verify() {
 		fio_run mmap-$mode --ioengine=mmap --rw=randwrite --bs=4k \
@@ -72,15 +67,15 @@ for mode in fault remap; do
 
 	# fio itself mapped the device, in this mode: remap never faults.
 	t_kernel_saw() {
-		[ "$(counter mmaps)" -ge $((mmaps + 2)) ] || {
-			echo "mmaps $mmaps -> $(counter mmaps)"
+		[ "$(md_stat mmaps)" -ge $((mmaps + 2)) ] || {
+			echo "mmaps $mmaps -> $(md_stat mmaps)"
 			return 1
 		}
 		if [ $mode = fault ]; then
-			[ "$(counter faults)" -gt "$faults" ]
+			[ "$(md_stat faults)" -gt "$faults" ]
 		else
-			[ "$(counter faults)" -eq "$faults" ]
-		fi || { echo "faults $faults -> $(counter faults)"; return 1; }
+			[ "$(md_stat faults)" -eq "$faults" ]
+		fi || { echo "faults $faults -> $(md_stat faults)"; return 1; }
 	}
 	check "$mode: the driver served fio's mappings in $mode mode" \
 		t_kernel_saw
@@ -95,8 +90,8 @@ for mode in fault remap; do
 	t_mmap_then_read() {
 		fio_run a-$mode --ioengine=mmap --rw=randwrite --bs=3k \
 			--size=3M --verify=crc32c --do_verify=0 || return 1
-		r=$(counter bytes_read)
-		w=$(counter bytes_written)
+		r=$(md_stat bytes_read)
+		w=$(md_stat bytes_written)
 		fio_run b-$mode --ioengine=psync --rw=randwrite --bs=3k \
 			--size=3M --verify=crc32c --verify_only=1 &&
 			fio_report b-$mode 3145728 3145728 &&
@@ -107,12 +102,12 @@ for mode in fault remap; do
 		t_mmap_then_read
 
 	t_write_then_mmap() {
-		w=$(counter bytes_written)
+		w=$(md_stat bytes_written)
 		fio_run c-$mode --ioengine=psync --rw=randwrite --bs=16k \
 			--verify=crc32c --do_verify=0 &&
 			counter_grew bytes_written "$w" 4194304 || return 1
-		r=$(counter bytes_read)
-		w=$(counter bytes_written)
+		r=$(md_stat bytes_read)
+		w=$(md_stat bytes_written)
 		fio_run d-$mode --ioengine=mmap --rw=randwrite --bs=16k \
 			--verify=crc32c --verify_only=1 &&
 			fio_report d-$mode 4194304 4194304 &&
@@ -142,9 +137,6 @@ for mode in fault remap; do
 	fi
 done
 
-check "map_mode parameter back to fault" \
-	sh -c 'p=/sys/module/mmapdemo/parameters/map_mode
-	       echo fault >$p && test "$(cat $p)" = fault'
-check "no mapping left behind (live_vmas 0)" test "$(counter live_vmas)" -eq 0
+md_check_reset
 
 done_testing

@@ -14,7 +14,6 @@
 . "$REPO/scripts/guest/tap.sh"
 
 dev=/dev/mmapdemo
-stats=/sys/class/misc/mmapdemo/stats
 t=$(mktemp -d)
 holder=
 trap '[ -n "$holder" ] && kill $holder 2>/dev/null; rm -rf "$t"' EXIT
@@ -75,7 +74,7 @@ for mode in fault remap; do
 	check "$mode: holdmap maps the buffer read-write and read-only" \
 		t_holdmap
 
-	faults=$(cat $stats/faults)
+	faults=$(md_stat faults)
 	cat >"$t/cmds" <<-EOF
 	echo @a\\n
 	x/8xb $rw+4092
@@ -98,7 +97,7 @@ for mode in fault remap; do
 	timeout 600 gdb -nx -batch -iex 'set debuginfod enabled off' \
 		-iex 'set auto-load off' -p $holder -x "$t/cmds" \
 		>"$t/gdb.$mode" 2>&1
-	faults=$(($(cat $stats/faults) - faults))
+	faults=$(($(md_stat faults) - faults))
 
 	t_session() {
 		grep -q "^\\[Inferior 1 (process $holder) detached\\]" \
@@ -171,6 +170,6 @@ for mode in fault remap; do
 done
 
 check "holdmap is gone: no mapping left (live_vmas 0)" \
-	test "$(cat $stats/live_vmas)" -eq 0
+	test "$(md_stat live_vmas)" -eq 0
 
 done_testing

@@ -27,7 +27,7 @@ cmp_files() {
 }
 
 for mode in fault remap; do
-	echo $mode >/sys/module/mmapdemo/parameters/map_mode
+	md_param map_mode $mode
 	seed=$((0x5000 + ${#mode}))
 
 	t_cat_whole() {
@@ -184,10 +184,6 @@ for mode in fault remap; do
 		t_sendfile
 done
 
-check "map_mode parameter back to fault" \
-	sh -c 'p=/sys/module/mmapdemo/parameters/map_mode
-	       echo fault >$p && test "$(cat $p)" = fault'
-check "the tool's mappings are all gone (live_vmas 0)" \
-	test "$(cat /sys/class/misc/mmapdemo/stats/live_vmas)" -eq 0
+md_check_reset
 
 done_testing

@@ -24,10 +24,10 @@ t_nobody_open() {
 check "an unprivileged user cannot open it (the tool says why)" t_nobody_open
 
 t_nobody_resize() {
-	before=$(cat /sys/module/mmapdemo/parameters/size)
+	before=$(md_param size)
 	as_nobody sh -c 'echo 8M >/sys/module/mmapdemo/parameters/size' \
 		2>/dev/null && return 1
-	test "$(cat /sys/module/mmapdemo/parameters/size)" = "$before"
+	test "$(md_param size)" = "$before"
 }
 check "an unprivileged user cannot resize it (size parameter)" \
 	t_nobody_resize

@@ -79,7 +79,7 @@ loaded() {
 }
 
 param() {
-	cat "/sys/module/mmapdemo/parameters/$1"
+	md_param "$1"
 }
 
 # json EXPR: python3 evaluates EXPR with d = the JSON object in $OUT.
@@ -371,7 +371,7 @@ check "stats --json parses and counts what ran" t_stats
 t_stats_sysfs() {
 	md stats && expect 0 "fills" "$OUT" &&
 		[ "$(grep '^fills ' "$OUT" | awk '{print $2}')" = \
-		  "$(cat /sys/class/misc/mmapdemo/stats/fills)" ]
+		  "$(md_stat fills)" ]
 }
 check "stats agrees with sysfs" t_stats_sysfs
 
