@@ -300,6 +300,28 @@ static int lookup_module(const struct cli *c, struct kmod_ctx *ctx,
 	return EXIT_NODEV;
 }
 
+/*
+ * A libkmod context and the module by its name, loaded or not: EXIT_OK,
+ * or EXIT_FAIL having said why and freed what was made.
+ */
+static int module_by_name(const struct cli *c, struct kmod_ctx **ctx,
+			  struct kmod_module **mod)
+{
+	int err;
+
+	*mod = NULL;
+	*ctx = kmod_ctx_new(c);
+	if (!*ctx)
+		return EXIT_FAIL;
+	err = kmod_module_new_from_name(*ctx, MODULE_NAME, mod);
+	if (err) {
+		cli_error(c, "%s", strerror(-err));
+		*ctx = kmod_unref(*ctx);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
 int cmd_load(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -458,15 +480,9 @@ int cmd_unload(struct cli *c, int argc, char **argv)
 	if (cli_no_args(c, argc, argv))
 		return EXIT_USAGE;
 
-	ctx = kmod_ctx_new(c);
-	if (!ctx)
-		return EXIT_FAIL;
-	err = kmod_module_new_from_name(ctx, MODULE_NAME, &mod);
-	if (err) {
-		cli_error(c, "%s", strerror(-err));
-		ret = EXIT_FAIL;
-		goto out;
-	}
+	ret = module_by_name(c, &ctx, &mod);
+	if (ret)
+		return ret;
 	state = kmod_module_get_initstate(mod);
 	if (state == KMOD_MODULE_BUILTIN) {
 		cli_error(c,
@@ -530,21 +546,14 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	struct kmod_module *mod = NULL;
 	struct kmod_ctx *ctx;
 	bool json;
-	int err, state;
+	int state;
 
 	if (!cli_json_only(c, argc, argv, &json))
 		return c->exit;
 	st.device = c->device;
 
-	ctx = kmod_ctx_new(c);
-	if (!ctx)
+	if (module_by_name(c, &ctx, &mod))
 		return EXIT_FAIL;
-	err = kmod_module_new_from_name(ctx, MODULE_NAME, &mod);
-	if (err) {
-		cli_error(c, "%s", strerror(-err));
-		kmod_unref(ctx);
-		return EXIT_FAIL;
-	}
 
 	state = kmod_module_get_initstate(mod);
 	if (state >= 0) {
