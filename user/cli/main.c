@@ -23,6 +23,8 @@
 	"  -o, --offset N       start at buffer offset N (default 0)\n"	\
 	"  -l, --length N       this many bytes\n"
 
+#define JSON_OPT	"      --json           print one JSON object\n"
+
 #define COMMON_OPTS							\
 	"  -d, --device PATH    the device (default " MMAPDEMO_DEVICE ")\n" \
 	"      --verbose        say more (libkmod messages, seeds)\n"	\
@@ -53,14 +55,14 @@ static const struct cli_command commands[] = {
 		.run = cmd_status,
 		.args = "[--json]",
 		.summary = "show the module's state, refcount and holders",
-		.help = "      --json           print one JSON object\n",
+		.help = JSON_OPT,
 		.notes = "Exit status 0 if the module is loaded, 3 if not.\n",
 	}, {
 		.name = "info",
 		.run = cmd_info,
 		.args = "[--json]",
 		.summary = "show the buffer size, page size and map modes",
-		.help = "      --json           print one JSON object\n",
+		.help = JSON_OPT,
 	}, {
 		.name = "fill",
 		.run = cmd_fill,
@@ -87,7 +89,7 @@ static const struct cli_command commands[] = {
 		.summary = "round-trip data through a mapping, both directions",
 		.help =
 			"  -m, --mode MODE      fault, remap or both (default)\n"
-			"      --json           print one JSON object\n",
+			JSON_OPT,
 		.notes = "Overwrites the whole buffer.  Exit status 0 only if\n"
 			 "every mode passes.\n",
 	}, {
@@ -122,7 +124,7 @@ static const struct cli_command commands[] = {
 		.run = cmd_stats,
 		.args = "[--json]",
 		.summary = "show the driver's counters",
-		.help = "      --json           print one JSON object\n",
+		.help = JSON_OPT,
 	}, {
 		.name = "bench",
 		.run = cmd_bench,
