@@ -42,6 +42,7 @@ boot_guest() {
 	local timeout=$7 append=${8:-} mods=()
 	shift $(($# < 8 ? $# : 8))
 	[[ $krel == - ]] || mods=(virtio_pci 9pnet_virtio 9p "$@")
+	mkdir -p "$(dirname "$out")"
 	if ! "$MMAPDEMO_ROOT/scripts/mkinitramfs.sh" --root "$root" \
 			"$out.initramfs.cpio.gz" "$krel" "${mods[@]}"; then
 		echo "boot_guest: no initramfs for $krel" >&2
