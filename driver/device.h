@@ -44,7 +44,7 @@ enum mmapdemo_stat {
  */
 struct mmapdemo_dev {
 	struct miscdevice misc;
-	char name[16];			/* misc.name: mmapdemo, mmapdemo1, ... */
+	char name[20];			/* misc.name: mmapdemo, mmapdemo<u32> */
 	struct mutex lock;		/* protects @buf */
 	struct mmapdemo_buf *buf;
 	u32 map_mode;			/* READ_ONCE/WRITE_ONCE */
