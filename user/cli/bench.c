@@ -60,19 +60,6 @@ void bench_note(struct bench_report *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-static const char *human(char *buf, size_t len, uint64_t bytes)
-{
-	if (bytes && !(bytes % (1ULL << 30)))
-		snprintf(buf, len, "%" PRIu64 " GiB", bytes >> 30);
-	else if (bytes && !(bytes % (1ULL << 20)))
-		snprintf(buf, len, "%" PRIu64 " MiB", bytes >> 20);
-	else if (bytes && !(bytes % 1024))
-		snprintf(buf, len, "%" PRIu64 " KiB", bytes >> 10);
-	else
-		snprintf(buf, len, "%" PRIu64 " B", bytes);
-	return buf;
-}
-
 /*
  * Speed of variant a relative to base: the paired ratio when there is
  * one, else the time of base over the time of a.
@@ -175,7 +162,7 @@ static void bw_target(struct bench_report *r, const char *name, int base,
 			t->value = v;
 			snprintf(t->detail, sizeof(t->detail),
 				 "worst: %s at %s", bw_names[m],
-				 human(sz, sizeof(sz), b->size));
+				 format_human_size(sz, sizeof(sz), b->size));
 		}
 	}
 	finish_target(t);
@@ -196,22 +183,37 @@ static void setup_target(struct bench_report *r, const char *name,
 				       touch, s->size);
 		snprintf(t->detail, sizeof(t->detail),
 			 "mmap + %s of every page of %s", touch,
-			 human(sz, sizeof(sz), s->size));
+			 format_human_size(sz, sizeof(sz), s->size));
 	}
 	finish_target(t);
+}
+
+/* The distinct variants of rows, in their order; how many. */
+static size_t variants_of(const struct bench_setup *rows, size_t n,
+			  const char **names)
+{
+	size_t nr = 0, i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < nr && strcmp(names[j], rows[i].variant); j++)
+			;
+		if (j == nr)
+			names[nr++] = rows[i].variant;
+	}
+	return nr;
 }
 
 /* Linear growth: ns per page at every size within limit x of the least. */
 static void scaling_target(struct bench_report *r, double limit)
 {
-	static const char *const variants[] = { "anon", "remap", "fault" };
 	struct bench_target *t = add_target(r, "setup ns/page max/min", limit,
 					    true);
-	size_t v, i;
+	const char *variants[BENCH_MAX_ROWS];
+	size_t v, i, nv = variants_of(r->scaling, r->nr_scaling, variants);
 
 	if (!t)
 		return;
-	for (v = 0; v < 3; v++) {
+	for (v = 0; v < nv; v++) {
 		double lo = -1, hi = -1;
 		size_t n = 0;
 
@@ -289,7 +291,7 @@ static void print_bw_text(FILE *f, const struct bench_bw *rows, size_t n,
 		fmt_num(c[BW_NVAR + 1], sizeof(c[0]),
 			speedup(b, BW_MMAP_FAULT, BW_SYSCALL, false), 2);
 		fprintf(f, "%9s %4u %9s %10s %10s %9s %13s %13s",
-			human(sz, sizeof(sz), b->size), b->reps, c[BW_MEMCPY],
+			format_human_size(sz, sizeof(sz), b->size), b->reps, c[BW_MEMCPY],
 			c[BW_MMAP_FAULT], c[BW_MMAP_REMAP], c[BW_SYSCALL],
 			c[BW_NVAR], c[BW_NVAR + 1]);
 		if (u2k) {
@@ -310,21 +312,6 @@ static void print_bw_text(FILE *f, const struct bench_bw *rows, size_t n,
 static double per_page(const struct bench_setup *s, double ns)
 {
 	return s->pages && ns >= 0 ? ns / (double)s->pages : -1;
-}
-
-static const char *variant_label(const char *v)
-{
-	if (!strcmp(v, "anon"))
-		return "anon shared";
-	if (!strcmp(v, "fault"))
-		return "fault";
-	if (!strcmp(v, "fault-nofa"))
-		return "fault, f-a off";
-	if (!strcmp(v, "fault-64k"))
-		return "fault, f-a 64K";
-	if (!strcmp(v, "fault-2m"))
-		return "fault, f-a 2M";
-	return v;
 }
 
 static void print_setup_text(FILE *f, const struct bench_report *r)
@@ -354,17 +341,19 @@ static void print_setup_text(FILE *f, const struct bench_report *r)
 			setup_ratio(r->setup, r->nr_setup, s->variant, "remap",
 				    s->touch, s->size), 2);
 		fprintf(f, "%-14s %-5s %4u %8s %8s %9s %9s %8s %8s %8s\n",
-			variant_label(s->variant), s->touch, s->reps, c[0],
+			s->label, s->touch, s->reps, c[0],
 			c[1], c[2], c[3], c[4], c[5], c[6]);
 	}
 }
 
+/* One column of ns per page for each variant, one row for each size. */
 static void print_scaling_text(FILE *f, const struct bench_report *r)
 {
-	static const char *const variants[] = { "anon", "remap", "fault" };
+	const char *variants[BENCH_MAX_ROWS];
+	size_t nv = variants_of(r->scaling, r->nr_scaling, variants);
 	uint64_t sizes[BENCH_MAX_ROWS];
 	size_t n = 0, i, j, v;
-	char sz[32], c[6][24];
+	char sz[32], c[24];
 
 	for (i = 0; i < r->nr_scaling; i++) {
 		for (j = 0; j < n && sizes[j] != r->scaling[i].size; j++)
@@ -372,31 +361,24 @@ static void print_scaling_text(FILE *f, const struct bench_report *r)
 		if (j == n)
 			sizes[n++] = r->scaling[i].size;
 	}
-	fprintf(f, "%9s %4s %12s %12s %12s %11s %11s\n", "size", "reps",
-		"anon ns/p", "remap ns/p", "fault ns/p", "fault/anon",
-		"fault/remap");
+	fprintf(f, "%9s %4s", "size", "reps");
+	for (v = 0; v < nv; v++)
+		fprintf(f, " %12s", variants[v]);
+	fputc('\n', f);
 	for (j = 0; j < n; j++) {
-		unsigned int reps = 0;
+		const struct bench_setup *s =
+			find_setup(r->scaling, r->nr_scaling, variants[0],
+				   "write", sizes[j]);
 
-		for (v = 0; v < 3; v++) {
-			const struct bench_setup *s =
-				find_setup(r->scaling, r->nr_scaling,
-					   variants[v], "write", sizes[j]);
-
-			fmt_num(c[v], sizeof(c[v]), s ? per_page(s, s->ns) : -1,
-				0);
-			if (s)
-				reps = s->reps;
+		format_human_size(sz, sizeof(sz), sizes[j]);
+		fprintf(f, "%9s %4u", sz, s ? s->reps : 0);
+		for (v = 0; v < nv; v++) {
+			s = find_setup(r->scaling, r->nr_scaling, variants[v],
+				       "write", sizes[j]);
+			fmt_num(c, sizeof(c), s ? per_page(s, s->ns) : -1, 0);
+			fprintf(f, " %12s", c);
 		}
-		fmt_num(c[3], sizeof(c[3]),
-			setup_ratio(r->scaling, r->nr_scaling, "fault", "anon",
-				    "write", sizes[j]), 2);
-		fmt_num(c[4], sizeof(c[4]),
-			setup_ratio(r->scaling, r->nr_scaling, "fault", "remap",
-				    "write", sizes[j]), 2);
-		fprintf(f, "%9s %4u %12s %12s %12s %11s %11s\n",
-			human(sz, sizeof(sz), sizes[j]), reps, c[0], c[1], c[2],
-			c[3], c[4]);
+		fputc('\n', f);
 	}
 }
 
@@ -455,13 +437,13 @@ void bench_print_text(FILE *f, const struct bench_report *r)
 		   "each ratio is the median of the repetitions' own ratios, the\n"
 		   "variant and its baseline run back to back in each repetition\n");
 	fprintf(f, "machine: %s, %ld CPUs, %s RAM, Linux %s %s\n", r->cpu,
-		r->cpus, human(a, sizeof(a), r->mem_bytes), r->kernel,
+		r->cpus, format_human_size(a, sizeof(a), r->mem_bytes), r->kernel,
 		r->machine);
 	fprintf(f, "buffer:  %s, fault_around %s; %u reps (%u from %s on)%s; %.0f s\n",
-		human(a, sizeof(a), r->buffer_size),
-		r->fault_around ? human(b, sizeof(b), r->fault_around) : "?",
+		format_human_size(a, sizeof(a), r->buffer_size),
+		r->fault_around ? format_human_size(b, sizeof(b), r->fault_around) : "?",
 		r->reps, r->big_reps,
-		human(c, sizeof(c), r->big_size),
+		format_human_size(c, sizeof(c), r->big_size),
 		r->quick ? ", --quick" : "", r->seconds);
 
 	if (r->nr_k2u) {
@@ -484,22 +466,22 @@ void bench_print_text(FILE *f, const struct bench_report *r)
 			   "   munmap() after it; minflt/p: getrusage minor faults;\n"
 			   "   faults: the driver's faults per setup; fault:\n"
 			   "   fault_around %s, f-a: fault_around set for the row)\n",
-			human(a, sizeof(a), r->setup[0].size),
-			r->fault_around ? human(b, sizeof(b), r->fault_around) :
+			format_human_size(a, sizeof(a), r->setup[0].size),
+			r->fault_around ? format_human_size(b, sizeof(b), r->fault_around) :
 			"?");
 		print_setup_text(f, r);
 	}
 	if (r->nr_scaling) {
 		fputs("\n4. scaling: mmap() + a write to every page, ns per page\n"
-		      "   by size (flat is linear)\n", f);
+		      "   by size and variant (flat is linear)\n", f);
 		print_scaling_text(f, r);
 	}
 	if (r->nr_fio) {
 		fprintf(f, "\n5. fio %s on /dev/mmapdemo: the same job with\n"
 			   "   ioengine=mmap and psync (bs %s, size %s)\n",
 			r->fio_version,
-			human(a, sizeof(a), r->fio[0].bs),
-			human(b, sizeof(b), r->fio[0].size));
+			format_human_size(a, sizeof(a), r->fio[0].bs),
+			format_human_size(b, sizeof(b), r->fio[0].size));
 		print_fio_text(f, r);
 	}
 	if (r->nr_targets) {

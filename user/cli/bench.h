@@ -42,7 +42,8 @@ struct bench_bw {
 
 /* Setting up a mapping: mmap() and one access per page. */
 struct bench_setup {
-	const char *variant;	/* "anon", "remap", "fault", "fault-nofa" */
+	const char *variant;	/* "anon", "remap", "fault", ... */
+	const char *label;	/* the same for the table */
 	const char *touch;	/* "write" or "read" */
 	uint64_t size;
 	uint64_t pages;		/* size / page size */
@@ -127,7 +128,7 @@ double bench_ratio(double a, double b);
 void __attribute__((format(printf, 2, 3)))
 bench_note(struct bench_report *r, const char *fmt, ...);
 
-/* Fill r->targets from the measurements (the targets). */
+/* Fill r->targets: each target's value, limit and whether it is met. */
 void bench_eval_targets(struct bench_report *r);
 
 void bench_print_text(FILE *f, const struct bench_report *r);

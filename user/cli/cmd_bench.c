@@ -55,6 +55,34 @@ static const char *const section_names[] = {
 	"k2u", "u2k", "setup", "scaling", "fio",
 };
 
+struct size_list {
+	const uint64_t *v;
+	size_t n;
+};
+
+/* The sizes of the sections: [0] of full runs, [1] of --quick. */
+static const uint64_t bw_sizes[] = {
+	64 << 10, 256 << 10, MiB, 4 * MiB, 16 * MiB, 64 * MiB, 256 * MiB,
+};
+
+static const uint64_t quick_bw_sizes[] = { 64 << 10, 256 << 10, MiB };
+
+static const uint64_t scale_sizes[] = {
+	MiB, 4 * MiB, 16 * MiB, 64 * MiB, 256 * MiB, 1024 * MiB,
+};
+
+static const uint64_t quick_scale_sizes[] = { 256 << 10, MiB };
+
+static const struct size_list bw_list[2] = {
+	{ bw_sizes, ARRAY_SIZE(bw_sizes) },
+	{ quick_bw_sizes, ARRAY_SIZE(quick_bw_sizes) },
+};
+
+static const struct size_list scale_list[2] = {
+	{ scale_sizes, ARRAY_SIZE(scale_sizes) },
+	{ quick_scale_sizes, ARRAY_SIZE(quick_scale_sizes) },
+};
+
 struct bench {
 	const struct cli *c;
 	struct bench_report *r;
@@ -65,11 +93,15 @@ struct bench {
 	uint64_t max_size;
 	bool quick;
 	bool progress;
+	bool json;
+	bool csv;
+	const char *output;	/* --output: the prefix of the three files */
 	long page;
 	double t0;
 
 	struct mmapdemo *fault_md;	/* a file in each map mode */
 	struct mmapdemo *remap_md;
+	struct mmapdemo_info info;
 	uint64_t size;			/* the buffer */
 	unsigned char *map_fault;	/* the buffer, mapped each way */
 	unsigned char *map_remap;
@@ -79,6 +111,9 @@ struct bench {
 	unsigned char *src_res;		/* their reservations */
 	unsigned char *dst_res;
 	size_t res_len;
+
+	uint64_t saved_fault_around;	/* the module's, put back after */
+	bool have_fault_around;		/* readable and writable */
 };
 
 static double now_ns(void)
@@ -120,11 +155,6 @@ static unsigned int reps_for(const struct bench *b, uint64_t size)
 	return size >= b->big_size ? b->big_reps : b->reps;
 }
 
-static const char *hsize(char *buf, size_t len, uint64_t v)
-{
-	return format_human_size(buf, len, v);
-}
-
 static void *anon(size_t len, int flags)
 {
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -140,10 +170,9 @@ static void *anon(size_t len, int flags)
  * (the kernel's vmap() view of the buffer, which read() and write() copy
  * from and to, is aligned). QEMU's TCG keeps a direct-mapped TLB, so two
  * buffers a multiple of its size apart evict each other's entries on
- * every access of a copy between them: in a first run that made whichever
- * pair happened to be 2 MiB apart 14 times slower than the others, and
- * read() 12 times slower than write(). (Real CPUs know a milder form of
- * it, 4K aliasing.)
+ * every access of a copy between them, which makes such a pair copy many
+ * times slower than any other. (Real CPUs know a milder form of it, 4K
+ * aliasing.)
  */
 #define SKEW_PAGES	8
 
@@ -298,61 +327,46 @@ static int change_fault_around(uint64_t old_fa, uint64_t fa)
 
 /* --- 1 and 2: bandwidth -------------------------------------------------- */
 
-static int k2u_op(struct bench *b, int v, size_t size)
+/* Where variant v's bytes live: a mapping, or anonymous memory. */
+static unsigned char *bw_memory(const struct bench *b, int v, bool u2k)
 {
-	ssize_t n;
-	size_t done;
-
 	switch (v) {
-	case BW_MEMCPY:
-		memcpy(b->dst, b->src, size);
-		break;
 	case BW_MMAP_FAULT:
-		memcpy(b->dst, b->map_fault, size);
-		break;
+		return b->map_fault;
 	case BW_MMAP_REMAP:
-		memcpy(b->dst, b->map_remap, size);
-		break;
-	case BW_SYSCALL:
-		for (done = 0; done < size; done += (size_t)n) {
-			n = pread(mmapdemo_fd(b->fault_md), b->dst + done,
-				  size - done, (off_t)done);
-			if (n <= 0)
-				return -EIO;
-		}
-		break;
+		return b->map_remap;
+	default:
+		return u2k ? b->dst : b->src;
 	}
-	clobber(b->dst);
-	return 0;
 }
 
-static int u2k_op(struct bench *b, int v, size_t size)
+/*
+ * One transfer of size bytes by variant v: kernel -> user copies from the
+ * variant's memory into dst, user -> kernel from src into it; BW_SYSCALL
+ * uses pread() or pwrite() on the device instead.
+ */
+static int transfer(struct bench *b, int v, bool u2k, size_t size)
 {
-	ssize_t n;
+	unsigned char *mem = bw_memory(b, v, u2k);
+	int fd = mmapdemo_fd(b->fault_md);
 	size_t done;
+	ssize_t n;
 
-	switch (v) {
-	case BW_MEMCPY:
-		memcpy(b->dst, b->src, size);
-		break;
-	case BW_MMAP_FAULT:
-		memcpy(b->map_fault, b->src, size);
-		break;
-	case BW_MMAP_REMAP:
-		memcpy(b->map_remap, b->src, size);
-		break;
-	case BW_SYSCALL:
-		for (done = 0; done < size; done += (size_t)n) {
-			n = pwrite(mmapdemo_fd(b->fault_md), b->src + done,
-				   size - done, (off_t)done);
-			if (n <= 0)
-				return -EIO;
-		}
-		break;
+	if (v != BW_SYSCALL) {
+		if (u2k)
+			memcpy(mem, b->src, size);
+		else
+			memcpy(b->dst, mem, size);
+		clobber(u2k ? mem : b->dst);
+		return 0;
+	}
+	for (done = 0; done < size; done += (size_t)n) {
+		n = u2k ? pwrite(fd, b->src + done, size - done, (off_t)done) :
+			  pread(fd, b->dst + done, size - done, (off_t)done);
+		if (n <= 0)
+			return -EIO;
 	}
 	clobber(b->dst);
-	clobber(b->map_fault);
-	clobber(b->map_remap);
 	return 0;
 }
 
@@ -364,18 +378,56 @@ static unsigned int iters_for(const struct bench *b, uint64_t size)
 	return size >= want ? 1 : (unsigned int)(want / size);
 }
 
+/* One repetition of one variant: ns per transfer, and with CHECKSUM. */
+struct bw_sample {
+	double ns;
+	double ns_crc;
+};
+
+/* Median of the double at offset off in each of n elements of size sz. */
+static double median_at(double *tmp, const void *base, size_t n, size_t sz,
+			size_t off)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		memcpy(&tmp[i], (const char *)base + i * sz + off,
+		       sizeof(double));
+	return bench_median(tmp, n);
+}
+
+/* After the transfers of a user -> kernel sample: the kernel's CRC. */
+static int check_crc(struct bench *b, int v, uint64_t size,
+		     unsigned int iters, uint32_t want)
+{
+	unsigned int i;
+	uint32_t crc;
+	int err = 0;
+
+	for (i = 0; i < iters && !err; i++)
+		err = mmapdemo_checksum(b->fault_md, 0, size, &crc);
+	if (!err && crc != want) {
+		cli_error(b->c, "user -> kernel: %s: CRC %08x, want %08x",
+			  v == BW_SYSCALL ? "write()" : "mapping", crc, want);
+		err = -EIO;
+	}
+	return err;
+}
+
 static int bw_size(struct bench *b, bool u2k, uint64_t size,
 		   struct bench_bw *row)
 {
 	unsigned int reps = reps_for(b, size), iters = iters_for(b, size);
-	double *s = calloc((size_t)reps * BW_NVAR * 2, sizeof(*s));
-	uint32_t crc_want = 0, crc;
-	double s_crc[64];
+	struct bw_sample (*s)[BW_NVAR] = calloc(reps + 1, sizeof(*s));
+	double *tmp = calloc(reps, sizeof(*tmp));
+	uint32_t crc_want = 0;
 	unsigned int rep, i;
 	int v, err = 0;
 
-	if (!s)
-		return -ENOMEM;
+	if (!s || !tmp) {
+		err = -ENOMEM;
+		goto out;
+	}
 	memset(row, 0, sizeof(*row));
 	row->size = size;
 	row->reps = reps;
@@ -390,83 +442,59 @@ static int bw_size(struct bench *b, bool u2k, uint64_t size,
 		memcpy(b->src, b->map_fault, size);
 	}
 
-	/* rep 0 is the warm-up. */
-	for (rep = 0; rep <= reps; rep++) {
-		for (v = 0; v < BW_NVAR; v++) {
+	/* s[0] is the untimed warm-up. */
+	for (rep = 0; rep <= reps && !err; rep++) {
+		for (v = 0; v < BW_NVAR && !err; v++) {
 			double t = now_ns(), tc;
 
-			for (i = 0; i < iters; i++) {
-				if (u2k ? u2k_op(b, v, size) :
-					  k2u_op(b, v, size))
-					err = -EIO;
-			}
+			for (i = 0; i < iters && !err; i++)
+				err = transfer(b, v, u2k, size);
 			tc = now_ns();
-			if (u2k && v != BW_MEMCPY) {
-				for (i = 0; i < iters && !err; i++)
-					err = mmapdemo_checksum(b->fault_md, 0,
-								size, &crc);
-				if (!err && crc != crc_want) {
-					cli_error(b->c,
-						  "user -> kernel: %s: CRC %08x, want %08x",
-						  v == BW_SYSCALL ? "write()" :
-						  "mapping", crc, crc_want);
-					err = -EIO;
-				}
-			}
-			if (err)
-				goto out;
-			if (!rep)
-				continue;
-			s[(rep - 1) * BW_NVAR + v] = (tc - t) / iters;
-			s[(reps + rep - 1) * BW_NVAR + v] =
-				(now_ns() - t) / iters;
+			if (!err && u2k && v != BW_MEMCPY)
+				err = check_crc(b, v, size, iters, crc_want);
+			s[rep][v].ns = (tc - t) / iters;
+			s[rep][v].ns_crc = (now_ns() - t) / iters;
 		}
 		/* What read() and the mappings delivered is the pattern. */
-		if (!rep && !u2k &&
+		if (!err && !rep && !u2k &&
 		    mmapdemo_pattern_check(b->dst, 0, size, 0xfeed) >= 0) {
 			cli_error(b->c, "kernel -> user: read() returned wrong data");
 			err = -EIO;
-			goto out;
 		}
 	}
+	if (err)
+		goto out;
 	for (v = 0; v < BW_NVAR; v++) {
-		double col[2][64];
-		unsigned int n = reps < 64 ? reps : 64;
+		size_t off = (size_t)v * sizeof(s[0][0]);
 
-		for (rep = 0; rep < n; rep++) {
-			col[0][rep] = s[rep * BW_NVAR + v];
-			col[1][rep] = s[(reps + rep) * BW_NVAR + v];
-		}
-		row->ns[v] = bench_median(col[0], n);
+		row->ns[v] = median_at(tmp, s[1], reps, sizeof(s[0]),
+				       off + offsetof(struct bw_sample, ns));
 		row->ns_crc[v] = u2k && v != BW_MEMCPY ?
-				 bench_median(col[1], n) : -1;
+			median_at(tmp, s[1], reps, sizeof(s[0]),
+				  off + offsetof(struct bw_sample, ns_crc)) :
+			-1;
+		/* Paired: each repetition's variants ran back to back. */
+		for (rep = 0; rep < reps; rep++)
+			tmp[rep] = s[rep + 1][BW_MEMCPY].ns / s[rep + 1][v].ns;
+		row->vs_memcpy[v] = bench_median(tmp, reps);
+		for (rep = 0; rep < reps; rep++)
+			tmp[rep] = s[rep + 1][BW_SYSCALL].ns / s[rep + 1][v].ns;
+		row->vs_syscall[v] = bench_median(tmp, reps);
 	}
-	/* Paired: each repetition's variants ran back to back. */
-	for (v = 0; v < BW_NVAR; v++) {
-		double a[64], c[64];
-		unsigned int n = reps < 64 ? reps : 64;
-
-		for (rep = 0; rep < n; rep++) {
-			const double *t = &s[rep * BW_NVAR];
-			const double *tc = &s[(reps + rep) * BW_NVAR];
-
-			a[rep] = t[BW_MEMCPY] / t[v];
-			c[rep] = t[BW_SYSCALL] / t[v];
-			if (v == BW_MMAP_FAULT && u2k)
-				s_crc[rep] = tc[BW_SYSCALL] / tc[v];
-		}
-		row->vs_memcpy[v] = bench_median(a, n);
-		row->vs_syscall[v] = bench_median(c, n);
-		if (v == BW_MMAP_FAULT && u2k)
-			row->crc_vs_syscall = bench_median(s_crc, n);
+	if (u2k) {
+		for (rep = 0; rep < reps; rep++)
+			tmp[rep] = s[rep + 1][BW_SYSCALL].ns_crc /
+				   s[rep + 1][BW_MMAP_FAULT].ns_crc;
+		row->crc_vs_syscall = bench_median(tmp, reps);
 	}
 out:
+	free(tmp);
 	free(s);
 	return err;
 }
 
-static int bench_bw_section(struct bench *b, bool u2k, const uint64_t *sizes,
-			    size_t n)
+static int bench_bw_section(struct bench *b, bool u2k,
+			    const struct size_list *sizes)
 {
 	struct bench_bw *rows = u2k ? b->r->u2k : b->r->k2u;
 	size_t *nr = u2k ? &b->r->nr_u2k : &b->r->nr_k2u;
@@ -474,12 +502,12 @@ static int bench_bw_section(struct bench *b, bool u2k, const uint64_t *sizes,
 	size_t i;
 	int err;
 
-	for (i = 0; i < n && *nr < BENCH_MAX_ROWS; i++) {
-		if (sizes[i] > b->map_len)
+	for (i = 0; i < sizes->n && *nr < BENCH_MAX_ROWS; i++) {
+		if (sizes->v[i] > b->map_len)
 			continue;
 		progress(b, "%s %s", u2k ? "user -> kernel" : "kernel -> user",
-			 hsize(hs, sizeof(hs), sizes[i]));
-		err = bw_size(b, u2k, sizes[i], &rows[*nr]);
+			 format_human_size(hs, sizeof(hs), sizes->v[i]));
+		err = bw_size(b, u2k, sizes->v[i], &rows[*nr]);
 		if (err)
 			return err;
 		(*nr)++;
@@ -519,44 +547,74 @@ static unsigned int setup_iters(const struct bench *b, uint64_t size)
 	return size >= want ? 1 : (unsigned int)(want / size);
 }
 
-/*
- * iters setups: mmap() + touch, then munmap(). Per setup: the time of
- * mmap() + touch and of munmap() in ns, minor faults, the driver's faults
- * and the pages they mapped.
- */
-static int setup_once(struct bench *b, const char *variant, bool write,
-		      uint64_t size, unsigned int iters, double x[5])
-{
-	struct mmapdemo_stats s0, s1;
-	struct mmapdemo *md = NULL;
-	bool anon_shared = !strcmp(variant, "anon");
-	double t_setup = 0, t_munmap = 0;
-	long f0, f1;
-	unsigned int i;
-	int err = 0;
+/* What a setup variant maps, and with which fault_around. */
+struct setup_variant {
+	const char *name;	/* in the JSON and CSV */
+	const char *label;	/* in the table */
+	bool anon;		/* MAP_SHARED | MAP_ANONYMOUS, else the device */
+	enum mmapdemo_map_mode mode;
+	int64_t fault_around;	/* bytes, set for the variant; < 0: as is */
+	bool scaling;		/* also measured from 1 MiB to 1 GiB */
+};
 
-	if (!anon_shared) {
-		md = strcmp(variant, "remap") ? b->fault_md : b->remap_md;
+static const struct setup_variant setup_variants[] = {
+	{ "anon", "anon shared", true, MMAPDEMO_MODE_FAULT, -1, true },
+	{ "remap", "remap", false, MMAPDEMO_MODE_REMAP, -1, true },
+	{ "fault", "fault", false, MMAPDEMO_MODE_FAULT, -1, true },
+	{ "fault-nofa", "fault, f-a off", false, MMAPDEMO_MODE_FAULT, 0, false },
+	{ "fault-64k", "fault, f-a 64K", false, MMAPDEMO_MODE_FAULT, 64 << 10,
+	  false },
+	{ "fault-2m", "fault, f-a 2M", false, MMAPDEMO_MODE_FAULT, 2 * MiB,
+	  false },
+};
+
+/* Per setup, averaged over the setups of one timed sample. */
+struct setup_sample {
+	double ns;		/* mmap() + touch */
+	double ns_munmap;	/* the munmap() after it */
+	double minflt;		/* minor faults (getrusage) */
+	double faults;		/* the driver's faults, < 0: n/a */
+	double fault_pages;	/* pages those faults mapped, < 0: n/a */
+};
+
+static int map_variant(struct bench *b, const struct setup_variant *sv,
+		       uint64_t size, void **p)
+{
+	if (!sv->anon)
+		return mmapdemo_map(sv->mode == MMAPDEMO_MODE_REMAP ?
+				    b->remap_md : b->fault_md, 0, size,
+				    PROT_READ | PROT_WRITE, MAP_SHARED, p);
+	*p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	return *p == MAP_FAILED ? -errno : 0;
+}
+
+/* iters setups of sv: mmap() + touch, then munmap(), into *out. */
+static int setup_once(struct bench *b, const struct setup_variant *sv,
+		      bool write, uint64_t size, unsigned int iters,
+		      struct setup_sample *out)
+{
+	struct mmapdemo *md = sv->anon ? NULL :
+			      sv->mode == MMAPDEMO_MODE_REMAP ? b->remap_md :
+			      b->fault_md;
+	struct mmapdemo_stats s0, s1;
+	double t_setup = 0, t_munmap = 0;
+	long f0;
+	unsigned int i;
+	int err;
+
+	if (md)
 		mmapdemo_get_stats(md, &s0);
-	}
 	f0 = minflt();
 	for (i = 0; i < iters; i++) {
 		double t0 = now_ns(), t1;
 		void *p;
 
-		if (anon_shared) {
-			p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-			if (p == MAP_FAILED)
-				err = -errno;
-		} else {
-			err = mmapdemo_map(md, 0, size, PROT_READ | PROT_WRITE,
-					   MAP_SHARED, &p);
-		}
+		err = map_variant(b, sv, size, &p);
 		if (err) {
 			cli_error(b->c,
 				  "first touch: mmap %s of %" PRIu64 " bytes: %s",
-				  variant, size, mmapdemo_strerror(err));
+				  sv->name, size, mmapdemo_strerror(err));
 			return err;
 		}
 		sink = touch(p, size, b->page, write);
@@ -565,175 +623,167 @@ static int setup_once(struct bench *b, const char *variant, bool write,
 		t_setup += t1 - t0;
 		t_munmap += now_ns() - t1;
 	}
-	f1 = minflt();
-	x[0] = t_setup / iters;
-	x[1] = t_munmap / iters;
+	out->ns = t_setup / iters;
+	out->ns_munmap = t_munmap / iters;
 	/* munmap() takes no faults: these are the setups' own. */
-	x[2] = (double)(f1 - f0) / iters;
-	x[3] = -1;
-	x[4] = -1;
+	out->minflt = (double)(minflt() - f0) / iters;
+	out->faults = -1;
+	out->fault_pages = -1;
 	if (md && !mmapdemo_get_stats(md, &s1)) {
-		x[3] = (double)(s1.faults - s0.faults) / iters;
-		x[4] = (double)(s1.fault_pages - s0.fault_pages) / iters;
+		out->faults = (double)(s1.faults - s0.faults) / iters;
+		out->fault_pages = (double)(s1.fault_pages - s0.fault_pages) /
+				   iters;
 	}
 	return 0;
 }
 
-/*
- * Fault-mode variants that run with their own fault_around: "fault-nofa"
- * (0: one page per fault), "fault-64k", "fault-2m". Plain "fault" runs
- * with the module's setting.
- */
-static bool variant_fa(const char *v, uint64_t *fa)
+/* Runs sv's samples with its fault_around, if it has one of its own. */
+static int setup_sample_of(struct bench *b, const struct setup_variant *sv,
+			   bool write, uint64_t size, unsigned int iters,
+			   struct setup_sample *out)
 {
-	if (!strcmp(v, "fault-nofa"))
-		*fa = 0;
-	else if (!strcmp(v, "fault-64k"))
-		*fa = 64 << 10;
-	else if (!strcmp(v, "fault-2m"))
-		*fa = 2 * MiB;
-	else
-		return false;
-	return true;
-}
+	int err;
 
-/* The paired ratios of variant v against anon and remap, if measured. */
-static void paired_setup(struct bench_setup *s, double (*m)[5], size_t nv,
-			 unsigned int reps, size_t v,
-			 const char *const *variants)
-{
-	double r[64];
-	unsigned int k;
-	size_t w;
-
-	for (w = 0; w < nv; w++) {
-		bool anon = !strcmp(variants[w], "anon");
-
-		if (!anon && strcmp(variants[w], "remap"))
-			continue;
-		for (k = 0; k < reps; k++)
-			r[k] = m[k * nv + w][0] > 0 ?
-			       m[k * nv + v][0] / m[k * nv + w][0] : 0;
-		if (anon)
-			s->vs_anon = bench_median(r, reps);
-		else
-			s->vs_remap = bench_median(r, reps);
-	}
-}
-
-/* Interleaved repetitions of several variants of one size and touch. */
-static int setup_size(struct bench *b, const char *const *variants,
-		      size_t nv, bool write, uint64_t size,
-		      struct bench_setup *rows, size_t *nr)
-{
-	unsigned int reps = reps_for(b, size), rep;
-	unsigned int iters = setup_iters(b, size);
-	uint64_t old_fa = 0, fa;
-	bool have_fa = !read_param(FAULT_AROUND_PARAM, &old_fa);
-	double (*m)[5] = calloc((size_t)reps * nv, sizeof(*m));
-	size_t v;
-	int err = 0;
-
-	if (!m)
-		return -ENOMEM;
-	for (rep = 0; rep <= reps && !err; rep++) {
-		for (v = 0; v < nv && !err; v++) {
-			bool own_fa = variant_fa(variants[v], &fa);
-			double x[5];
-
-			if (own_fa && (!have_fa ||
-				       change_fault_around(old_fa, fa))) {
-				restore_params();
-				continue;
-			}
-			err = setup_once(b, variants[v], write, size, iters,
-					 x);
-			if (own_fa)
-				restore_params();
-			if (rep)
-				memcpy(m[(rep - 1) * nv + v], x, sizeof(x));
+	if (sv->fault_around >= 0) {
+		err = change_fault_around(b->saved_fault_around,
+					  (uint64_t)sv->fault_around);
+		if (err) {
+			restore_params();
+			cli_error(b->c, "fault_around: %s", strerror(-err));
+			return err;
 		}
 	}
+	err = setup_once(b, sv, write, size, iters, out);
+	if (sv->fault_around >= 0)
+		restore_params();
+	return err;
+}
+
+/* Paired ratio of variant v's cost over variant w's, over the reps. */
+static double paired_setup(double *tmp, struct setup_sample **m,
+			   unsigned int reps, size_t v, size_t w)
+{
+	unsigned int k;
+
+	for (k = 0; k < reps; k++)
+		tmp[k] = m[k][w].ns > 0 ? m[k][v].ns / m[k][w].ns : 0;
+	return bench_median(tmp, reps);
+}
+
+/*
+ * Interleaved repetitions of one size and touch of every variant (or, for
+ * scaling, of those marked for it) that this module can run.
+ */
+static int setup_size(struct bench *b, bool scaling, bool write,
+		      uint64_t size, struct bench_setup *rows, size_t *nr)
+{
+	const struct setup_variant *vs[ARRAY_SIZE(setup_variants)];
+	unsigned int reps = reps_for(b, size), iters = setup_iters(b, size);
+	struct setup_sample **m = calloc(reps + 1, sizeof(*m));
+	double *tmp = calloc(reps, sizeof(*tmp));
+	size_t nv = 0, v, anon = SIZE_MAX, remap = SIZE_MAX;
+	unsigned int rep;
+	int err = 0;
+
+	for (v = 0; v < ARRAY_SIZE(setup_variants); v++) {
+		const struct setup_variant *sv = &setup_variants[v];
+
+		if ((scaling && !sv->scaling) ||
+		    (sv->fault_around >= 0 && !b->have_fault_around))
+			continue;
+		if (!strcmp(sv->name, "anon"))
+			anon = nv;
+		if (!strcmp(sv->name, "remap"))
+			remap = nv;
+		vs[nv++] = sv;
+	}
+	for (rep = 0; m && rep <= reps; rep++) {
+		m[rep] = calloc(nv, sizeof(**m));
+		if (!m[rep])
+			break;
+	}
+	if (!m || rep <= reps || !tmp) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* m[0] is the untimed warm-up. */
+	for (rep = 0; rep <= reps && !err; rep++)
+		for (v = 0; v < nv && !err; v++)
+			err = setup_sample_of(b, vs[v], write, size, iters,
+					      &m[rep][v]);
 	for (v = 0; v < nv && !err && *nr < BENCH_MAX_ROWS; v++) {
 		struct bench_setup *s = &rows[(*nr)++];
-		double col[64];
-		unsigned int n = reps < 64 ? reps : 64, k;
-		int j;
+		const size_t sz = sizeof(struct setup_sample);
+		struct setup_sample *col = calloc(reps, sz);
 
+		if (!col) {
+			err = -ENOMEM;
+			break;
+		}
+		for (rep = 0; rep < reps; rep++)
+			col[rep] = m[rep + 1][v];
 		memset(s, 0, sizeof(*s));
-		s->variant = variants[v];
+		s->variant = vs[v]->name;
+		s->label = vs[v]->label;
 		s->touch = write ? "write" : "read";
 		s->size = size;
 		s->pages = size / (uint64_t)b->page;
 		s->reps = reps;
-		if (variant_fa(variants[v], &fa) && !have_fa) {
-			(*nr)--;
-			continue;
-		}
-		for (j = 0; j < 5; j++) {
-			double med;
-
-			for (k = 0; k < n; k++)
-				col[k] = m[k * nv + v][j];
-			med = bench_median(col, n);
-			switch (j) {
-			case 0:
-				s->ns = med;
-				paired_setup(s, m, nv, n, v, variants);
-				break;
-			case 1:
-				s->ns_munmap = med;
-				break;
-			case 2:
-				s->minflt = med;
-				break;
-			case 3:
-				s->faults = med;
-				break;
-			case 4:
-				s->fault_pages = med;
-				break;
-			}
-		}
+		s->ns = median_at(tmp, col, reps, sz,
+				  offsetof(struct setup_sample, ns));
+		s->ns_munmap = median_at(tmp, col, reps, sz,
+					 offsetof(struct setup_sample,
+						  ns_munmap));
+		s->minflt = median_at(tmp, col, reps, sz,
+				      offsetof(struct setup_sample, minflt));
+		s->faults = median_at(tmp, col, reps, sz,
+				      offsetof(struct setup_sample, faults));
+		s->fault_pages = median_at(tmp, col, reps, sz,
+					   offsetof(struct setup_sample,
+						    fault_pages));
+		if (anon != SIZE_MAX)
+			s->vs_anon = paired_setup(tmp, m + 1, reps, v, anon);
+		if (remap != SIZE_MAX)
+			s->vs_remap = paired_setup(tmp, m + 1, reps, v, remap);
+		free(col);
 	}
+out:
+	for (rep = 0; m && rep <= reps; rep++)
+		free(m[rep]);
 	free(m);
+	free(tmp);
 	return err;
 }
 
 static int bench_setup_section(struct bench *b, uint64_t size)
 {
-	static const char *const variants[] = {
-		"anon", "remap", "fault", "fault-nofa", "fault-64k", "fault-2m",
-	};
 	char hs[32];
 	int err;
 
 	if (size > b->size)
 		size = b->size;
-	progress(b, "first touch, write, %s", hsize(hs, sizeof(hs), size));
-	err = setup_size(b, variants, ARRAY_SIZE(variants), true, size,
-			 b->r->setup, &b->r->nr_setup);
+	progress(b, "first touch, write, %s", format_human_size(hs, sizeof(hs), size));
+	err = setup_size(b, false, true, size, b->r->setup, &b->r->nr_setup);
 	if (err)
 		return err;
-	progress(b, "first touch, read, %s", hsize(hs, sizeof(hs), size));
-	return setup_size(b, variants, ARRAY_SIZE(variants), false, size,
-			  b->r->setup, &b->r->nr_setup);
+	progress(b, "first touch, read, %s", format_human_size(hs, sizeof(hs), size));
+	return setup_size(b, false, false, size, b->r->setup, &b->r->nr_setup);
 }
 
-static int bench_scaling_section(struct bench *b, const uint64_t *sizes,
-				 size_t n)
+static int bench_scaling_section(struct bench *b,
+				 const struct size_list *sizes)
 {
-	static const char *const variants[] = { "anon", "remap", "fault" };
 	char hs[32];
 	size_t i;
 	int err;
 
-	for (i = 0; i < n; i++) {
-		if (sizes[i] > b->size)
+	for (i = 0; i < sizes->n; i++) {
+		if (sizes->v[i] > b->size)
 			continue;
-		progress(b, "scaling %s", hsize(hs, sizeof(hs), sizes[i]));
-		err = setup_size(b, variants, 3, true, sizes[i],
-				 b->r->scaling, &b->r->nr_scaling);
+		progress(b, "scaling %s",
+			 format_human_size(hs, sizeof(hs), sizes->v[i]));
+		err = setup_size(b, true, true, sizes->v[i], b->r->scaling,
+				 &b->r->nr_scaling);
 		if (err)
 			return err;
 	}
@@ -914,24 +964,20 @@ static int bench_fio_section(struct bench *b)
 
 /* --- the command ---------------------------------------------------------- */
 
+/* The device, set to mode: 0, else the exit code (cli_open's message). */
 static int open_mode(struct bench *b, enum mmapdemo_map_mode mode,
-		     struct mmapdemo **md, uint64_t *size)
+		     struct mmapdemo **md, struct mmapdemo_info *info)
 {
-	struct mmapdemo_info info;
-	int err = mmapdemo_open(b->c->device, O_RDWR, md);
+	int err, ret = cli_open(b->c, O_RDWR, md, info);
 
-	if (!err)
-		err = mmapdemo_set_mode(*md, mode);
-	if (!err)
-		err = mmapdemo_get_info(*md, &info);
+	if (ret)
+		return ret;
+	err = mmapdemo_set_mode(*md, mode);
 	if (err) {
-		cli_error(b->c, "%s (%s mode): %s", b->c->device,
+		cli_error(b->c, "%s: set map mode %s: %s", b->c->device,
 			  mmapdemo_mode_name(mode), mmapdemo_strerror(err));
-		if (cli_exit_code(err) == EXIT_NODEV)
-			cli_error(b->c, CLI_NODEV_HINT);
 		return cli_exit_code(err);
 	}
-	*size = info.size;
 	return 0;
 }
 
@@ -1012,7 +1058,10 @@ static int write_outputs(const struct cli *c, const char *prefix,
 
 enum { OPT_CSV = OPT_FORCE + 1, OPT_QUICK, OPT_NO_FIO, OPT_QUIET };
 
-int cmd_bench(struct cli *c, int argc, char **argv)
+/* The command line; the exit code, or BENCH_RUN to go on. */
+#define BENCH_RUN	(-1)
+
+static int parse_args(struct bench *b, struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
@@ -1026,199 +1075,212 @@ int cmd_bench(struct cli *c, int argc, char **argv)
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ NULL }
 	};
-	static const uint64_t bw_sizes[] = {
-		64 << 10, 256 << 10, MiB, 4 * MiB, 16 * MiB, 64 * MiB,
-		256 * MiB,
-	};
-	static const uint64_t quick_bw_sizes[] = { 64 << 10, 256 << 10, MiB };
-	static const uint64_t scale_sizes[] = {
-		MiB, 4 * MiB, 16 * MiB, 64 * MiB, 256 * MiB, 1024 * MiB,
-	};
-	static const uint64_t quick_scale_sizes[] = { 256 << 10, MiB };
-	struct bench b = { .c = c, .sections = SEC_ALL, .progress = true };
-	struct bench_report *r = calloc(1, sizeof(*r));
-	const char *output = NULL;
-	bool json = false, csv = false, guarded = false;
-	uint64_t v, max_bw;
 	uint32_t reps = 0;
-	int opt, ret = EXIT_FAIL, err = 0;
-	char hs[32], hs2[32];
+	int opt;
 
-	if (!r)
-		return EXIT_FAIL;
-	b.r = r;
 	while ((opt = cli_getopt(c, argc, argv, "r:s:O:o:", opts)) != -1) {
 		switch (opt) {
 		case OPT_JSON:
-			json = true;
+			b->json = true;
 			break;
 		case OPT_CSV:
-			csv = true;
+			b->csv = true;
 			break;
 		case OPT_QUICK:
-			b.quick = true;
+			b->quick = true;
 			break;
 		case OPT_NO_FIO:
-			b.sections &= ~SEC_FIO;
+			b->sections &= ~SEC_FIO;
 			break;
 		case OPT_QUIET:
-			b.progress = false;
+			b->progress = false;
 			break;
 		case 'r':
 			if (cli_parse_u32(c, "--reps", optarg, &reps))
-				goto usage;
-			if (!reps || reps > 64) {
-				cli_usage(c, "--reps: 1 to 64");
-				goto usage;
-			}
+				return EXIT_USAGE;
+			if (!reps || reps > 64)
+				return cli_usage(c, "--reps: 1 to 64");
 			break;
 		case 's':
-			if (cli_parse_size(c, "--max-size", optarg, &v))
-				goto usage;
-			b.max_size = v;
+			if (cli_parse_size(c, "--max-size", optarg,
+					   &b->max_size))
+				return EXIT_USAGE;
 			break;
 		case 'O':
-			if (parse_sections(c, optarg, &b.sections))
-				goto usage;
+			if (parse_sections(c, optarg, &b->sections))
+				return EXIT_USAGE;
 			break;
 		case 'o':
-			output = optarg;
+			b->output = optarg;
 			break;
 		default:
-			ret = c->exit;
-			goto out;
+			return c->exit;
 		}
 	}
 	if (cli_no_args(c, argc, argv))
-		goto usage;
-	if (json && csv) {
-		cli_usage(c, "--json and --csv exclude each other");
-		goto usage;
-	}
+		return EXIT_USAGE;
+	if (b->json && b->csv)
+		return cli_usage(c, "--json and --csv exclude each other");
+	b->reps = reps ? reps : b->quick ? 2 : 5;
+	b->big_size = 256 * MiB;
+	b->big_reps = reps ? reps : b->quick ? 2 : 3;
+	return BENCH_RUN;
+}
 
-	guard_params(true);
-	guarded = true;
-	b.t0 = now_ns();
-	b.page = sysconf(_SC_PAGESIZE);
-	b.reps = reps ? reps : b.quick ? 2 : 5;
-	b.big_size = 256 * MiB;
-	b.big_reps = reps ? reps : b.quick ? 2 : 3;
+/*
+ * The device in both modes, both mapped, the anonymous buffers; the
+ * machine and the parameters into the report. 0, else the exit code.
+ */
+static int prepare(struct bench *b)
+{
+	struct bench_report *r = b->r;
+	unsigned char *o[3];
+	uint64_t max_bw;
+	char hs[32];
+	int ret;
+
+	b->page = sysconf(_SC_PAGESIZE);
 	read_machine(r);
-	r->quick = b.quick;
-	r->reps = b.reps;
-	r->big_reps = b.big_reps;
-	r->big_size = b.big_size;
+	r->quick = b->quick;
+	r->reps = b->reps;
+	r->big_reps = b->big_reps;
+	r->big_size = b->big_size;
 
-	ret = open_mode(&b, MMAPDEMO_MODE_FAULT, &b.fault_md, &b.size);
+	ret = open_mode(b, MMAPDEMO_MODE_FAULT, &b->fault_md, &b->info);
 	if (!ret)
-		ret = open_mode(&b, MMAPDEMO_MODE_REMAP, &b.remap_md, &v);
+		ret = open_mode(b, MMAPDEMO_MODE_REMAP, &b->remap_md, &b->info);
 	if (ret)
-		goto out;
-	if (b.max_size && b.max_size < b.size)
-		b.size = b.max_size - b.max_size % (uint64_t)b.page;
-	if (!b.size) {
-		cli_usage(c, "--max-size: less than a page");
-		goto usage;
-	}
-	max_bw = b.quick ? MiB : 256 * MiB;
-	b.map_len = b.size < max_bw ? b.size : max_bw;
-	ret = map_all(&b, b.fault_md, &b.map_fault);
+		return ret;
+	b->size = b->info.size;
+	if (b->max_size && b->max_size < b->size)
+		b->size = b->max_size - b->max_size % (uint64_t)b->page;
+	if (!b->size)
+		return cli_usage(b->c, "--max-size: less than a page");
+	max_bw = b->quick ? MiB : 256 * MiB;
+	b->map_len = b->size < max_bw ? b->size : max_bw;
+	ret = map_all(b, b->fault_md, &b->map_fault);
 	if (!ret)
-		ret = map_all(&b, b.remap_md, &b.map_remap);
+		ret = map_all(b, b->remap_md, &b->map_remap);
 	if (ret)
-		goto out;
-	r->buffer_size = b.size;
-	read_param(FAULT_AROUND_PARAM, &r->fault_around);
-	if (!r->fault_around)
+		return ret;
+	r->buffer_size = b->size;
+
+	b->have_fault_around = !read_param(FAULT_AROUND_PARAM,
+					   &b->saved_fault_around);
+	r->fault_around = b->have_fault_around ? b->saved_fault_around : 0;
+	if (!b->have_fault_around) {
 		bench_note(r, "no fault_around parameter: an older module?");
-	b.res_len = b.map_len + SKEW_PAGES * (size_t)b.page;
-	b.src_res = anon(b.res_len, MAP_PRIVATE);
-	b.dst_res = anon(b.res_len, MAP_PRIVATE);
-	if (!b.src_res || !b.dst_res) {
-		cli_error(c, "cannot allocate 2 x %" PRIu64 " bytes", b.map_len);
-		goto fail;
+	} else if (access(FAULT_AROUND_PARAM, W_OK)) {
+		b->have_fault_around = false;
+		bench_note(r, "fault_around is not writable (not root?): its rows were skipped");
 	}
-	{
-		unsigned char *o[3] = { b.map_fault, b.map_remap, NULL };
 
-		b.src = skew(b.src_res, b.page, o, 2);
-		o[2] = b.src;
-		b.dst = skew(b.dst_res, b.page, o, 3);
+	b->res_len = b->map_len + SKEW_PAGES * (size_t)b->page;
+	b->src_res = anon(b->res_len, MAP_PRIVATE);
+	b->dst_res = anon(b->res_len, MAP_PRIVATE);
+	if (!b->src_res || !b->dst_res) {
+		cli_error(b->c, "cannot allocate 2 x %" PRIu64 " bytes",
+			  b->map_len);
+		return EXIT_FAIL;
 	}
-	memset(b.src, 1, b.map_len);
-	memset(b.dst, 1, b.map_len);
+	o[0] = b->map_fault;
+	o[1] = b->map_remap;
+	b->src = skew(b->src_res, b->page, o, 2);
+	o[2] = b->src;
+	b->dst = skew(b->dst_res, b->page, o, 3);
+	memset(b->src, 1, b->map_len);
+	memset(b->dst, 1, b->map_len);
 	/* Pre-fault both mappings: transfers, not first touches, are timed. */
-	sink = touch(b.map_fault, b.map_len, b.page, false);
-	sink = touch(b.map_remap, b.map_len, b.page, false);
+	sink = touch(b->map_fault, b->map_len, b->page, false);
+	sink = touch(b->map_remap, b->map_len, b->page, false);
 
-	if (!b.quick && b.size < 1024 * MiB)
+	if (!b->quick && b->size < 1024 * MiB)
 		bench_note(r, "buffer is %s: sizes above it were skipped (load with size=1G)",
-			   hsize(hs, sizeof(hs), b.size));
-	if (b.sections & SEC_K2U)
-		err = bench_bw_section(&b, false,
-				       b.quick ? quick_bw_sizes : bw_sizes,
-				       b.quick ? 3 : ARRAY_SIZE(bw_sizes));
-	if (!err && (b.sections & SEC_U2K))
-		err = bench_bw_section(&b, true,
-				       b.quick ? quick_bw_sizes : bw_sizes,
-				       b.quick ? 3 : ARRAY_SIZE(bw_sizes));
+			   format_human_size(hs, sizeof(hs), b->size));
+	return 0;
+}
+
+static void release_anon(struct bench *b)
+{
+	if (b->src_res)
+		munmap(b->src_res, b->res_len);
+	if (b->dst_res)
+		munmap(b->dst_res, b->res_len);
+	b->src_res = NULL;
+	b->dst_res = NULL;
+}
+
+static int run_sections(struct bench *b)
+{
+	int err = 0;
+
+	if (b->sections & SEC_K2U)
+		err = bench_bw_section(b, false, &bw_list[b->quick]);
+	if (!err && (b->sections & SEC_U2K))
+		err = bench_bw_section(b, true, &bw_list[b->quick]);
 	/* The big buffers are not needed any more: room for 1 GiB setups. */
-	munmap(b.src_res, b.res_len);
-	munmap(b.dst_res, b.res_len);
-	b.src_res = NULL;
-	b.dst_res = NULL;
-	if (!err && (b.sections & SEC_SETUP))
-		err = bench_setup_section(&b, b.quick ? MiB : 64 * MiB);
-	if (!err && (b.sections & SEC_SCALING))
-		err = bench_scaling_section(&b, b.quick ? quick_scale_sizes :
-					    scale_sizes,
-					    b.quick ? 2 :
-					    ARRAY_SIZE(scale_sizes));
-	if (!err && (b.sections & SEC_FIO))
-		err = bench_fio_section(&b);
-	if (err) {
-		if (err != -EIO)
-			cli_error(c, "%s", mmapdemo_strerror(err));
-		goto fail;
-	}
-	r->seconds = (now_ns() - b.t0) / 1e9;
-	if (b.big_reps != b.reps)
+	release_anon(b);
+	if (!err && (b->sections & SEC_SETUP))
+		err = bench_setup_section(b, b->quick ? MiB : 64 * MiB);
+	if (!err && (b->sections & SEC_SCALING))
+		err = bench_scaling_section(b, &scale_list[b->quick]);
+	if (!err && (b->sections & SEC_FIO))
+		err = bench_fio_section(b);
+	if (err && err != -EIO)
+		cli_error(b->c, "%s", mmapdemo_strerror(err));
+	return err ? EXIT_FAIL : 0;
+}
+
+static int report(struct bench *b)
+{
+	struct bench_report *r = b->r;
+	char hs[32], hs2[32];
+
+	r->seconds = (now_ns() - b->t0) / 1e9;
+	if (b->big_reps != b->reps)
 		bench_note(r,
 			   "%u repetitions below %s, %u from there on, 2 from %s on: big sizes are slow under emulation",
-			   b.reps, hsize(hs, sizeof(hs), b.big_size),
-			   b.big_reps,
-			   hsize(hs2, sizeof(hs2), 4 * b.big_size));
+			   b->reps, format_human_size(hs, sizeof(hs), b->big_size),
+			   b->big_reps,
+			   format_human_size(hs2, sizeof(hs2), 4 * b->big_size));
 	bench_eval_targets(r);
-	progress(&b, "done");
-
-	if (json)
+	progress(b, "done");
+	if (b->json)
 		bench_print_json(stdout, r);
-	else if (csv)
+	else if (b->csv)
 		bench_print_csv(stdout, r);
 	else
 		bench_print_text(stdout, r);
-	ret = output ? write_outputs(c, output, r) : EXIT_OK;
-	goto out;
-usage:
-	ret = EXIT_USAGE;
-	goto out;
-fail:
-	ret = EXIT_FAIL;
-out:
-	if (guarded) {
+	return b->output ? write_outputs(b->c, b->output, r) : EXIT_OK;
+}
+
+int cmd_bench(struct cli *c, int argc, char **argv)
+{
+	struct bench b = { .c = c, .sections = SEC_ALL, .progress = true };
+	int ret;
+
+	b.r = calloc(1, sizeof(*b.r));
+	if (!b.r)
+		return EXIT_FAIL;
+	ret = parse_args(&b, c, argc, argv);
+	if (ret == BENCH_RUN) {
+		guard_params(true);
+		b.t0 = now_ns();
+		ret = prepare(&b);
+		if (!ret)
+			ret = run_sections(&b);
+		if (!ret)
+			ret = report(&b);
 		restore_params();
 		guard_params(false);
 	}
-	if (b.src_res)
-		munmap(b.src_res, b.res_len);
-	if (b.dst_res)
-		munmap(b.dst_res, b.res_len);
+	release_anon(&b);
 	if (b.map_fault)
 		munmap(b.map_fault, b.map_len);
 	if (b.map_remap)
 		munmap(b.map_remap, b.map_len);
 	mmapdemo_unref(b.fault_md);
 	mmapdemo_unref(b.remap_md);
-	free(r);
+	free(b.r);
 	return ret;
 }

@@ -77,7 +77,13 @@ num(f["ratios"]["read mmap/psync"], "fio ratio")
 names = [t["name"] for t in d["targets"]]
 assert len(names) == 7 and all(names), names
 for t in d["targets"]:
-    assert t["op"] in ("<=", ">=") and t["met"] in (True, False, None), t
+    assert t["op"] in ("<=", ">=") and isinstance(t["limit"], (int, float)), t
+    if t["value"] is None or t["value"] < 0:
+        assert t["met"] is None, t
+    else:
+        ok = t["value"] <= t["limit"] if t["op"] == "<=" else \
+            t["value"] >= t["limit"]
+        assert t["met"] is ok, t
 assert isinstance(d["notes"], list)
 PY
 
