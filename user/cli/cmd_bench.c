@@ -177,6 +177,9 @@ struct bench {
 	const struct cli *c;
 	struct bench_report *r;
 	unsigned int sections;
+	uint64_t variants;	/* setup variants to run, by index */
+	struct size_list sizes;	/* of the first-touch rows; n = 0: default */
+	uint64_t sizes_v[8];
 	unsigned int reps;
 	unsigned int big_reps;
 	uint64_t big_size;	/* from here on, big_reps */
@@ -864,7 +867,7 @@ static int setup_size(struct bench *b, bool first_size, bool write,
 	int err = 0;
 
 	for (v = 0; v < NR_SETUP_VARIANTS; v++)
-		if (!b->why_not[v][0] &&
+		if (!b->why_not[v][0] && (b->variants & (1ULL << v)) &&
 		    (first_size || !setup_variants[v].first_size_only) &&
 		    size <= (setup_variants[v].backing == BACK_TMPFS ||
 			     setup_variants[v].backing == BACK_THP ?
@@ -916,6 +919,12 @@ static bool in_list(const struct size_list *l, uint64_t v)
 		if (l->v[i] == v)
 			return true;
 	return false;
+}
+
+/* The sizes of the first-touch section: --sizes, else the default. */
+static const struct size_list *first_touch_sizes(const struct bench *b)
+{
+	return b->sizes.n ? &b->sizes : &setup_list[b->quick];
 }
 
 static int bench_setup_section(struct bench *b, const struct size_list *sizes)
@@ -1088,7 +1097,7 @@ static void prepare_files(struct bench *b)
 {
 	static const char *const names[2] = { "file", "thp/file" };
 	const struct size_list *lists[2] = {
-		&setup_list[b->quick], &scale_list[b->quick],
+		first_touch_sizes(b), &scale_list[b->quick],
 	};
 	char why[2][80] = { "", "" }, path[96], buf[80];
 	const char *why_mount;
@@ -1416,34 +1425,85 @@ static int map_for_bw(struct bench *b, int v)
 	return 0;
 }
 
-static int parse_sections(const struct cli *c, const char *arg,
-			  unsigned int *out)
+/* "a, b or c" of the n names of stride bytes from first, into buf. */
+static const char *join_names(char *buf, size_t len, const char *const *first,
+			      size_t n, size_t stride)
 {
-	char *copy = strdup(arg), *tok, *save = NULL;
-	unsigned int set = 0;
+	size_t i, at = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && at < len; i++) {
+		const char *name = *(const char *const *)((const char *)first +
+							  i * stride);
+
+		at += (size_t)snprintf(buf + at, len - at, "%s%s",
+				       !i ? "" : i + 1 < n ? ", " : " or ",
+				       name);
+	}
+	return buf;
+}
+
+/*
+ * A comma-separated list of names of opt, each one of the n names of
+ * stride bytes from first, as a bit mask into *out.
+ */
+static int parse_names(const struct cli *c, const char *opt, const char *arg,
+		       const char *const *first, size_t n, size_t stride,
+		       uint64_t *out)
+{
+	char *copy = strdup(arg), *tok, *save = NULL, all[256];
+	uint64_t set = 0;
 	size_t i;
 
 	if (!copy)
 		return EXIT_FAIL;
 	for (tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		for (i = 0; i < ARRAY_SIZE(section_names); i++)
-			if (!strcmp(tok, section_names[i]))
+		for (i = 0; i < n; i++)
+			if (!strcmp(tok, *(const char *const *)
+				    ((const char *)first + i * stride)))
 				break;
-		if (i == ARRAY_SIZE(section_names)) {
+		if (i == n) {
 			/* tok points into copy: print, then free. */
-			int ret = cli_usage(c,
-					    "--only: '%s' is not k2u, u2k, setup, scaling or fio",
-					    tok);
+			int ret = cli_usage(c, "%s: '%s' is not %s", opt, tok,
+					    join_names(all, sizeof(all), first,
+						       n, stride));
 
 			free(copy);
 			return ret;
 		}
-		set |= 1u << i;
+		set |= 1ULL << i;
 	}
 	free(copy);
 	*out = set;
 	return 0;
+}
+
+/* --sizes: up to ARRAY_SIZE(b->sizes_v) sizes of the first-touch rows. */
+static int parse_sizes(const struct cli *c, const char *arg, uint64_t *v,
+		       size_t max, size_t *n)
+{
+	char *copy = strdup(arg), *tok, *save = NULL;
+	int ret = 0;
+
+	if (!copy)
+		return EXIT_FAIL;
+	*n = 0;
+	for (tok = strtok_r(copy, ",", &save); tok && !ret;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (*n == max)
+			ret = cli_usage(c, "--sizes: at most %zu", max);
+		else if (cli_parse_size(c, "--sizes", tok, &v[*n]))
+			ret = EXIT_USAGE;
+		else if (!v[*n])
+			ret = cli_usage(c, "--sizes: 0 is no size");
+		else
+			(*n)++;
+	}
+	if (!ret && !*n)
+		ret = cli_usage(c, "--sizes: no size given");
+	free(copy);
+	return ret;
 }
 
 static int write_outputs(const struct cli *c, const char *prefix,
@@ -1476,7 +1536,10 @@ static int write_outputs(const struct cli *c, const char *prefix,
 	return EXIT_OK;
 }
 
-enum { OPT_CSV = OPT_FORCE + 1, OPT_QUICK, OPT_NO_FIO, OPT_QUIET };
+enum {
+	OPT_CSV = OPT_FORCE + 1, OPT_QUICK, OPT_NO_FIO, OPT_QUIET,
+	OPT_VARIANTS, OPT_SIZES,
+};
 
 /* The command line; the exit code, or BENCH_RUN to go on. */
 #define BENCH_RUN	(-1)
@@ -1490,12 +1553,15 @@ static int parse_args(struct bench *b, struct cli *c, int argc, char **argv)
 		{ "reps", required_argument, NULL, 'r' },
 		{ "max-size", required_argument, NULL, 's' },
 		{ "only", required_argument, NULL, 'O' },
+		{ "variants", required_argument, NULL, OPT_VARIANTS },
+		{ "sizes", required_argument, NULL, OPT_SIZES },
 		{ "no-fio", no_argument, NULL, OPT_NO_FIO },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ NULL }
 	};
 	uint32_t reps = 0;
+	uint64_t mask;
 	int opt;
 
 	while ((opt = cli_getopt(c, argc, argv, "r:s:O:o:", opts)) != -1) {
@@ -1527,8 +1593,26 @@ static int parse_args(struct bench *b, struct cli *c, int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'O':
-			if (parse_sections(c, optarg, &b->sections))
+			if (parse_names(c, "--only", optarg, section_names,
+					ARRAY_SIZE(section_names),
+					sizeof(section_names[0]), &mask))
 				return EXIT_USAGE;
+			b->sections = (unsigned int)mask;
+			break;
+		case OPT_VARIANTS:
+			if (parse_names(c, "--variants", optarg,
+					&setup_variants[0].name,
+					NR_SETUP_VARIANTS,
+					sizeof(setup_variants[0]),
+					&b->variants))
+				return EXIT_USAGE;
+			break;
+		case OPT_SIZES:
+			if (parse_sizes(c, optarg, b->sizes_v,
+					ARRAY_SIZE(b->sizes_v),
+					&b->sizes.n))
+				return EXIT_USAGE;
+			b->sizes.v = b->sizes_v;
 			break;
 		case 'o':
 			b->output = optarg;
@@ -1639,13 +1723,26 @@ static void release_anon(struct bench *b)
 	b->dst_res = NULL;
 }
 
-/* The setup variants that cannot run here, into the report. */
+/* Whether a setup variant that maps a tmpfs file is to run. */
+static bool wants_files(const struct bench *b)
+{
+	size_t v;
+
+	for (v = 0; v < NR_SETUP_VARIANTS; v++)
+		if ((b->variants & (1ULL << v)) &&
+		    (setup_variants[v].backing == BACK_TMPFS ||
+		     setup_variants[v].backing == BACK_THP))
+			return true;
+	return false;
+}
+
+/* The setup variants that were asked for and cannot run, into the report. */
 static void report_skipped(struct bench *b)
 {
 	size_t v;
 
 	for (v = 0; v < NR_SETUP_VARIANTS; v++)
-		if (b->why_not[v][0])
+		if (b->why_not[v][0] && (b->variants & (1ULL << v)))
 			bench_skip(b->r, setup_variants[v].name,
 				   b->why_not[v]);
 }
@@ -1662,15 +1759,16 @@ static int run_sections(struct bench *b)
 	/* The big buffers are not needed any more: room for 1 GiB setups. */
 	release_anon(b);
 	if (!err && setups) {
-		prepare_files(b);
+		if (wants_files(b))
+			prepare_files(b);
 		report_skipped(b);
 	}
 	if (!err && (b->sections & SEC_SETUP))
-		err = bench_setup_section(b, &setup_list[b->quick]);
+		err = bench_setup_section(b, first_touch_sizes(b));
 	if (!err && (b->sections & SEC_SCALING))
 		err = bench_scaling_section(b, &scale_list[b->quick],
 					    b->sections & SEC_SETUP ?
-					    &setup_list[b->quick] : NULL);
+					    first_touch_sizes(b) : NULL);
 	if (setups)
 		unmount_tmpfs(b);
 	if (!err && (b->sections & SEC_FIO))
@@ -1706,7 +1804,7 @@ int cmd_bench(struct cli *c, int argc, char **argv)
 {
 	struct bench b = {
 		.c = c, .sections = SEC_ALL, .progress = true,
-		.files = { -1, -1 },
+		.variants = ~0ULL, .files = { -1, -1 },
 	};
 	int ret, v;
 
