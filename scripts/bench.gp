@@ -67,6 +67,7 @@ vx(v) = v eq "remap-4K" ? 0 : v eq "fault-4K" ? 1 : v eq "remap-huge" ? 2 : \
 	v eq "fault-huge" ? 3 : v eq "tmpfs" ? 4 : v eq "shmem-thp" ? 5 : \
 	v eq "anon" ? 6 : NaN
 at(z) = (strcol(1) eq "setup" && strcol(3) eq "write" && column(4) == z)
-plot csv using (at(67108864) ? vx(strcol(2)) - 0.18 : NaN):10:(lo(0)):(hi(0)) with boxerrorbars title "64 MiB", \
-     csv using (at(1073741824) ? vx(strcol(2)) + 0.18 : NaN):10:(lo(0)):(hi(0)) with boxerrorbars title "1 GiB"
+# boxerrorbars: x, y, ylow, yhigh, box width
+plot csv using (at(67108864) ? vx(strcol(2)) - 0.18 : NaN):10:(lo(0)):(hi(0)):(0.35) with boxerrorbars title "64 MiB", \
+     csv using (at(1073741824) ? vx(strcol(2)) + 0.18 : NaN):10:(lo(0)):(hi(0)):(0.35) with boxerrorbars title "1 GiB"
 unset multiplot

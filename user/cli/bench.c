@@ -664,13 +664,13 @@ void bench_print_text(FILE *f, const struct bench_report *r)
 		r->kernel, r->machine);
 	if (r->glibc_tunables[0])
 		fprintf(f, "GLIBC_TUNABLES=%s\n", r->glibc_tunables);
-	fprintf(f, "buffer:  %s, fault_around %s, huge %s (parameter %s);\n"
-		   "         %u reps (%u from %s on)%s; %.0f s\n",
+	fprintf(f, "buffer:  %s, fault_around %s, huge %s (parameter %s)\n",
 		format_human_size(a, sizeof(a), r->buffer_size),
 		r->fault_around ? format_human_size(b, sizeof(b),
 						    r->fault_around) : "?",
 		huge_bits(c, sizeof(c), r->huge),
-		r->huge_param[0] ? r->huge_param : "none", r->reps,
+		r->huge_param[0] ? r->huge_param : "none");
+	fprintf(f, "run:     %u reps (%u from %s on)%s; %.0f s\n", r->reps,
 		r->big_reps, format_human_size(a, sizeof(a), r->big_size),
 		r->quick ? ", --quick" : "", r->seconds);
 
@@ -725,7 +725,7 @@ void bench_print_text(FILE *f, const struct bench_report *r)
 			char v[24];
 
 			fmt_num(v, sizeof(v), t->value, 2);
-			fprintf(f, "  %-6s %-48s %6s (%s %.2f)  %s\n",
+			fprintf(f, "  %-6s %-54s %6s (%s %.2f)  %s\n",
 				t->met ? "met" : "MISSED", t->name, v,
 				t->at_most ? "<=" : ">=", t->limit, t->detail);
 		}
