@@ -1656,40 +1656,22 @@ static void describe(struct bench *b)
 }
 
 /*
- * The device in both modes, mapped for every bandwidth variant, the
- * anonymous buffers. 0, else the exit code.
+ * The buffer mapped for every bandwidth variant, the anonymous buffers
+ * placed off the mappings' alignment. 0, else the exit code.
  */
-static int prepare(struct bench *b)
+static int prepare_bw(struct bench *b)
 {
 	unsigned char *o[BW_NVAR + 1];
+	uint64_t max_bw = b->quick ? MiB : 256 * MiB;
 	size_t n = 0;
-	uint64_t max_bw;
-	char hs[32];
-	int ret, v;
+	int ret = 0, v;
 
-	b->page = sysconf(_SC_PAGESIZE);
-	read_params();
-	ret = open_mode(b, MMAPDEMO_MODE_FAULT, &b->fault_md, &b->info);
-	if (!ret)
-		ret = open_mode(b, MMAPDEMO_MODE_REMAP, &b->remap_md, &b->info);
-	if (ret)
-		return ret;
-	describe(b);
-	b->size = b->info.size;
-	if (b->max_size && b->max_size < b->size)
-		b->size = b->max_size - b->max_size % (uint64_t)b->page;
-	if (!b->size)
-		return cli_usage(b->c, "--max-size: less than a page");
-	b->r->buffer_size = b->size;
-	max_bw = b->quick ? MiB : 256 * MiB;
 	b->map_len = b->size < max_bw ? b->size : max_bw;
 	for (v = 0; v < BW_NVAR && !ret; v++)
 		if (bench_bw_is_mapping(v))
 			ret = map_for_bw(b, v);
 	if (ret)
 		return ret;
-	prepare_device_variants(b);
-
 	b->res_len = b->map_len + SKEW_PAGES * (size_t)b->page;
 	b->src_res = anon(b->res_len, MAP_PRIVATE);
 	b->dst_res = anon(b->res_len, MAP_PRIVATE);
@@ -1706,6 +1688,38 @@ static int prepare(struct bench *b)
 	b->dst = skew(b->dst_res, b->page, o, n);
 	memset(b->src, 1, b->map_len);
 	memset(b->dst, 1, b->map_len);
+	return 0;
+}
+
+/*
+ * The device in both modes, what the variants need, and for the bandwidth
+ * sections their mappings and buffers. 0, else the exit code.
+ */
+static int prepare(struct bench *b)
+{
+	char hs[32];
+	int ret;
+
+	b->page = sysconf(_SC_PAGESIZE);
+	read_params();
+	ret = open_mode(b, MMAPDEMO_MODE_FAULT, &b->fault_md, &b->info);
+	if (!ret)
+		ret = open_mode(b, MMAPDEMO_MODE_REMAP, &b->remap_md, &b->info);
+	if (ret)
+		return ret;
+	describe(b);
+	b->size = b->info.size;
+	if (b->max_size && b->max_size < b->size)
+		b->size = b->max_size - b->max_size % (uint64_t)b->page;
+	if (!b->size)
+		return cli_usage(b->c, "--max-size: less than a page");
+	b->r->buffer_size = b->size;
+	prepare_device_variants(b);
+	if (b->sections & (SEC_K2U | SEC_U2K)) {
+		ret = prepare_bw(b);
+		if (ret)
+			return ret;
+	}
 
 	if (!b->quick && b->size < 1024 * MiB)
 		bench_note(b->r, "buffer is %s: sizes above it were skipped (load with size=1G)",
