@@ -1,7 +1,8 @@
 # The plot of `make bench`, drawn from bench.csv (see scripts/bench.sh):
 #   gnuplot -e "csv='bench.csv'; png='bench.png'" scripts/bench.gp
 # Four panels: bandwidth both ways by size, setup cost by size, and the
-# first-touch cost of each variant at 64 MiB and 1 GiB. Points are the
+# first-touch cost of each variant at the least and the greatest size
+# (64 MiB and 1 GiB by default). Points are the
 # medians, bars the least and greatest repetition.
 set datafile separator ","
 set terminal pngcairo size 1500,1100 font "sans,10"
@@ -67,7 +68,16 @@ vx(v) = v eq "remap-4K" ? 0 : v eq "fault-4K" ? 1 : v eq "remap-huge" ? 2 : \
 	v eq "fault-huge" ? 3 : v eq "tmpfs" ? 4 : v eq "shmem-thp" ? 5 : \
 	v eq "anon" ? 6 : NaN
 at(z) = (strcol(1) eq "setup" && strcol(3) eq "write" && column(4) == z)
-# boxerrorbars: x, y, ylow, yhigh, box width
-plot csv using (at(67108864) ? vx(strcol(2)) - 0.18 : NaN):10:(lo(0)):(hi(0)):(0.35) with boxerrorbars title "64 MiB", \
-     csv using (at(1073741824) ? vx(strcol(2)) + 0.18 : NaN):10:(lo(0)):(hi(0)):(0.35) with boxerrorbars title "1 GiB"
+# the least and the greatest first-touch size of the run
+sizes = sprintf("awk -F, '$1 == \"setup\" { print $4 }' '%s' | sort -n", csv)
+z1 = system(sizes . " | head -n 1")
+z2 = system(sizes . " | tail -n 1")
+if (strlen(z1) == 0) {
+	set label 1 "no first-touch rows" at graph 0.5, 0.5 center
+	plot NaN notitle
+} else {
+	# boxerrorbars: x, y, ylow, yhigh, box width
+	plot csv using (at(z1 + 0) ? vx(strcol(2)) - 0.18 : NaN):10:(lo(0)):(hi(0)):(0.35) with boxerrorbars title sprintf("%g MiB", z1 / 1048576.0), \
+	     csv using (at(z2 + 0) ? vx(strcol(2)) + 0.18 : NaN):10:(lo(0)):(hi(0)):(0.35) with boxerrorbars title sprintf("%g MiB", z2 / 1048576.0)
+}
 unset multiplot

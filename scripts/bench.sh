@@ -37,7 +37,7 @@ params=${params// /:}
 # build/results/bench-NAME/; with two or more kernels, their targets and
 # key figures side by side in build/results/bench-compare.md.
 # TRACE=1 (make bench TRACE=1): instead, perf profiles of the 4 KiB
-# setups at 256 MiB and 1 GiB on the stock kernel
+# setups at 64 MiB, 256 MiB and 1 GiB on the stock kernel
 # (scripts/guest/bench-trace.sh), in build/results/bench-trace/.
 # shellcheck source=scripts/matrix.sh
 . scripts/matrix.sh

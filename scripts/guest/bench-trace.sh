@@ -1,9 +1,9 @@
 #!/bin/sh
 # Inside the guest (run.sh bench-trace, from make bench TRACE=1): where a
-# setup of the 4 KiB paths spends its time at 256 MiB and at 1 GiB.
+# setup of the 4 KiB paths spends its time at 64 MiB, 256 MiB and 1 GiB.
 # perf samples cpu-clock (user and kernel, 4000 Hz) over
 #   mmapdemo bench --only setup --variants V --sizes S --reps 5
-# for V in remap-4K fault-4K and S in 256M 1G, with the module loaded
+# for V in remap-4K fault-4K and S in 64M 256M 1G, with the module loaded
 # with size=1G. For each: OUT/trace-V-S.json (the bench's own timings)
 # and OUT/trace-V-S.txt (perf report: samples by symbol, with the
 # share of each). Exit status: non-zero if any step failed.
@@ -19,7 +19,7 @@ if ! command -v perf >/dev/null; then
 fi
 rc=0
 for v in remap-4K fault-4K; do
-	for s in 256M 1G; do
+	for s in 64M 256M 1G; do
 		echo "guest: perf record: bench $v $s"
 		perf record -q -e cpu-clock -F 4000 -o /tmp/perf.data -- \
 			"$MMAPDEMO_TOOL" bench --only setup --variants "$v" \

@@ -26,7 +26,7 @@
 #        (':' separates them in both); OUT/bench.txt, .csv, .json,
 #        bench.err (progress) and bench.rc.
 # bench-trace  (make bench TRACE=1) scripts/guest/bench-trace.sh: perf
-#        profiles of the 4 KiB setups at 256 MiB and 1 GiB, into
+#        profiles of the 4 KiB setups at 64 MiB, 256 MiB and 1 GiB, into
 #        OUT/trace-*.txt and .json; its exit status in OUT/trace.rc.
 # fuzz   (debug kernel, make fuzz) kmemleak cleared, the module loaded,
 #        the fuzzer with --ops $md_fuzz_ops --procs $md_fuzz_procs and
