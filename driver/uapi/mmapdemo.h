@@ -61,18 +61,17 @@ struct mmapdemo_info {
 	__u32 map_mode;		/* this file's mode (enum mmapdemo_map_mode) */
 	__u32 default_mode;	/* the module parameter map_mode */
 	__u32 nr_chunks;	/* physically contiguous runs in the buffer */
-	__u32 huge;		/* MMAPDEMO_HUGE_*: what this kernel and module
-				 * can map with 2 MiB entries; 0: nothing
-				 */
+	__u32 huge;		/* MMAPDEMO_HUGE_* bits, 0: none (below) */
 };
 
 /*
- * struct mmapdemo_info.huge. The bits do not depend on the module
- * parameter huge (auto or never, read at each mmap()): huge mappings are
- * in effect where it is auto and the bit is set.
+ * struct mmapdemo_info.huge: what this kernel and module can map with
+ * 2 MiB entries. The bits do not depend on the module parameter huge
+ * (auto or never, read at each mmap()): huge mappings are in effect where
+ * it is auto and the bit is set.
  */
-#define MMAPDEMO_HUGE_REMAP	(1U << 0)	/* huge PFN maps, remap mode */
-#define MMAPDEMO_HUGE_FAULT	(1U << 1)	/* huge folio maps, fault mode */
+#define MMAPDEMO_HUGE_REMAP	0x1U	/* huge PFN maps, remap mode */
+#define MMAPDEMO_HUGE_FAULT	0x2U	/* huge folio maps, fault mode */
 
 /*
  * FILL: the kernel writes a pattern over [offset, offset + length).

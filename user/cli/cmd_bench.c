@@ -1561,7 +1561,7 @@ static int parse_args(struct bench *b, struct cli *c, int argc, char **argv)
 		{ NULL }
 	};
 	uint32_t reps = 0;
-	uint64_t mask;
+	uint64_t mask = 0;
 	int opt;
 
 	while ((opt = cli_getopt(c, argc, argv, "r:s:O:o:", opts)) != -1) {
