@@ -3,7 +3,8 @@
 #   make demo      install what is missing, boot a guest, show the sharing
 #   make check     install what is missing, run every test
 #   make bench     install what is missing, benchmark in a guest; results
-#                  in build/results/bench/ (table, CSV, JSON, PNG plot)
+#                  in build/results/bench/ (table, CSV, JSON, PNG plot);
+#                  KERNEL="stock trixie-backports" for both, side by side
 #
 #   make [all]     module (for the running kernel) and user space
 #   make modules   the module for the running kernel, into build/modules/KVER/
@@ -65,8 +66,11 @@ PLANT ?= uaf
 planted-bug: deps
 	@scripts/planted-bug.sh $(PLANT)
 
+# KERNEL="stock trixie-backports": the kernels to benchmark, side by side;
+# TRACE=1: perf profiles of the 4 KiB setups instead (scripts/bench.sh).
+KERNEL ?= stock
 bench: deps
-	@scripts/bench.sh
+	@KERNEL='$(KERNEL)' TRACE='$(TRACE)' scripts/bench.sh
 
 # The fuzzer (user/tests/guest/fuzz.c) on the debug kernel: SEED replays.
 OPS ?= 20000

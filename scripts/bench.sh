@@ -7,8 +7,8 @@
 #   build/results/bench/bench.png   the plot (gnuplot, from the CSV)
 #
 # Environment:
-#   MMAPDEMO_GUEST_MEM   guest memory (default 4G here: a 1 GiB buffer
-#                        plus 1 GiB of anonymous memory to compare with)
+#   MMAPDEMO_GUEST_MEM   guest memory (default 6G: a 1 GiB buffer, 1 GiB
+#                        tmpfs files twice, 1 GiB anonymous memory)
 #   MMAPDEMO_BENCH_SIZE  the module's size= (default 1G)
 #   MMAPDEMO_BENCH_OPTS  more options for `mmapdemo bench`, e.g.
 #                        "--quick" or "--only k2u,setup --reps 3"
@@ -21,35 +21,148 @@ cd "$MMAPDEMO_ROOT"
 KVER=$(stock_kver)
 B=$MMAPDEMO_ROOT/build
 OUT=$B/results/bench
-export MMAPDEMO_GUEST_MEM=${MMAPDEMO_GUEST_MEM:-4G}
+export MMAPDEMO_GUEST_MEM=${MMAPDEMO_GUEST_MEM:-6G}
 size=${MMAPDEMO_BENCH_SIZE:-1G}
 opts=${MMAPDEMO_BENCH_OPTS:-}
 opts=${opts// /:}
 params=${MMAPDEMO_BENCH_PARAMS:-}
 params=${params// /:}
 
-echo "bench: building the module against $KVER and the user space" >&2
-stock_build
-echo "bench: booting $KVER in QEMU (TCG, $(nproc) CPUs, $MMAPDEMO_GUEST_MEM);" \
-	"the run takes several minutes, progress below" >&2
-start=$(now)
-rc=0
-stock_guest bench "$OUT" 900 \
-	"md_bench_size=$size md_bench_opts=$opts md_bench_params=$params" || rc=$?
-sed -n 's/^bench: /  /p' "$OUT/bench.err" 2>/dev/null | tr -d '\r' >&2 || true
-if [[ $rc -ne 0 || $(cat "$OUT/bench.rc" 2>/dev/null) != 0 ||
-	! -s $OUT/bench.csv ]]; then
-	echo "bench: FAILED (guest exit $rc, bench exit" \
-		"$(cat "$OUT/bench.rc" 2>/dev/null || echo none));" \
-		"see $OUT/bench.err and $OUT/console.log" >&2
-	exit 1
+# KERNEL (make bench KERNEL="stock trixie-backports"): the kernels to run
+# on, one after the other: stock (Debian 12's, with the host's root) or
+# an entry of the kernel matrix (scripts/matrix.sh: bullseye, trixie,
+# sid, trixie-backports), booted with that release's root file system
+# (scripts/rootfs.sh, cached) and the module and user space built in it.
+# Results of stock in build/results/bench/, of NAME in
+# build/results/bench-NAME/; with two or more kernels, their targets and
+# key figures side by side in build/results/bench-compare.md.
+# TRACE=1 (make bench TRACE=1): instead, perf profiles of the 4 KiB
+# setups at 64 MiB, 256 MiB and 1 GiB on the stock kernel
+# (scripts/guest/bench-trace.sh), in build/results/bench-trace/.
+# shellcheck source=scripts/matrix.sh
+. scripts/matrix.sh
+kernels=${KERNEL:-stock}
+
+# bench_on NAME ACTION OUT: build for kernel NAME, boot it, run ACTION
+# (bench or bench-trace) with results in OUT. Sets KREL.
+bench_on() {
+	local name=$1 action=$2 out=$3 dir root build user rc=0 start
+	local bench="md_bench_size=$size md_bench_opts=$opts md_bench_params=$params"
+	if [[ $name == stock ]]; then
+		KREL=$KVER
+		echo "bench: building the module against $KREL and the user space" >&2
+		stock_build || die "bench: the build failed"
+		start=$(now)
+		echo "bench: booting $KREL in QEMU (TCG, $(nproc) CPUs, $MMAPDEMO_GUEST_MEM);" \
+			"the run takes several minutes, progress below" >&2
+		stock_guest "$action" "$out" 5400 "$bench" || rc=$?
+	else
+		matrix_entry "$name" ||
+			die "bench: KERNEL=$name: neither stock nor one of ${MATRIX[*]}"
+		dir=$(scripts/rootfs.sh build "$name") ||
+			die "bench: no root file system for $name"
+		root=$dir/root
+		KREL=$(cat "$dir/kernel.release")
+		build=bench/$name user=bench/$name/user
+		echo "bench: building the module against $KREL and the user space in $name's tree" >&2
+		if ! in_rootfs "$root" "$MMAPDEMO_ROOT/scripts/build-module.sh" \
+				"/lib/modules/$KREL/build" "$B/$build" >/dev/null ||
+			! in_rootfs "$root" sh -c "cd '$MMAPDEMO_ROOT' &&
+				make -s -C user O='$B/$user' lib cli" >/dev/null; then
+			die "bench: the build in $name's tree failed"
+		fi
+		start=$(now)
+		echo "bench: booting $KREL in QEMU (TCG, $(nproc) CPUs, $MMAPDEMO_GUEST_MEM);" \
+			"the run takes several minutes, progress below" >&2
+		boot_guest "$KREL" "$root" "$root/boot/vmlinuz-$KREL" stock "$action" \
+			"$out" 5400 "md_build=$build md_user=$user $bench" || rc=$?
+	fi
+	echo "bench: $name: $(elapsed "$start") s in the guest" >&2
+	return $rc
+}
+
+if [[ -n ${TRACE:-} ]]; then
+	out=$B/results/bench-trace
+	rc=0
+	bench_on stock bench-trace "$out" || rc=$?
+	if [[ $rc -ne 0 || $(cat "$out/trace.rc" 2>/dev/null) != 0 ]]; then
+		echo "bench: trace FAILED (guest exit $rc); see $out/console.log" \
+			"and $out/trace-*.err" >&2
+		exit 1
+	fi
+	for f in "$out"/trace-*.txt; do
+		echo "== $(basename "$f" .txt)"
+		grep -v '^#' "$f" | grep -v '^$' | head -n 15
+	done
+	echo "bench: perf reports and the bench's JSON in $out/"
+	exit 0
 fi
-if gnuplot -e "csv='$OUT/bench.csv'; png='$OUT/bench.png'" \
-		scripts/bench.gp 2>"$OUT/gnuplot.err"; then
-	plot=$OUT/bench.png
-else
-	plot="(gnuplot failed: $OUT/gnuplot.err)"
+
+failed=0
+outs=()
+for name in $kernels; do
+	out=$OUT
+	[[ $name == stock ]] || out=$OUT-$name
+	rc=0
+	bench_on "$name" bench "$out" || rc=$?
+	sed -n 's/^bench: /  /p' "$out/bench.err" 2>/dev/null | tr -d '\r' >&2 || true
+	if [[ $rc -ne 0 || $(cat "$out/bench.rc" 2>/dev/null) != 0 ||
+		! -s $out/bench.csv ]]; then
+		echo "bench: $name FAILED (guest exit $rc, bench exit" \
+			"$(cat "$out/bench.rc" 2>/dev/null || echo none));" \
+			"see $out/bench.err and $out/console.log" >&2
+		failed=1
+		continue
+	fi
+	if gnuplot -e "csv='$out/bench.csv'; png='$out/bench.png'" \
+			scripts/bench.gp 2>"$out/gnuplot.err"; then
+		plot=$out/bench.png
+	else
+		plot="(gnuplot failed: $out/gnuplot.err)"
+	fi
+	cat "$out/bench.txt"
+	echo
+	echo "bench: $out/bench.{txt,csv,json}, plot $plot"
+	outs+=("$out")
+done
+
+# The targets and the first-touch figures of each kernel, side by side.
+if [[ ${#outs[@]} -ge 2 ]]; then
+	python3 - "${outs[@]}" >"$B/results/bench-compare.md" <<'PY'
+import json, sys
+runs = [json.load(open(d + "/bench.json")) for d in sys.argv[1:]]
+def cell(t):
+    if t["value"] is None:
+        return "n/a (%s)" % t["detail"]
+    return "%.2f %s" % (t["value"], "met" if t["met"] else "**missed**")
+print("| target | " + " | ".join("Linux " + r["machine"]["kernel"]
+                                 for r in runs) + " |")
+print("|---" * (len(runs) + 1) + "|")
+for i, t in enumerate(runs[0]["targets"]):
+    print("| %s %s %.2f | " % (t["name"], t["op"], t["limit"]) +
+          " | ".join(cell(r["targets"][i]) for r in runs) + " |")
+print()
+print("| first touch, ns/page (write / read) | " +
+      " | ".join("Linux " + r["machine"]["kernel"] for r in runs) + " |")
+print("|---" * (len(runs) + 1) + "|")
+keys = []
+for s in runs[0]["setup"]:
+    if (s["variant"], s["size"]) not in keys:
+        keys.append((s["variant"], s["size"]))
+def fig(r, v, z):
+    w = [s for s in r["setup"] if (s["variant"], s["size"]) == (v, z)]
+    by = {s["touch"]: s for s in w}
+    if not by:
+        return "-"
+    return " / ".join("%.0f" % by[t]["ns_per_page"] if t in by else "-"
+                      for t in ("write", "read")) + \
+        " (munmap %.0f)" % by["write"]["munmap_ns_per_page"]
+for v, z in keys:
+    print("| %s, %d MiB | " % (v, z >> 20) +
+          " | ".join(fig(r, v, z) for r in runs) + " |")
+PY
+	echo
+	cat "$B/results/bench-compare.md"
+	echo "bench: side by side in $B/results/bench-compare.md"
 fi
-cat "$OUT/bench.txt"
-echo
-echo "bench: $OUT/bench.{txt,csv,json}, plot $plot ($(elapsed "$start") s in the guest)"
+exit $failed

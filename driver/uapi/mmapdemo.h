@@ -61,8 +61,17 @@ struct mmapdemo_info {
 	__u32 map_mode;		/* this file's mode (enum mmapdemo_map_mode) */
 	__u32 default_mode;	/* the module parameter map_mode */
 	__u32 nr_chunks;	/* physically contiguous runs in the buffer */
-	__u32 reserved;		/* zero */
+	__u32 huge;		/* MMAPDEMO_HUGE_* bits, 0: none (below) */
 };
+
+/*
+ * struct mmapdemo_info.huge: what this kernel and module can map with
+ * 2 MiB entries. The bits do not depend on the module parameter huge
+ * (auto or never, read at each mmap()): huge mappings are in effect where
+ * it is auto and the bit is set.
+ */
+#define MMAPDEMO_HUGE_REMAP	0x1U	/* huge PFN maps, remap mode */
+#define MMAPDEMO_HUGE_FAULT	0x2U	/* huge folio maps, fault mode */
 
 /*
  * FILL: the kernel writes a pattern over [offset, offset + length).
@@ -101,6 +110,10 @@ struct mmapdemo_stats {
 	__u64 fault_pages;	/* pages those faults mapped, fault-around
 				 * included
 				 */
+	__u64 huge_faults;	/* 2 MiB entries inserted, by huge_fault or
+				 * at mmap() time
+				 */
+	__u64 huge_fallbacks;	/* huge_fault calls that fell back to 4 KiB */
 };
 
 /*
@@ -110,6 +123,7 @@ struct mmapdemo_stats {
  * older header keep working.
  */
 #define MMAPDEMO_STATS_SIZE_V1	64
+#define MMAPDEMO_STATS_SIZE_V2	88	/* huge_faults, huge_fallbacks */
 
 #define MMAPDEMO_IOC_INFO	_IOR(MMAPDEMO_IOC_MAGIC, 0x00, struct mmapdemo_info)
 /* Before this file's first mmap(); EBUSY after it. EINVAL: unknown mode. */

@@ -14,19 +14,29 @@
 
 /* The ways bytes move between the kernel's buffer and a user buffer. */
 enum bench_bw_var {
-	BW_MEMCPY,	/* anonymous memory to anonymous memory: the limit */
-	BW_MMAP_FAULT,	/* through a fault-mode mapping of the buffer */
-	BW_MMAP_REMAP,	/* through a remap-mode mapping */
-	BW_SYSCALL,	/* read() or write() on the device */
+	BW_MEMCPY,		/* anonymous to anonymous memory: the limit */
+	BW_MMAP_FAULT,		/* through a fault-mode mapping, 4 KiB pages */
+	BW_MMAP_REMAP,		/* through a remap-mode mapping, 4 KiB pages */
+	BW_MMAP_FAULT_HUGE,	/* the same with 2 MiB entries */
+	BW_MMAP_REMAP_HUGE,
+	BW_SYSCALL,		/* read() or write() on the device */
 	BW_NVAR
 };
 
-/* One transfer size of one direction. Times: medians, ns per transfer. */
+/* Whether v copies through a mapping of the buffer. */
+static inline bool bench_bw_is_mapping(int v)
+{
+	return v >= BW_MMAP_FAULT && v <= BW_MMAP_REMAP_HUGE;
+}
+
+/* One transfer size of one direction. Times: ns per transfer. */
 struct bench_bw {
 	uint64_t size;
 	unsigned int reps;
 	unsigned int iters;		/* transfers per timed sample */
-	double ns[BW_NVAR];		/* < 0: not measured */
+	double ns[BW_NVAR];		/* median; < 0: not measured */
+	double ns_min[BW_NVAR];		/* the spread of the repetitions */
+	double ns_max[BW_NVAR];
 	double ns_crc[BW_NVAR];		/* user -> kernel: with CHECKSUM */
 	/*
 	 * Paired ratios: the median over the repetitions of each one's own
@@ -40,21 +50,36 @@ struct bench_bw {
 	double crc_vs_syscall;
 };
 
+#define BENCH_MAX_VARIANTS 12
+
+/* The paired ratio of a setup row's costs over another variant's. */
+struct bench_paired {
+	const char *base;	/* the other variant; NULL: unused slot */
+	double ns;		/* mmap() + touch */
+	double munmap;
+};
+
 /* Setting up a mapping: mmap() and one access per page. */
 struct bench_setup {
-	const char *variant;	/* "anon", "remap", "fault", "fault-nofa" */
+	const char *variant;	/* "remap-4K", "fault-huge", "tmpfs", ... */
+	const char *label;	/* the same for the table */
 	const char *touch;	/* "write" or "read" */
 	uint64_t size;
 	uint64_t pages;		/* size / page size */
 	unsigned int reps;
 	double ns;		/* median of mmap() + first touch */
+	double ns_min;		/* its spread over the repetitions */
+	double ns_max;
 	double ns_munmap;	/* median of the munmap() after it */
+	double munmap_min;
+	double munmap_max;
 	double minflt;		/* minor faults (getrusage) per setup */
-	double faults;		/* the driver's faults per setup, < 0: n/a */
-	double fault_pages;	/* pages those faults mapped, < 0: n/a */
-	/* Paired ratios (see struct bench_bw) of the cost; 0: not measured. */
-	double vs_anon;
-	double vs_remap;
+	/* The driver's counters per setup; < 0: not the device. */
+	double faults;		/* faults served */
+	double fault_pages;	/* 4 KiB pages they mapped */
+	double huge_faults;	/* 2 MiB entries inserted */
+	double huge_fallbacks;	/* huge faults that fell back to 4 KiB */
+	struct bench_paired paired[BENCH_MAX_VARIANTS];
 };
 
 /* One fio job, run with two engines. */
@@ -70,16 +95,22 @@ struct bench_fio {
 
 struct bench_target {
 	char name[64];
-	char detail[96];	/* where the value comes from */
-	double value;		/* < 0: nothing measured */
+	char detail[96];	/* where the value comes from, or why none */
+	double value;		/* < 0: nothing measured, met is false */
 	double limit;
 	bool at_most;		/* value <= limit, else value >= limit */
 	bool met;
 };
 
-#define BENCH_MAX_ROWS	32
+/* A variant this run could not measure, and why. */
+struct bench_skip {
+	char variant[24];	/* a setup variant or a bandwidth column */
+	char reason[80];
+};
+
+#define BENCH_MAX_ROWS	96
 #define BENCH_MAX_NOTES	16
-#define BENCH_MAX_TARGETS 16
+#define BENCH_MAX_TARGETS 24
 
 struct bench_report {
 	/* Where it ran. */
@@ -88,9 +119,12 @@ struct bench_report {
 	uint64_t mem_bytes;
 	char kernel[96];
 	char machine[32];
+	char glibc_tunables[128];	/* the environment's, "" if none */
 	uint64_t buffer_size;
 	uint64_t fault_around;	/* bytes, 0: unknown */
-	unsigned int reps;	/* at small sizes; fewer above big_size */
+	unsigned int huge;	/* struct mmapdemo_info.huge */
+	char huge_param[16];	/* the module's huge parameter, "" if none */
+	unsigned int reps;	/* below big_size; big_reps from there on */
 	unsigned int big_reps;
 	uint64_t big_size;
 	bool quick;
@@ -100,6 +134,7 @@ struct bench_report {
 	size_t nr_k2u;
 	struct bench_bw u2k[BENCH_MAX_ROWS];
 	size_t nr_u2k;
+	/* First touch at a few sizes; scaling: the write touch at the rest. */
 	struct bench_setup setup[BENCH_MAX_ROWS];
 	size_t nr_setup;
 	struct bench_setup scaling[BENCH_MAX_ROWS];
@@ -107,6 +142,9 @@ struct bench_report {
 	struct bench_fio fio[BENCH_MAX_ROWS];
 	size_t nr_fio;
 	char fio_version[32];
+
+	struct bench_skip skipped[BENCH_MAX_VARIANTS + BW_NVAR];
+	size_t nr_skipped;
 
 	char notes[BENCH_MAX_NOTES][160];
 	size_t nr_notes;
@@ -118,16 +156,29 @@ struct bench_report {
 /* Median of n samples (sorts them); 0 for none. */
 double bench_median(double *v, size_t n);
 
+/* The least and the greatest of n samples; -1 for none. */
+void bench_min_max(const double *v, size_t n, double *lo, double *hi);
+
 /* MiB/s of a transfer of size bytes in ns nanoseconds; < 0 if unknown. */
 double bench_mibps(uint64_t size, double ns);
 
 /* a / b, or -1 when either is unknown or b is 0. */
 double bench_ratio(double a, double b);
 
+/* The name of bandwidth variant v in the JSON and CSV. */
+const char *bench_bw_name(int v, bool u2k);
+
 void __attribute__((format(printf, 2, 3)))
 bench_note(struct bench_report *r, const char *fmt, ...);
 
-/* Fill r->targets from the measurements (the targets). */
+/* Records that variant could not be measured, and why. */
+void bench_skip(struct bench_report *r, const char *variant,
+		const char *reason);
+
+/* Why variant was not measured; NULL if it was (or never asked for). */
+const char *bench_skipped(const struct bench_report *r, const char *variant);
+
+/* Fill r->targets: each target's value, limit and whether it is met. */
 void bench_eval_targets(struct bench_report *r);
 
 void bench_print_text(FILE *f, const struct bench_report *r);

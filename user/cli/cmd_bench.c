@@ -1,25 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * mmapdemo bench: how close the mapping gets to the machine's limit and
- * to its alternatives, every figure measured in the same run as the
- * baseline it is compared with.
+ * to the kernel's own ways of doing the same job, every figure measured
+ * in the same run as the baseline it is compared with.
  *
  *   1. kernel -> user  the kernel FILLs the buffer; user space copies the
  *                      bytes into its own buffer from a mapping (both map
- *                      modes) or with read(); the limit is a memcpy()
- *                      between two anonymous buffers
+ *                      modes, 4 KiB and 2 MiB entries) or with read(); the
+ *                      limit is a memcpy() between two anonymous buffers
  *   2. user -> kernel  user space copies its bytes into a mapping or
  *                      write()s them, then the kernel CHECKSUMs them
- *   3. first touch     mmap() plus one access per page: remap, fault
- *                      (with and without fault-around), anonymous shared
- *                      memory; minor faults from getrusage()
+ *   3. first touch     mmap(), one write or read per page, munmap(): the
+ *                      device in both modes with 4 KiB and 2 MiB entries,
+ *                      a prefilled tmpfs file (the kernel's refcounted
+ *                      path with its fault-around), a prefilled file on
+ *                      a tmpfs mounted huge=always (shmem THP), anonymous
+ *                      shared memory; at 64 MiB and 1 GiB
  *   4. scaling         the same setup cost from 1 MiB to 1 GiB
  *   5. fio             ioengine=mmap against psync on the device
  *
  * Each figure is the median of the repetitions that follow an untimed
- * warm-up, on CLOCK_MONOTONIC. Repetitions of the variants of a size are
- * interleaved so that a slow patch of the machine hits them alike. The
- * data is checked once per size (pattern, CRC32C), outside the timing.
+ * warm-up, on CLOCK_MONOTONIC, with the least and the greatest of them.
+ * Repetitions of the variants of a size are interleaved so that a slow
+ * patch of the machine hits them alike. The data is checked once per
+ * size (pattern, CRC32C), outside the timing.
+ *
+ * What is not available (huge mappings on kernels without them, tmpfs
+ * without the right to mount one) is reported as not measured, with the
+ * reason, and every target that depends on it as not met.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,8 +37,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -40,7 +51,8 @@
 #include "cli.h"
 
 #define MiB			(1024ULL * 1024)
-#define FAULT_AROUND_PARAM	"/sys/module/mmapdemo/parameters/fault_around"
+#define PARAM_DIR		"/sys/module/mmapdemo/parameters/"
+#define THP_DIR			"/sys/kernel/mm/transparent_hugepage"
 
 enum {
 	SEC_K2U = 1 << 0,
@@ -55,30 +67,149 @@ static const char *const section_names[] = {
 	"k2u", "u2k", "setup", "scaling", "fio",
 };
 
+struct size_list {
+	const uint64_t *v;
+	size_t n;
+};
+
+/* The sizes of the sections: [0] of full runs, [1] of --quick. */
+static const uint64_t bw_sizes[] = {
+	64 << 10, 256 << 10, MiB, 4 * MiB, 16 * MiB, 64 * MiB, 256 * MiB,
+};
+
+static const uint64_t quick_bw_sizes[] = { 64 << 10, 256 << 10, MiB };
+
+static const uint64_t setup_sizes[] = { 64 * MiB, 1024 * MiB };
+
+static const uint64_t quick_setup_sizes[] = { MiB, 4 * MiB };
+
+/* Scaling: the sizes between; the first-touch rows give the others. */
+static const uint64_t scale_sizes[] = {
+	MiB, 4 * MiB, 16 * MiB, 64 * MiB, 256 * MiB, 1024 * MiB,
+};
+
+static const uint64_t quick_scale_sizes[] = { 256 << 10, MiB, 4 * MiB };
+
+static const struct size_list bw_list[2] = {
+	{ bw_sizes, ARRAY_SIZE(bw_sizes) },
+	{ quick_bw_sizes, ARRAY_SIZE(quick_bw_sizes) },
+};
+
+static const struct size_list setup_list[2] = {
+	{ setup_sizes, ARRAY_SIZE(setup_sizes) },
+	{ quick_setup_sizes, ARRAY_SIZE(quick_setup_sizes) },
+};
+
+static const struct size_list scale_list[2] = {
+	{ scale_sizes, ARRAY_SIZE(scale_sizes) },
+	{ quick_scale_sizes, ARRAY_SIZE(quick_scale_sizes) },
+};
+
+/* What a setup variant maps. */
+enum backing {
+	BACK_DEVICE,	/* /dev/mmapdemo */
+	BACK_TMPFS,	/* a prefilled file on a tmpfs mounted huge=never */
+	BACK_THP,	/* the same on a tmpfs mounted huge=always */
+	BACK_ANON,	/* MAP_SHARED | MAP_ANONYMOUS */
+};
+
+struct setup_variant {
+	const char *name;	/* in the JSON and CSV */
+	const char *label;	/* in the table */
+	enum backing backing;
+	enum mmapdemo_map_mode mode;	/* BACK_DEVICE */
+	bool huge;		/* BACK_DEVICE: huge=auto, else huge=never */
+	int64_t fault_around;	/* bytes, set for the variant; < 0: as is */
+	bool first_size_only;	/* first touch at the smallest size only */
+};
+
+static const struct setup_variant setup_variants[] = {
+	{ "remap-4K", "remap 4K", BACK_DEVICE, MMAPDEMO_MODE_REMAP, false, -1,
+	  false },
+	{ "fault-4K", "fault 4K", BACK_DEVICE, MMAPDEMO_MODE_FAULT, false, -1,
+	  false },
+	{ "remap-huge", "remap huge", BACK_DEVICE, MMAPDEMO_MODE_REMAP, true,
+	  -1, false },
+	{ "fault-huge", "fault huge", BACK_DEVICE, MMAPDEMO_MODE_FAULT, true,
+	  -1, false },
+	{ "tmpfs", "tmpfs file", BACK_TMPFS, 0, false, -1, false },
+	{ "shmem-thp", "shmem THP file", BACK_THP, 0, false, -1, false },
+	{ "anon", "anon shared", BACK_ANON, 0, false, -1, false },
+	{ "fault-4K-fa0", "fault 4K, f-a off", BACK_DEVICE,
+	  MMAPDEMO_MODE_FAULT, false, 0, true },
+	{ "fault-4K-fa64K", "fault 4K, f-a 64K", BACK_DEVICE,
+	  MMAPDEMO_MODE_FAULT, false, 64 << 10, true },
+	{ "fault-4K-fa2M", "fault 4K, f-a 2M", BACK_DEVICE,
+	  MMAPDEMO_MODE_FAULT, false, 2 * MiB, true },
+};
+
+#define NR_SETUP_VARIANTS	ARRAY_SIZE(setup_variants)
+
+/* The module parameters bench changes, and puts back. */
+enum { P_FAULT_AROUND, P_HUGE, NR_PARAMS };
+
+/*
+ * While a parameter is changed, len is the length of saved, the value
+ * to put back, so that SIGINT, SIGTERM or SIGHUP part way through
+ * restores it before the tool dies (from the handler: open(), write()
+ * and close() only).
+ */
+struct param {
+	const char *path;
+	char saved[32];
+	volatile sig_atomic_t len;
+	bool readable;
+	bool writable;
+};
+
+static struct param params[NR_PARAMS] = {
+	[P_FAULT_AROUND] = { .path = PARAM_DIR "fault_around" },
+	[P_HUGE] = { .path = PARAM_DIR "huge" },
+};
+
+/* A mapping of the whole buffer for the transfers. */
+struct bw_map {
+	struct mmapdemo *md;
+	unsigned char *p;	/* NULL: not mapped */
+};
+
 struct bench {
 	const struct cli *c;
 	struct bench_report *r;
 	unsigned int sections;
+	uint64_t variants;	/* setup variants to run, by index */
+	struct size_list sizes;	/* of the first-touch rows; n = 0: default */
+	uint64_t sizes_v[8];
 	unsigned int reps;
 	unsigned int big_reps;
 	uint64_t big_size;	/* from here on, big_reps */
 	uint64_t max_size;
 	bool quick;
 	bool progress;
+	bool json;
+	bool csv;
+	const char *output;	/* --output: the prefix of the three files */
 	long page;
 	double t0;
 
 	struct mmapdemo *fault_md;	/* a file in each map mode */
 	struct mmapdemo *remap_md;
+	struct mmapdemo_info info;
 	uint64_t size;			/* the buffer */
-	unsigned char *map_fault;	/* the buffer, mapped each way */
-	unsigned char *map_remap;
+	struct bw_map maps[BW_NVAR];	/* by bandwidth variant */
 	uint64_t map_len;
 	unsigned char *src;		/* anonymous, map_len bytes each */
 	unsigned char *dst;
 	unsigned char *src_res;		/* their reservations */
 	unsigned char *dst_res;
 	size_t res_len;
+
+	/* Why a setup variant cannot run here; "" if it can. */
+	char why_not[NR_SETUP_VARIANTS][80];
+	char tmp_dir[64];		/* the tmpfs mounts, "" if none */
+	bool mounted[2];		/* tmp_dir, tmp_dir/thp */
+	int files[2];			/* BACK_TMPFS, BACK_THP; -1: none */
+	uint64_t file_size;
 };
 
 static double now_ns(void)
@@ -115,14 +246,7 @@ progress(const struct bench *b, const char *fmt, ...)
 /* Fewer repetitions of the big sizes: they take long under emulation. */
 static unsigned int reps_for(const struct bench *b, uint64_t size)
 {
-	if (size >= 4 * b->big_size && b->big_reps > 2)
-		return 2;
 	return size >= b->big_size ? b->big_reps : b->reps;
-}
-
-static const char *hsize(char *buf, size_t len, uint64_t v)
-{
-	return format_human_size(buf, len, v);
 }
 
 static void *anon(size_t len, int flags)
@@ -140,10 +264,9 @@ static void *anon(size_t len, int flags)
  * (the kernel's vmap() view of the buffer, which read() and write() copy
  * from and to, is aligned). QEMU's TCG keeps a direct-mapped TLB, so two
  * buffers a multiple of its size apart evict each other's entries on
- * every access of a copy between them: in a first run that made whichever
- * pair happened to be 2 MiB apart 14 times slower than the others, and
- * read() 12 times slower than write(). (Real CPUs know a milder form of
- * it, 4K aliasing.)
+ * every access of a copy between them, which makes such a pair copy many
+ * times slower than any other. (Real CPUs know a milder form of it, 4K
+ * aliasing.)
  */
 #define SKEW_PAGES	8
 
@@ -208,58 +331,43 @@ static void read_machine(struct bench_report *r)
 	}
 }
 
-static int read_param(const char *path, uint64_t *v)
+/* --- the module's parameters -------------------------------------------- */
+
+/* Reads each parameter's value, to report it and to put it back later. */
+static void read_params(void)
 {
-	char buf[64];
-	FILE *f = fopen(path, "r");
-	int ok;
+	size_t i;
 
-	if (!f)
-		return -errno;
-	ok = !!fgets(buf, sizeof(buf), f);
-	fclose(f);
-	if (!ok)
-		return -EIO;
-	*v = strtoull(buf, NULL, 10);
-	return 0;
+	for (i = 0; i < NR_PARAMS; i++) {
+		struct param *p = &params[i];
+		FILE *f = fopen(p->path, "r");
+
+		p->readable = f && fgets(p->saved, sizeof(p->saved), f);
+		if (f)
+			fclose(f);
+		p->writable = p->readable && !access(p->path, W_OK);
+	}
 }
-
-static int write_param(const char *path, uint64_t v)
-{
-	FILE *f = fopen(path, "w");
-	int err = 0;
-
-	if (!f)
-		return -errno;
-	if (fprintf(f, "%" PRIu64 "\n", v) < 0)
-		err = -EIO;
-	if (fclose(f))
-		err = -errno;
-	return err;
-}
-
-/*
- * fault_around is system-wide, and the only parameter bench changes. While
- * it is changed, saved_fa holds the value to put back, so that SIGINT,
- * SIGTERM or SIGHUP part way through restores it before the tool dies
- * (from the handler: open(), write() and close() only).
- */
-static char saved_fa[32];
-static volatile sig_atomic_t saved_fa_len;
 
 static void restore_params(void)
 {
+	size_t i;
 	int fd;
 
-	if (!saved_fa_len)
-		return;
-	fd = open(FAULT_AROUND_PARAM, O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (write(fd, saved_fa, saved_fa_len) < 0)
-			saved_fa_len = 0;	/* nothing left to try */
-		close(fd);
+	for (i = 0; i < NR_PARAMS; i++) {
+		struct param *p = &params[i];
+
+		if (!p->len)
+			continue;
+		fd = open(p->path, O_WRONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			/* Nothing left to try when this fails. */
+			if (write(fd, p->saved, (size_t)p->len) < 0)
+				p->len = 0;
+			close(fd);
+		}
+		p->len = 0;
 	}
-	saved_fa_len = 0;
 }
 
 static void on_fatal_signal(int sig)
@@ -287,72 +395,83 @@ static void guard_params(bool on)
 	}
 }
 
-/* Sets fault_around to @fa, remembering @old_fa for restore_params(). */
-static int change_fault_around(uint64_t old_fa, uint64_t fa)
+/* Sets parameter i to value until restore_params(); 0 or -errno. */
+static int set_param(int i, const char *value)
 {
-	int n = snprintf(saved_fa, sizeof(saved_fa), "%" PRIu64 "\n", old_fa);
+	struct param *p = &params[i];
+	int err = 0;
+	FILE *f;
 
-	saved_fa_len = n;
-	return write_param(FAULT_AROUND_PARAM, fa);
+	if (!p->writable)
+		return -EACCES;
+	p->len = (sig_atomic_t)strlen(p->saved);
+	f = fopen(p->path, "w");
+	if (!f)
+		return -errno;
+	if (fprintf(f, "%s\n", value) < 0)
+		err = -EIO;
+	if (fclose(f))
+		err = -errno;
+	return err;
+}
+
+/* Bit of struct mmapdemo_info.huge for huge mappings in mode. */
+static unsigned int huge_bit(enum mmapdemo_map_mode mode)
+{
+	return mode == MMAPDEMO_MODE_REMAP ? MMAPDEMO_HUGE_REMAP :
+					     MMAPDEMO_HUGE_FAULT;
+}
+
+/*
+ * The huge parameter for the next mapping of the device in mode: "auto"
+ * for a huge one, "never" for a 4 KiB one where the kernel could map
+ * huge (supported: struct mmapdemo_info.huge); nothing to set elsewhere.
+ */
+static int set_huge(unsigned int supported, enum mmapdemo_map_mode mode,
+		    bool huge)
+{
+	if (!(supported & huge_bit(mode)))
+		return huge ? -EOPNOTSUPP : 0;
+	return set_param(P_HUGE, huge ? "auto" : "never");
 }
 
 /* --- 1 and 2: bandwidth -------------------------------------------------- */
 
-static int k2u_op(struct bench *b, int v, size_t size)
+/* Where variant v's bytes live: a mapping or anonymous memory; NULL: n/a. */
+static unsigned char *bw_memory(const struct bench *b, int v, bool u2k)
 {
-	ssize_t n;
-	size_t done;
-
-	switch (v) {
-	case BW_MEMCPY:
-		memcpy(b->dst, b->src, size);
-		break;
-	case BW_MMAP_FAULT:
-		memcpy(b->dst, b->map_fault, size);
-		break;
-	case BW_MMAP_REMAP:
-		memcpy(b->dst, b->map_remap, size);
-		break;
-	case BW_SYSCALL:
-		for (done = 0; done < size; done += (size_t)n) {
-			n = pread(mmapdemo_fd(b->fault_md), b->dst + done,
-				  size - done, (off_t)done);
-			if (n <= 0)
-				return -EIO;
-		}
-		break;
-	}
-	clobber(b->dst);
-	return 0;
+	if (bench_bw_is_mapping(v))
+		return b->maps[v].p;
+	return u2k ? b->dst : b->src;
 }
 
-static int u2k_op(struct bench *b, int v, size_t size)
+/*
+ * One transfer of size bytes by variant v: kernel -> user copies from the
+ * variant's memory into dst, user -> kernel from src into it; BW_SYSCALL
+ * uses pread() or pwrite() on the device instead.
+ */
+static int transfer(struct bench *b, int v, bool u2k, size_t size)
 {
-	ssize_t n;
+	unsigned char *mem = bw_memory(b, v, u2k);
+	int fd = mmapdemo_fd(b->fault_md);
 	size_t done;
+	ssize_t n;
 
-	switch (v) {
-	case BW_MEMCPY:
-		memcpy(b->dst, b->src, size);
-		break;
-	case BW_MMAP_FAULT:
-		memcpy(b->map_fault, b->src, size);
-		break;
-	case BW_MMAP_REMAP:
-		memcpy(b->map_remap, b->src, size);
-		break;
-	case BW_SYSCALL:
-		for (done = 0; done < size; done += (size_t)n) {
-			n = pwrite(mmapdemo_fd(b->fault_md), b->src + done,
-				   size - done, (off_t)done);
-			if (n <= 0)
-				return -EIO;
-		}
-		break;
+	if (v != BW_SYSCALL) {
+		if (u2k)
+			memcpy(mem, b->src, size);
+		else
+			memcpy(b->dst, mem, size);
+		clobber(u2k ? mem : b->dst);
+		return 0;
+	}
+	for (done = 0; done < size; done += (size_t)n) {
+		n = u2k ? pwrite(fd, b->src + done, size - done, (off_t)done) :
+			  pread(fd, b->dst + done, size - done, (off_t)done);
+		if (n <= 0)
+			return -EIO;
 	}
 	clobber(b->dst);
-	clobber(b->map_fault);
-	clobber(b->map_remap);
 	return 0;
 }
 
@@ -364,18 +483,79 @@ static unsigned int iters_for(const struct bench *b, uint64_t size)
 	return size >= want ? 1 : (unsigned int)(want / size);
 }
 
+/* One repetition of one variant: ns per transfer, and with CHECKSUM. */
+struct bw_sample {
+	double ns;
+	double ns_crc;
+};
+
+/* The doubles at offset off in each of n elements of size sz, into tmp. */
+static double *gather(double *tmp, const void *base, size_t n, size_t sz,
+		      size_t off)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		memcpy(&tmp[i], (const char *)base + i * sz + off,
+		       sizeof(double));
+	return tmp;
+}
+
+/* Median, least and greatest of the gathered doubles (see gather()). */
+static double summarize(double *tmp, const void *base, size_t n, size_t sz,
+			size_t off, double *lo, double *hi)
+{
+	gather(tmp, base, n, sz, off);
+	if (lo && hi)
+		bench_min_max(tmp, n, lo, hi);
+	return bench_median(tmp, n);
+}
+
+/* After the transfers of a user -> kernel sample: the kernel's CRC. */
+static int check_crc(struct bench *b, int v, uint64_t size,
+		     unsigned int iters, uint32_t want)
+{
+	unsigned int i;
+	uint32_t crc;
+	int err = 0;
+
+	for (i = 0; i < iters && !err; i++)
+		err = mmapdemo_checksum(b->fault_md, 0, size, &crc);
+	if (!err && crc != want) {
+		cli_error(b->c, "user -> kernel: %s: CRC %08x, want %08x",
+			  bench_bw_name(v, true), crc, want);
+		err = -EIO;
+	}
+	return err;
+}
+
+/* Paired: the median of s[rep][base].ns / s[rep][v].ns. */
+static double paired_bw(double *tmp, struct bw_sample (*s)[BW_NVAR],
+			unsigned int reps, int v, int base, bool crc)
+{
+	unsigned int rep;
+
+	for (rep = 0; rep < reps; rep++)
+		tmp[rep] = crc ? s[rep][base].ns_crc / s[rep][v].ns_crc :
+				 s[rep][base].ns / s[rep][v].ns;
+	return bench_median(tmp, reps);
+}
+
 static int bw_size(struct bench *b, bool u2k, uint64_t size,
 		   struct bench_bw *row)
 {
 	unsigned int reps = reps_for(b, size), iters = iters_for(b, size);
-	double *s = calloc((size_t)reps * BW_NVAR * 2, sizeof(*s));
-	uint32_t crc_want = 0, crc;
-	double s_crc[64];
+	struct bw_sample (*s)[BW_NVAR] = calloc(reps + 1, sizeof(*s));
+	double *tmp = calloc(reps, sizeof(*tmp));
+	const size_t sz = sizeof(s[0]);
+	uint32_t crc_want = 0;
 	unsigned int rep, i;
 	int v, err = 0;
 
-	if (!s)
-		return -ENOMEM;
+	if (!s || !tmp) {
+		err = -ENOMEM;
+		goto out;
+	}
 	memset(row, 0, sizeof(*row));
 	row->size = size;
 	row->reps = reps;
@@ -387,86 +567,69 @@ static int bw_size(struct bench *b, bool u2k, uint64_t size,
 		err = mmapdemo_fill(b->fault_md, 0, size, 0xfeed);
 		if (err)
 			goto out;
-		memcpy(b->src, b->map_fault, size);
+		memcpy(b->src, b->maps[BW_MMAP_FAULT].p, size);
 	}
 
-	/* rep 0 is the warm-up. */
-	for (rep = 0; rep <= reps; rep++) {
-		for (v = 0; v < BW_NVAR; v++) {
+	/* s[0] is the untimed warm-up. */
+	for (rep = 0; rep <= reps && !err; rep++) {
+		for (v = 0; v < BW_NVAR && !err; v++) {
 			double t = now_ns(), tc;
 
-			for (i = 0; i < iters; i++) {
-				if (u2k ? u2k_op(b, v, size) :
-					  k2u_op(b, v, size))
-					err = -EIO;
-			}
-			tc = now_ns();
-			if (u2k && v != BW_MEMCPY) {
-				for (i = 0; i < iters && !err; i++)
-					err = mmapdemo_checksum(b->fault_md, 0,
-								size, &crc);
-				if (!err && crc != crc_want) {
-					cli_error(b->c,
-						  "user -> kernel: %s: CRC %08x, want %08x",
-						  v == BW_SYSCALL ? "write()" :
-						  "mapping", crc, crc_want);
-					err = -EIO;
-				}
-			}
-			if (err)
-				goto out;
-			if (!rep)
+			if (!bw_memory(b, v, u2k))
 				continue;
-			s[(rep - 1) * BW_NVAR + v] = (tc - t) / iters;
-			s[(reps + rep - 1) * BW_NVAR + v] =
-				(now_ns() - t) / iters;
-		}
-		/* What read() and the mappings delivered is the pattern. */
-		if (!rep && !u2k &&
-		    mmapdemo_pattern_check(b->dst, 0, size, 0xfeed) >= 0) {
-			cli_error(b->c, "kernel -> user: read() returned wrong data");
-			err = -EIO;
-			goto out;
+			for (i = 0; i < iters && !err; i++)
+				err = transfer(b, v, u2k, size);
+			tc = now_ns();
+			if (!err && u2k && v != BW_MEMCPY)
+				err = check_crc(b, v, size, iters, crc_want);
+			s[rep][v].ns = (tc - t) / iters;
+			s[rep][v].ns_crc = (now_ns() - t) / iters;
+			/* What every variant delivered is the pattern. */
+			if (!err && !rep && !u2k &&
+			    mmapdemo_pattern_check(b->dst, 0, size,
+						   0xfeed) >= 0) {
+				cli_error(b->c, "kernel -> user: %s returned wrong data",
+					  bench_bw_name(v, u2k));
+				err = -EIO;
+			}
 		}
 	}
+	if (err)
+		goto out;
 	for (v = 0; v < BW_NVAR; v++) {
-		double col[2][64];
-		unsigned int n = reps < 64 ? reps : 64;
+		size_t off = (size_t)v * sizeof(s[0][0]);
 
-		for (rep = 0; rep < n; rep++) {
-			col[0][rep] = s[rep * BW_NVAR + v];
-			col[1][rep] = s[(reps + rep) * BW_NVAR + v];
-		}
-		row->ns[v] = bench_median(col[0], n);
-		row->ns_crc[v] = u2k && v != BW_MEMCPY ?
-				 bench_median(col[1], n) : -1;
+		row->ns[v] = -1;
+		row->ns_min[v] = -1;
+		row->ns_max[v] = -1;
+		row->ns_crc[v] = -1;
+		if (!bw_memory(b, v, u2k))
+			continue;
+		row->ns[v] = summarize(tmp, s[1], reps, sz,
+				       off + offsetof(struct bw_sample, ns),
+				       &row->ns_min[v], &row->ns_max[v]);
+		if (u2k && v != BW_MEMCPY)
+			row->ns_crc[v] =
+				summarize(tmp, s[1], reps, sz,
+					  off + offsetof(struct bw_sample,
+							 ns_crc), NULL, NULL);
+		row->vs_memcpy[v] = paired_bw(tmp, s + 1, reps, v, BW_MEMCPY,
+					      false);
+		row->vs_syscall[v] = paired_bw(tmp, s + 1, reps, v,
+					       BW_SYSCALL, false);
 	}
-	/* Paired: each repetition's variants ran back to back. */
-	for (v = 0; v < BW_NVAR; v++) {
-		double a[64], c[64];
-		unsigned int n = reps < 64 ? reps : 64;
-
-		for (rep = 0; rep < n; rep++) {
-			const double *t = &s[rep * BW_NVAR];
-			const double *tc = &s[(reps + rep) * BW_NVAR];
-
-			a[rep] = t[BW_MEMCPY] / t[v];
-			c[rep] = t[BW_SYSCALL] / t[v];
-			if (v == BW_MMAP_FAULT && u2k)
-				s_crc[rep] = tc[BW_SYSCALL] / tc[v];
-		}
-		row->vs_memcpy[v] = bench_median(a, n);
-		row->vs_syscall[v] = bench_median(c, n);
-		if (v == BW_MMAP_FAULT && u2k)
-			row->crc_vs_syscall = bench_median(s_crc, n);
-	}
+	if (u2k)
+		row->crc_vs_syscall = paired_bw(tmp, s + 1, reps,
+						BW_MMAP_FAULT, BW_SYSCALL,
+						true);
 out:
+	free(tmp);
 	free(s);
 	return err;
 }
 
-static int bench_bw_section(struct bench *b, bool u2k, const uint64_t *sizes,
-			    size_t n)
+static int bench_bw_section(struct bench *b, bool u2k,
+			    const struct size_list *sizes)
 {
 	struct bench_bw *rows = u2k ? b->r->u2k : b->r->k2u;
 	size_t *nr = u2k ? &b->r->nr_u2k : &b->r->nr_k2u;
@@ -474,12 +637,12 @@ static int bench_bw_section(struct bench *b, bool u2k, const uint64_t *sizes,
 	size_t i;
 	int err;
 
-	for (i = 0; i < n && *nr < BENCH_MAX_ROWS; i++) {
-		if (sizes[i] > b->map_len)
+	for (i = 0; i < sizes->n && *nr < BENCH_MAX_ROWS; i++) {
+		if (sizes->v[i] > b->map_len)
 			continue;
 		progress(b, "%s %s", u2k ? "user -> kernel" : "kernel -> user",
-			 hsize(hs, sizeof(hs), sizes[i]));
-		err = bw_size(b, u2k, sizes[i], &rows[*nr]);
+			 format_human_size(hs, sizeof(hs), sizes->v[i]));
+		err = bw_size(b, u2k, sizes->v[i], &rows[*nr]);
 		if (err)
 			return err;
 		(*nr)++;
@@ -519,44 +682,83 @@ static unsigned int setup_iters(const struct bench *b, uint64_t size)
 	return size >= want ? 1 : (unsigned int)(want / size);
 }
 
-/*
- * iters setups: mmap() + touch, then munmap(). Per setup: the time of
- * mmap() + touch and of munmap() in ns, minor faults, the driver's faults
- * and the pages they mapped.
- */
-static int setup_once(struct bench *b, const char *variant, bool write,
-		      uint64_t size, unsigned int iters, double x[5])
-{
-	struct mmapdemo_stats s0, s1;
-	struct mmapdemo *md = NULL;
-	bool anon_shared = !strcmp(variant, "anon");
-	double t_setup = 0, t_munmap = 0;
-	long f0, f1;
-	unsigned int i;
-	int err = 0;
+/* Per setup, averaged over the setups of one timed sample. */
+struct setup_sample {
+	double ns;		/* mmap() + touch */
+	double ns_munmap;	/* the munmap() after it */
+	double minflt;		/* minor faults (getrusage) */
+	/* The driver's counters, < 0: not the device. */
+	double faults;
+	double fault_pages;
+	double huge_faults;
+	double huge_fallbacks;
+};
 
-	if (!anon_shared) {
-		md = strcmp(variant, "remap") ? b->fault_md : b->remap_md;
-		mmapdemo_get_stats(md, &s0);
+static struct mmapdemo *variant_md(const struct bench *b,
+				   const struct setup_variant *sv)
+{
+	if (sv->backing != BACK_DEVICE)
+		return NULL;
+	return sv->mode == MMAPDEMO_MODE_REMAP ? b->remap_md : b->fault_md;
+}
+
+static int map_variant(struct bench *b, const struct setup_variant *sv,
+		       uint64_t size, void **p)
+{
+	int fd = -1, flags = MAP_SHARED;
+
+	switch (sv->backing) {
+	case BACK_DEVICE:
+		return mmapdemo_map(variant_md(b, sv), 0, size,
+				    PROT_READ | PROT_WRITE, MAP_SHARED, p);
+	case BACK_TMPFS:
+	case BACK_THP:
+		fd = b->files[sv->backing == BACK_THP];
+		break;
+	case BACK_ANON:
+		flags |= MAP_ANONYMOUS;
+		break;
 	}
+	*p = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, fd, 0);
+	return *p == MAP_FAILED ? -errno : 0;
+}
+
+/* The driver's counters from s1 - s0, per setup, into out. */
+static void stats_delta(struct setup_sample *out,
+			const struct mmapdemo_stats *s0,
+			const struct mmapdemo_stats *s1, unsigned int iters)
+{
+	out->faults = (double)(s1->faults - s0->faults) / iters;
+	out->fault_pages = (double)(s1->fault_pages - s0->fault_pages) / iters;
+	out->huge_faults = (double)(s1->huge_faults - s0->huge_faults) / iters;
+	out->huge_fallbacks =
+		(double)(s1->huge_fallbacks - s0->huge_fallbacks) / iters;
+}
+
+/* iters setups of sv: mmap() + touch, then munmap(), into *out. */
+static int setup_once(struct bench *b, const struct setup_variant *sv,
+		      bool write, uint64_t size, unsigned int iters,
+		      struct setup_sample *out)
+{
+	struct mmapdemo *md = variant_md(b, sv);
+	struct mmapdemo_stats s0, s1;
+	double t_setup = 0, t_munmap = 0;
+	long f0;
+	unsigned int i;
+	int err;
+
+	if (md)
+		mmapdemo_get_stats(md, &s0);
 	f0 = minflt();
 	for (i = 0; i < iters; i++) {
 		double t0 = now_ns(), t1;
 		void *p;
 
-		if (anon_shared) {
-			p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-			if (p == MAP_FAILED)
-				err = -errno;
-		} else {
-			err = mmapdemo_map(md, 0, size, PROT_READ | PROT_WRITE,
-					   MAP_SHARED, &p);
-		}
+		err = map_variant(b, sv, size, &p);
 		if (err) {
 			cli_error(b->c,
 				  "first touch: mmap %s of %" PRIu64 " bytes: %s",
-				  variant, size, mmapdemo_strerror(err));
+				  sv->name, size, mmapdemo_strerror(err));
 			return err;
 		}
 		sink = touch(p, size, b->page, write);
@@ -565,179 +767,386 @@ static int setup_once(struct bench *b, const char *variant, bool write,
 		t_setup += t1 - t0;
 		t_munmap += now_ns() - t1;
 	}
-	f1 = minflt();
-	x[0] = t_setup / iters;
-	x[1] = t_munmap / iters;
+	out->ns = t_setup / iters;
+	out->ns_munmap = t_munmap / iters;
 	/* munmap() takes no faults: these are the setups' own. */
-	x[2] = (double)(f1 - f0) / iters;
-	x[3] = -1;
-	x[4] = -1;
-	if (md && !mmapdemo_get_stats(md, &s1)) {
-		x[3] = (double)(s1.faults - s0.faults) / iters;
-		x[4] = (double)(s1.fault_pages - s0.fault_pages) / iters;
-	}
+	out->minflt = (double)(minflt() - f0) / iters;
+	out->faults = -1;
+	out->fault_pages = -1;
+	out->huge_faults = -1;
+	out->huge_fallbacks = -1;
+	if (md && !mmapdemo_get_stats(md, &s1))
+		stats_delta(out, &s0, &s1, iters);
 	return 0;
 }
 
-/*
- * Fault-mode variants that run with their own fault_around: "fault-nofa"
- * (0: one page per fault), "fault-64k", "fault-2m". Plain "fault" runs
- * with the module's setting.
- */
-static bool variant_fa(const char *v, uint64_t *fa)
+/* One sample of sv, with its parameters set for it and put back after. */
+static int setup_sample_of(struct bench *b, const struct setup_variant *sv,
+			   bool write, uint64_t size, unsigned int iters,
+			   struct setup_sample *out)
 {
-	if (!strcmp(v, "fault-nofa"))
-		*fa = 0;
-	else if (!strcmp(v, "fault-64k"))
-		*fa = 64 << 10;
-	else if (!strcmp(v, "fault-2m"))
-		*fa = 2 * MiB;
-	else
-		return false;
-	return true;
-}
-
-/* The paired ratios of variant v against anon and remap, if measured. */
-static void paired_setup(struct bench_setup *s, double (*m)[5], size_t nv,
-			 unsigned int reps, size_t v,
-			 const char *const *variants)
-{
-	double r[64];
-	unsigned int k;
-	size_t w;
-
-	for (w = 0; w < nv; w++) {
-		bool anon = !strcmp(variants[w], "anon");
-
-		if (!anon && strcmp(variants[w], "remap"))
-			continue;
-		for (k = 0; k < reps; k++)
-			r[k] = m[k * nv + w][0] > 0 ?
-			       m[k * nv + v][0] / m[k * nv + w][0] : 0;
-		if (anon)
-			s->vs_anon = bench_median(r, reps);
-		else
-			s->vs_remap = bench_median(r, reps);
-	}
-}
-
-/* Interleaved repetitions of several variants of one size and touch. */
-static int setup_size(struct bench *b, const char *const *variants,
-		      size_t nv, bool write, uint64_t size,
-		      struct bench_setup *rows, size_t *nr)
-{
-	unsigned int reps = reps_for(b, size), rep;
-	unsigned int iters = setup_iters(b, size);
-	uint64_t old_fa = 0, fa;
-	bool have_fa = !read_param(FAULT_AROUND_PARAM, &old_fa);
-	double (*m)[5] = calloc((size_t)reps * nv, sizeof(*m));
-	size_t v;
+	char fa[24];
 	int err = 0;
 
-	if (!m)
-		return -ENOMEM;
-	for (rep = 0; rep <= reps && !err; rep++) {
-		for (v = 0; v < nv && !err; v++) {
-			bool own_fa = variant_fa(variants[v], &fa);
-			double x[5];
-
-			if (own_fa && (!have_fa ||
-				       change_fault_around(old_fa, fa))) {
-				restore_params();
-				continue;
-			}
-			err = setup_once(b, variants[v], write, size, iters,
-					 x);
-			if (own_fa)
-				restore_params();
-			if (rep)
-				memcpy(m[(rep - 1) * nv + v], x, sizeof(x));
-		}
+	if (sv->fault_around >= 0) {
+		snprintf(fa, sizeof(fa), "%" PRId64, sv->fault_around);
+		err = set_param(P_FAULT_AROUND, fa);
 	}
+	if (!err && sv->backing == BACK_DEVICE)
+		err = set_huge(b->info.huge, sv->mode, sv->huge);
+	if (err)
+		cli_error(b->c, "%s: cannot set the module's parameters: %s",
+			  sv->name, strerror(-err));
+	else
+		err = setup_once(b, sv, write, size, iters, out);
+	restore_params();
+	return err;
+}
+
+/* Paired ratios of variant v's costs over every other variant's. */
+static void paired_setup(struct bench_setup *s, double *tmp,
+			 struct setup_sample **m, unsigned int reps,
+			 const struct setup_variant *const *vs, size_t nv,
+			 size_t v)
+{
+	size_t w, k = 0;
+	unsigned int rep;
+
+	for (w = 0; w < nv && k < BENCH_MAX_VARIANTS; w++) {
+		struct bench_paired *p = &s->paired[k];
+
+		if (w == v)
+			continue;
+		p->base = vs[w]->name;
+		for (rep = 0; rep < reps; rep++)
+			tmp[rep] = m[rep][w].ns > 0 ?
+				   m[rep][v].ns / m[rep][w].ns : 0;
+		p->ns = bench_median(tmp, reps);
+		for (rep = 0; rep < reps; rep++)
+			tmp[rep] = m[rep][w].ns_munmap > 0 ?
+				   m[rep][v].ns_munmap / m[rep][w].ns_munmap :
+				   0;
+		p->munmap = bench_median(tmp, reps);
+		k++;
+	}
+}
+
+/* Row s from the reps samples of one variant in col. */
+static void summarize_setup(struct bench_setup *s, double *tmp,
+			    const struct setup_sample *col, unsigned int reps)
+{
+	const size_t sz = sizeof(*col);
+
+#define SUMMARY(field, lo, hi) \
+	summarize(tmp, col, reps, sz, offsetof(struct setup_sample, field), \
+		  lo, hi)
+	s->ns = SUMMARY(ns, &s->ns_min, &s->ns_max);
+	s->ns_munmap = SUMMARY(ns_munmap, &s->munmap_min, &s->munmap_max);
+	s->minflt = SUMMARY(minflt, NULL, NULL);
+	s->faults = SUMMARY(faults, NULL, NULL);
+	s->fault_pages = SUMMARY(fault_pages, NULL, NULL);
+	s->huge_faults = SUMMARY(huge_faults, NULL, NULL);
+	s->huge_fallbacks = SUMMARY(huge_fallbacks, NULL, NULL);
+#undef SUMMARY
+}
+
+/*
+ * Interleaved repetitions of one size and touch of every variant that can
+ * run here (first_size: with those measured at the smallest size only).
+ */
+static int setup_size(struct bench *b, bool first_size, bool write,
+		      uint64_t size, struct bench_setup *rows, size_t *nr)
+{
+	const struct setup_variant *vs[NR_SETUP_VARIANTS];
+	unsigned int reps = reps_for(b, size), iters = setup_iters(b, size);
+	struct setup_sample **m = calloc(reps + 1, sizeof(*m));
+	struct setup_sample *col = calloc(reps, sizeof(*col));
+	double *tmp = calloc(reps, sizeof(*tmp));
+	unsigned int rep;
+	size_t nv = 0, v;
+	int err = 0;
+
+	for (v = 0; v < NR_SETUP_VARIANTS; v++)
+		if (!b->why_not[v][0] && (b->variants & (1ULL << v)) &&
+		    (first_size || !setup_variants[v].first_size_only) &&
+		    size <= (setup_variants[v].backing == BACK_TMPFS ||
+			     setup_variants[v].backing == BACK_THP ?
+			     b->file_size : UINT64_MAX))
+			vs[nv++] = &setup_variants[v];
+	for (rep = 0; m && rep <= reps; rep++) {
+		m[rep] = calloc(nv ? nv : 1, sizeof(**m));
+		if (!m[rep])
+			break;
+	}
+	if (!m || rep <= reps || !col || !tmp) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* m[0] is the untimed warm-up. */
+	for (rep = 0; rep <= reps && !err; rep++)
+		for (v = 0; v < nv && !err; v++)
+			err = setup_sample_of(b, vs[v], write, size, iters,
+					      &m[rep][v]);
 	for (v = 0; v < nv && !err && *nr < BENCH_MAX_ROWS; v++) {
 		struct bench_setup *s = &rows[(*nr)++];
-		double col[64];
-		unsigned int n = reps < 64 ? reps : 64, k;
-		int j;
 
+		for (rep = 0; rep < reps; rep++)
+			col[rep] = m[rep + 1][v];
 		memset(s, 0, sizeof(*s));
-		s->variant = variants[v];
+		s->variant = vs[v]->name;
+		s->label = vs[v]->label;
 		s->touch = write ? "write" : "read";
 		s->size = size;
 		s->pages = size / (uint64_t)b->page;
 		s->reps = reps;
-		if (variant_fa(variants[v], &fa) && !have_fa) {
-			(*nr)--;
-			continue;
-		}
-		for (j = 0; j < 5; j++) {
-			double med;
-
-			for (k = 0; k < n; k++)
-				col[k] = m[k * nv + v][j];
-			med = bench_median(col, n);
-			switch (j) {
-			case 0:
-				s->ns = med;
-				paired_setup(s, m, nv, n, v, variants);
-				break;
-			case 1:
-				s->ns_munmap = med;
-				break;
-			case 2:
-				s->minflt = med;
-				break;
-			case 3:
-				s->faults = med;
-				break;
-			case 4:
-				s->fault_pages = med;
-				break;
-			}
-		}
+		summarize_setup(s, tmp, col, reps);
+		paired_setup(s, tmp, m + 1, reps, vs, nv, v);
 	}
+out:
+	for (rep = 0; m && rep <= reps; rep++)
+		free(m[rep]);
 	free(m);
+	free(col);
+	free(tmp);
 	return err;
 }
 
-static int bench_setup_section(struct bench *b, uint64_t size)
+static bool in_list(const struct size_list *l, uint64_t v)
 {
-	static const char *const variants[] = {
-		"anon", "remap", "fault", "fault-nofa", "fault-64k", "fault-2m",
-	};
-	char hs[32];
-	int err;
+	size_t i;
 
-	if (size > b->size)
-		size = b->size;
-	progress(b, "first touch, write, %s", hsize(hs, sizeof(hs), size));
-	err = setup_size(b, variants, ARRAY_SIZE(variants), true, size,
-			 b->r->setup, &b->r->nr_setup);
-	if (err)
-		return err;
-	progress(b, "first touch, read, %s", hsize(hs, sizeof(hs), size));
-	return setup_size(b, variants, ARRAY_SIZE(variants), false, size,
-			  b->r->setup, &b->r->nr_setup);
+	for (i = 0; i < l->n; i++)
+		if (l->v[i] == v)
+			return true;
+	return false;
 }
 
-static int bench_scaling_section(struct bench *b, const uint64_t *sizes,
-				 size_t n)
+/* The sizes of the first-touch section: --sizes, else the default. */
+static const struct size_list *first_touch_sizes(const struct bench *b)
 {
-	static const char *const variants[] = { "anon", "remap", "fault" };
+	return b->sizes.n ? &b->sizes : &setup_list[b->quick];
+}
+
+static int bench_setup_section(struct bench *b, const struct size_list *sizes)
+{
+	char hs[32];
+	size_t i;
+	int err = 0, t;
+
+	for (i = 0; i < sizes->n && !err; i++) {
+		if (sizes->v[i] > b->size)
+			continue;
+		for (t = 1; t >= 0 && !err; t--) {
+			progress(b, "first touch, %s, %s", t ? "write" : "read",
+				 format_human_size(hs, sizeof(hs),
+						   sizes->v[i]));
+			err = setup_size(b, !i, t, sizes->v[i], b->r->setup,
+					 &b->r->nr_setup);
+		}
+	}
+	return err;
+}
+
+/* The sizes that the first-touch section did not measure already. */
+static int bench_scaling_section(struct bench *b,
+				 const struct size_list *sizes,
+				 const struct size_list *done)
+{
 	char hs[32];
 	size_t i;
 	int err;
 
-	for (i = 0; i < n; i++) {
-		if (sizes[i] > b->size)
+	for (i = 0; i < sizes->n; i++) {
+		if (sizes->v[i] > b->size || (done && in_list(done, sizes->v[i])))
 			continue;
-		progress(b, "scaling %s", hsize(hs, sizeof(hs), sizes[i]));
-		err = setup_size(b, variants, 3, true, sizes[i],
-				 b->r->scaling, &b->r->nr_scaling);
+		progress(b, "scaling %s",
+			 format_human_size(hs, sizeof(hs), sizes->v[i]));
+		err = setup_size(b, false, true, sizes->v[i], b->r->scaling,
+				 &b->r->nr_scaling);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+/* --- the files: tmpfs and shmem THP --------------------------------------- */
+
+/*
+ * Two tmpfs mounts in a private mount namespace (they vanish with this
+ * process, however it ends): tmp_dir with huge=never, tmp_dir/thp with
+ * huge=always; in each a file of file_size bytes, written in full so
+ * that its pages exist before the first touch, as the buffer's do.
+ * Returns why not, or NULL.
+ */
+static const char *mount_tmpfs(struct bench *b, char *why, size_t len)
+{
+	char opts[64], thp[80];
+
+	if (unshare(CLONE_NEWNS)) {
+		snprintf(why, len, "no mount namespace of its own: %s (needs root)",
+			 strerror(errno));
+		return why;
+	}
+	/*
+	 * Keep the mounts from propagating back. Where / is no mount point
+	 * (a chroot into a plain directory) this fails, and unmount_tmpfs()
+	 * is what removes them.
+	 */
+	mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	snprintf(b->tmp_dir, sizeof(b->tmp_dir), "%s/mmapdemo-bench.XXXXXX",
+		 getenv("TMPDIR") && strlen(getenv("TMPDIR")) < 32 ?
+		 getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(b->tmp_dir)) {
+		snprintf(why, len, "mkdtemp %s: %s", b->tmp_dir,
+			 strerror(errno));
+		b->tmp_dir[0] = '\0';
+		return why;
+	}
+	/* Room for the file; tmpfs takes only what is written. */
+	snprintf(opts, sizeof(opts), "huge=never,size=%" PRIu64,
+		 (uint64_t)(b->file_size + 4 * MiB));
+	if (mount("tmpfs", b->tmp_dir, "tmpfs", 0, opts)) {
+		snprintf(why, len, "cannot mount a tmpfs: %s", strerror(errno));
+		return why;
+	}
+	b->mounted[0] = true;
+	snprintf(thp, sizeof(thp), "%s/thp", b->tmp_dir);
+	snprintf(opts, sizeof(opts), "huge=always,size=%" PRIu64,
+		 (uint64_t)(b->file_size + 4 * MiB));
+	if (mkdir(thp, 0700) || mount("tmpfs", thp, "tmpfs", 0, opts)) {
+		snprintf(why, len, "cannot mount a tmpfs huge=always: %s",
+			 strerror(errno));
+		return why;
+	}
+	b->mounted[1] = true;
+	return NULL;
+}
+
+static void unmount_tmpfs(struct bench *b)
+{
+	char thp[80];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (b->files[i] >= 0)
+			close(b->files[i]);
+		b->files[i] = -1;
+	}
+	snprintf(thp, sizeof(thp), "%s/thp", b->tmp_dir);
+	if (b->mounted[1])
+		umount2(thp, MNT_DETACH);
+	if (b->mounted[0])
+		umount2(b->tmp_dir, MNT_DETACH);
+	b->mounted[0] = false;
+	b->mounted[1] = false;
+	if (b->tmp_dir[0])
+		rmdir(b->tmp_dir);
+	b->tmp_dir[0] = '\0';
+}
+
+/* A file of b->file_size bytes of a pattern at path; the fd or -errno. */
+static int prefilled_file(struct bench *b, const char *path)
+{
+	const size_t chunk = 2 * MiB;
+	unsigned char *buf = malloc(chunk);
+	uint64_t off;
+	int fd, err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	mmapdemo_pattern_fill(buf, 0, chunk, 0xf11e);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		err = -errno;
+	for (off = 0; !err && off < b->file_size; off += chunk) {
+		size_t n = b->file_size - off < chunk ?
+			   (size_t)(b->file_size - off) : chunk;
+
+		if (pwrite(fd, buf, n, (off_t)off) != (ssize_t)n)
+			err = errno ? -errno : -ENOSPC;
+	}
+	free(buf);
+	if (err && fd >= 0)
+		close(fd);
+	return err ? err : fd;
+}
+
+/* A "Name: N kB" line of /proc/meminfo, in bytes; 0 if there is none. */
+static uint64_t meminfo_bytes(const char *name)
+{
+	unsigned long long kib = 0;
+	size_t len = strlen(name);
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, len) && line[len] == ':' &&
+		    sscanf(line + len + 1, "%llu", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return (uint64_t)kib * 1024;
+}
+
+/*
+ * The files of BACK_TMPFS ([0]) and BACK_THP ([1]), sized for the largest
+ * setup, or their variants' why_not. The THP file must be backed by huge
+ * pages: the kernel's ShmemHugePages grows by (most of) its size.
+ */
+static void prepare_files(struct bench *b)
+{
+	static const char *const names[2] = { "file", "thp/file" };
+	const struct size_list *lists[2] = {
+		first_touch_sizes(b), &scale_list[b->quick],
+	};
+	char why[2][80] = { "", "" }, path[96], buf[80];
+	const char *why_mount;
+	uint64_t huge0;
+	size_t i, k, v;
+	int fd;
+
+	b->file_size = 0;
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < lists[k]->n; i++)
+			if (lists[k]->v[i] <= b->size &&
+			    lists[k]->v[i] > b->file_size)
+				b->file_size = lists[k]->v[i];
+	why_mount = mount_tmpfs(b, buf, sizeof(buf));
+	for (i = 0; i < 2; i++) {
+		if (!b->mounted[i]) {
+			snprintf(why[i], sizeof(why[i]), "%s", why_mount);
+			continue;
+		}
+		if (i && access(THP_DIR, F_OK)) {
+			snprintf(why[i], sizeof(why[i]),
+				 "no transparent huge pages in this kernel");
+			continue;
+		}
+		progress(b, "writing a %s file of %" PRIu64 " MiB",
+			 i ? "shmem THP" : "tmpfs", b->file_size >> 20);
+		snprintf(path, sizeof(path), "%s/%s", b->tmp_dir, names[i]);
+		huge0 = meminfo_bytes("ShmemHugePages");
+		fd = prefilled_file(b, path);
+		if (fd < 0) {
+			snprintf(why[i], sizeof(why[i]), "writing %s: %s",
+				 names[i], strerror(-fd));
+			continue;
+		}
+		if (i && meminfo_bytes("ShmemHugePages") < huge0 + b->file_size / 2) {
+			snprintf(why[i], sizeof(why[i]),
+				 "a tmpfs mounted huge=always got no huge pages");
+			close(fd);
+			continue;
+		}
+		b->files[i] = fd;
+	}
+	for (v = 0; v < NR_SETUP_VARIANTS; v++) {
+		enum backing back = setup_variants[v].backing;
+
+		if (back == BACK_TMPFS || back == BACK_THP)
+			snprintf(b->why_not[v], sizeof(b->why_not[v]), "%s",
+				 why[back == BACK_THP]);
+	}
 }
 
 /* --- 5: fio -------------------------------------------------------------- */
@@ -914,70 +1323,187 @@ static int bench_fio_section(struct bench *b)
 
 /* --- the command ---------------------------------------------------------- */
 
+/* The device, set to mode: 0, else the exit code (cli_open's message). */
 static int open_mode(struct bench *b, enum mmapdemo_map_mode mode,
-		     struct mmapdemo **md, uint64_t *size)
+		     struct mmapdemo **md, struct mmapdemo_info *info)
 {
-	struct mmapdemo_info info;
-	int err = mmapdemo_open(b->c->device, O_RDWR, md);
+	int err, ret = cli_open(b->c, O_RDWR, md, info);
 
-	if (!err)
-		err = mmapdemo_set_mode(*md, mode);
-	if (!err)
-		err = mmapdemo_get_info(*md, &info);
+	if (ret)
+		return ret;
+	err = mmapdemo_set_mode(*md, mode);
 	if (err) {
-		cli_error(b->c, "%s (%s mode): %s", b->c->device,
+		cli_error(b->c, "%s: set map mode %s: %s", b->c->device,
 			  mmapdemo_mode_name(mode), mmapdemo_strerror(err));
-		if (cli_exit_code(err) == EXIT_NODEV)
-			cli_error(b->c, CLI_NODEV_HINT);
 		return cli_exit_code(err);
 	}
-	*size = info.size;
 	return 0;
 }
 
-static int map_all(struct bench *b, struct mmapdemo *md, unsigned char **map)
+/*
+ * Why a mapping of the device in mode, huge or not, cannot be had here;
+ * NULL if it can. 4 KiB ones need huge=never where huge mappings exist.
+ */
+static const char *device_why_not(const struct bench *b,
+				  enum mmapdemo_map_mode mode, bool huge)
 {
-	void *p;
-	int err = mmapdemo_map(md, 0, b->map_len, PROT_READ | PROT_WRITE,
-			       MAP_SHARED, &p);
+	bool supported = b->info.huge & huge_bit(mode);
 
+	if (huge && !supported)
+		return "not supported on this kernel";
+	if ((huge || supported) && !params[P_HUGE].writable)
+		return "the huge parameter is not writable (not root?)";
+	return NULL;
+}
+
+static void prepare_device_variants(struct bench *b)
+{
+	size_t v;
+
+	for (v = 0; v < NR_SETUP_VARIANTS; v++) {
+		const struct setup_variant *sv = &setup_variants[v];
+		const char *why = NULL;
+
+		if (sv->backing != BACK_DEVICE)
+			continue;
+		why = device_why_not(b, sv->mode, sv->huge);
+		if (!why && sv->fault_around >= 0 &&
+		    !params[P_FAULT_AROUND].writable)
+			why = params[P_FAULT_AROUND].readable ?
+			      "fault_around is not writable (not root?)" :
+			      "no fault_around parameter";
+		if (why)
+			snprintf(b->why_not[v], sizeof(b->why_not[v]), "%s",
+				 why);
+	}
+}
+
+/*
+ * The buffer mapped for the transfers of variant v (its mode, huge or
+ * not), or the reason why not in the report. 0, else the exit code.
+ */
+static int map_for_bw(struct bench *b, int v)
+{
+	static const struct {
+		enum mmapdemo_map_mode mode;
+		bool huge;
+	} how[BW_NVAR] = {
+		[BW_MMAP_FAULT] = { MMAPDEMO_MODE_FAULT, false },
+		[BW_MMAP_REMAP] = { MMAPDEMO_MODE_REMAP, false },
+		[BW_MMAP_FAULT_HUGE] = { MMAPDEMO_MODE_FAULT, true },
+		[BW_MMAP_REMAP_HUGE] = { MMAPDEMO_MODE_REMAP, true },
+	};
+	struct mmapdemo *md = how[v].mode == MMAPDEMO_MODE_REMAP ?
+			      b->remap_md : b->fault_md;
+	const char *why = device_why_not(b, how[v].mode, how[v].huge);
+	void *p;
+	int err;
+
+	if (why) {
+		/* Without huge=never the 4 KiB figures would not be 4 KiB. */
+		if (!how[v].huge) {
+			cli_error(b->c, "%s", why);
+			return EXIT_FAIL;
+		}
+		bench_skip(b->r, bench_bw_name(v, false), why);
+		return 0;
+	}
+	err = set_huge(b->info.huge, how[v].mode, how[v].huge);
+	if (!err)
+		err = mmapdemo_map(md, 0, b->map_len, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, &p);
+	restore_params();
 	if (err) {
 		cli_error(b->c, "mmap of %" PRIu64 " bytes: %s", b->map_len,
 			  mmapdemo_strerror(err));
 		return cli_exit_code(err);
 	}
-	*map = p;
+	b->maps[v].md = md;
+	b->maps[v].p = p;
+	/* Pre-fault it: transfers, not first touches, are timed. */
+	sink = touch(p, b->map_len, b->page, false);
 	return 0;
 }
 
-static int parse_sections(const struct cli *c, const char *arg,
-			  unsigned int *out)
+/* "a, b or c" of the n names of stride bytes from first, into buf. */
+static const char *join_names(char *buf, size_t len, const char *const *first,
+			      size_t n, size_t stride)
 {
-	char *copy = strdup(arg), *tok, *save = NULL;
-	unsigned int set = 0;
+	size_t i, at = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && at < len; i++) {
+		const char *name = *(const char *const *)((const char *)first +
+							  i * stride);
+
+		at += (size_t)snprintf(buf + at, len - at, "%s%s",
+				       !i ? "" : i + 1 < n ? ", " : " or ",
+				       name);
+	}
+	return buf;
+}
+
+/*
+ * A comma-separated list of names of opt, each one of the n names of
+ * stride bytes from first, as a bit mask into *out.
+ */
+static int parse_names(const struct cli *c, const char *opt, const char *arg,
+		       const char *const *first, size_t n, size_t stride,
+		       uint64_t *out)
+{
+	char *copy = strdup(arg), *tok, *save = NULL, all[256];
+	uint64_t set = 0;
 	size_t i;
 
 	if (!copy)
 		return EXIT_FAIL;
 	for (tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		for (i = 0; i < ARRAY_SIZE(section_names); i++)
-			if (!strcmp(tok, section_names[i]))
+		for (i = 0; i < n; i++)
+			if (!strcmp(tok, *(const char *const *)
+				    ((const char *)first + i * stride)))
 				break;
-		if (i == ARRAY_SIZE(section_names)) {
+		if (i == n) {
 			/* tok points into copy: print, then free. */
-			int ret = cli_usage(c,
-					    "--only: '%s' is not k2u, u2k, setup, scaling or fio",
-					    tok);
+			int ret = cli_usage(c, "%s: '%s' is not %s", opt, tok,
+					    join_names(all, sizeof(all), first,
+						       n, stride));
 
 			free(copy);
 			return ret;
 		}
-		set |= 1u << i;
+		set |= 1ULL << i;
 	}
 	free(copy);
 	*out = set;
 	return 0;
+}
+
+/* --sizes: up to ARRAY_SIZE(b->sizes_v) sizes of the first-touch rows. */
+static int parse_sizes(const struct cli *c, const char *arg, uint64_t *v,
+		       size_t max, size_t *n)
+{
+	char *copy = strdup(arg), *tok, *save = NULL;
+	int ret = 0;
+
+	if (!copy)
+		return EXIT_FAIL;
+	*n = 0;
+	for (tok = strtok_r(copy, ",", &save); tok && !ret;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (*n == max)
+			ret = cli_usage(c, "--sizes: at most %zu", max);
+		else if (cli_parse_size(c, "--sizes", tok, &v[*n]))
+			ret = EXIT_USAGE;
+		else if (!v[*n])
+			ret = cli_usage(c, "--sizes: 0 is no size");
+		else
+			(*n)++;
+	}
+	if (!ret && !*n)
+		ret = cli_usage(c, "--sizes: no size given");
+	free(copy);
+	return ret;
 }
 
 static int write_outputs(const struct cli *c, const char *prefix,
@@ -1010,9 +1536,15 @@ static int write_outputs(const struct cli *c, const char *prefix,
 	return EXIT_OK;
 }
 
-enum { OPT_CSV = OPT_FORCE + 1, OPT_QUICK, OPT_NO_FIO, OPT_QUIET };
+enum {
+	OPT_CSV = OPT_FORCE + 1, OPT_QUICK, OPT_NO_FIO, OPT_QUIET,
+	OPT_VARIANTS, OPT_SIZES,
+};
 
-int cmd_bench(struct cli *c, int argc, char **argv)
+/* The command line; the exit code, or BENCH_RUN to go on. */
+#define BENCH_RUN	(-1)
+
+static int parse_args(struct bench *b, struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
@@ -1021,204 +1553,297 @@ int cmd_bench(struct cli *c, int argc, char **argv)
 		{ "reps", required_argument, NULL, 'r' },
 		{ "max-size", required_argument, NULL, 's' },
 		{ "only", required_argument, NULL, 'O' },
+		{ "variants", required_argument, NULL, OPT_VARIANTS },
+		{ "sizes", required_argument, NULL, OPT_SIZES },
 		{ "no-fio", no_argument, NULL, OPT_NO_FIO },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ NULL }
 	};
-	static const uint64_t bw_sizes[] = {
-		64 << 10, 256 << 10, MiB, 4 * MiB, 16 * MiB, 64 * MiB,
-		256 * MiB,
-	};
-	static const uint64_t quick_bw_sizes[] = { 64 << 10, 256 << 10, MiB };
-	static const uint64_t scale_sizes[] = {
-		MiB, 4 * MiB, 16 * MiB, 64 * MiB, 256 * MiB, 1024 * MiB,
-	};
-	static const uint64_t quick_scale_sizes[] = { 256 << 10, MiB };
-	struct bench b = { .c = c, .sections = SEC_ALL, .progress = true };
-	struct bench_report *r = calloc(1, sizeof(*r));
-	const char *output = NULL;
-	bool json = false, csv = false, guarded = false;
-	uint64_t v, max_bw;
 	uint32_t reps = 0;
-	int opt, ret = EXIT_FAIL, err = 0;
-	char hs[32], hs2[32];
+	uint64_t mask = 0;
+	int opt;
 
-	if (!r)
-		return EXIT_FAIL;
-	b.r = r;
 	while ((opt = cli_getopt(c, argc, argv, "r:s:O:o:", opts)) != -1) {
 		switch (opt) {
 		case OPT_JSON:
-			json = true;
+			b->json = true;
 			break;
 		case OPT_CSV:
-			csv = true;
+			b->csv = true;
 			break;
 		case OPT_QUICK:
-			b.quick = true;
+			b->quick = true;
 			break;
 		case OPT_NO_FIO:
-			b.sections &= ~SEC_FIO;
+			b->sections &= ~SEC_FIO;
 			break;
 		case OPT_QUIET:
-			b.progress = false;
+			b->progress = false;
 			break;
 		case 'r':
 			if (cli_parse_u32(c, "--reps", optarg, &reps))
-				goto usage;
-			if (!reps || reps > 64) {
-				cli_usage(c, "--reps: 1 to 64");
-				goto usage;
-			}
+				return EXIT_USAGE;
+			if (!reps || reps > 64)
+				return cli_usage(c, "--reps: 1 to 64");
 			break;
 		case 's':
-			if (cli_parse_size(c, "--max-size", optarg, &v))
-				goto usage;
-			b.max_size = v;
+			if (cli_parse_size(c, "--max-size", optarg,
+					   &b->max_size))
+				return EXIT_USAGE;
 			break;
 		case 'O':
-			if (parse_sections(c, optarg, &b.sections))
-				goto usage;
+			if (parse_names(c, "--only", optarg, section_names,
+					ARRAY_SIZE(section_names),
+					sizeof(section_names[0]), &mask))
+				return EXIT_USAGE;
+			b->sections = (unsigned int)mask;
+			break;
+		case OPT_VARIANTS:
+			if (parse_names(c, "--variants", optarg,
+					&setup_variants[0].name,
+					NR_SETUP_VARIANTS,
+					sizeof(setup_variants[0]),
+					&b->variants))
+				return EXIT_USAGE;
+			break;
+		case OPT_SIZES:
+			if (parse_sizes(c, optarg, b->sizes_v,
+					ARRAY_SIZE(b->sizes_v),
+					&b->sizes.n))
+				return EXIT_USAGE;
+			b->sizes.v = b->sizes_v;
 			break;
 		case 'o':
-			output = optarg;
+			b->output = optarg;
 			break;
 		default:
-			ret = c->exit;
-			goto out;
+			return c->exit;
 		}
 	}
 	if (cli_no_args(c, argc, argv))
-		goto usage;
-	if (json && csv) {
-		cli_usage(c, "--json and --csv exclude each other");
-		goto usage;
-	}
+		return EXIT_USAGE;
+	if (b->json && b->csv)
+		return cli_usage(c, "--json and --csv exclude each other");
+	b->reps = reps ? reps : b->quick ? 2 : 7;
+	b->big_size = 256 * MiB;
+	b->big_reps = reps ? reps : b->quick ? 2 : 5;
+	return BENCH_RUN;
+}
 
-	guard_params(true);
-	guarded = true;
-	b.t0 = now_ns();
-	b.page = sysconf(_SC_PAGESIZE);
-	b.reps = reps ? reps : b.quick ? 2 : 5;
-	b.big_size = 256 * MiB;
-	b.big_reps = reps ? reps : b.quick ? 2 : 3;
+/* The machine, the module's parameters and the device into the report. */
+static void describe(struct bench *b)
+{
+	struct bench_report *r = b->r;
+	const char *tunables = getenv("GLIBC_TUNABLES");
+
 	read_machine(r);
-	r->quick = b.quick;
-	r->reps = b.reps;
-	r->big_reps = b.big_reps;
-	r->big_size = b.big_size;
-
-	ret = open_mode(&b, MMAPDEMO_MODE_FAULT, &b.fault_md, &b.size);
-	if (!ret)
-		ret = open_mode(&b, MMAPDEMO_MODE_REMAP, &b.remap_md, &v);
-	if (ret)
-		goto out;
-	if (b.max_size && b.max_size < b.size)
-		b.size = b.max_size - b.max_size % (uint64_t)b.page;
-	if (!b.size) {
-		cli_usage(c, "--max-size: less than a page");
-		goto usage;
-	}
-	max_bw = b.quick ? MiB : 256 * MiB;
-	b.map_len = b.size < max_bw ? b.size : max_bw;
-	ret = map_all(&b, b.fault_md, &b.map_fault);
-	if (!ret)
-		ret = map_all(&b, b.remap_md, &b.map_remap);
-	if (ret)
-		goto out;
-	r->buffer_size = b.size;
-	read_param(FAULT_AROUND_PARAM, &r->fault_around);
-	if (!r->fault_around)
+	snprintf(r->glibc_tunables, sizeof(r->glibc_tunables), "%s",
+		 tunables ? tunables : "");
+	r->quick = b->quick;
+	r->reps = b->reps;
+	r->big_reps = b->big_reps;
+	r->big_size = b->big_size;
+	r->huge = b->info.huge;
+	r->fault_around = params[P_FAULT_AROUND].readable ?
+			  strtoull(params[P_FAULT_AROUND].saved, NULL, 10) : 0;
+	if (params[P_HUGE].readable)
+		snprintf(r->huge_param, sizeof(r->huge_param), "%.*s",
+			 (int)strcspn(params[P_HUGE].saved, "\n"),
+			 params[P_HUGE].saved);
+	if (!params[P_FAULT_AROUND].readable)
 		bench_note(r, "no fault_around parameter: an older module?");
-	b.res_len = b.map_len + SKEW_PAGES * (size_t)b.page;
-	b.src_res = anon(b.res_len, MAP_PRIVATE);
-	b.dst_res = anon(b.res_len, MAP_PRIVATE);
-	if (!b.src_res || !b.dst_res) {
-		cli_error(c, "cannot allocate 2 x %" PRIu64 " bytes", b.map_len);
-		goto fail;
-	}
-	{
-		unsigned char *o[3] = { b.map_fault, b.map_remap, NULL };
+}
 
-		b.src = skew(b.src_res, b.page, o, 2);
-		o[2] = b.src;
-		b.dst = skew(b.dst_res, b.page, o, 3);
-	}
-	memset(b.src, 1, b.map_len);
-	memset(b.dst, 1, b.map_len);
-	/* Pre-fault both mappings: transfers, not first touches, are timed. */
-	sink = touch(b.map_fault, b.map_len, b.page, false);
-	sink = touch(b.map_remap, b.map_len, b.page, false);
+/*
+ * The buffer mapped for every bandwidth variant, the anonymous buffers
+ * placed off the mappings' alignment. 0, else the exit code.
+ */
+static int prepare_bw(struct bench *b)
+{
+	unsigned char *o[BW_NVAR + 1];
+	uint64_t max_bw = b->quick ? MiB : 256 * MiB;
+	size_t n = 0;
+	int ret = 0, v;
 
-	if (!b.quick && b.size < 1024 * MiB)
-		bench_note(r, "buffer is %s: sizes above it were skipped (load with size=1G)",
-			   hsize(hs, sizeof(hs), b.size));
-	if (b.sections & SEC_K2U)
-		err = bench_bw_section(&b, false,
-				       b.quick ? quick_bw_sizes : bw_sizes,
-				       b.quick ? 3 : ARRAY_SIZE(bw_sizes));
-	if (!err && (b.sections & SEC_U2K))
-		err = bench_bw_section(&b, true,
-				       b.quick ? quick_bw_sizes : bw_sizes,
-				       b.quick ? 3 : ARRAY_SIZE(bw_sizes));
+	b->map_len = b->size < max_bw ? b->size : max_bw;
+	for (v = 0; v < BW_NVAR && !ret; v++)
+		if (bench_bw_is_mapping(v))
+			ret = map_for_bw(b, v);
+	if (ret)
+		return ret;
+	b->res_len = b->map_len + SKEW_PAGES * (size_t)b->page;
+	b->src_res = anon(b->res_len, MAP_PRIVATE);
+	b->dst_res = anon(b->res_len, MAP_PRIVATE);
+	if (!b->src_res || !b->dst_res) {
+		cli_error(b->c, "cannot allocate 2 x %" PRIu64 " bytes",
+			  b->map_len);
+		return EXIT_FAIL;
+	}
+	for (v = 0; v < BW_NVAR; v++)
+		if (b->maps[v].p)
+			o[n++] = b->maps[v].p;
+	b->src = skew(b->src_res, b->page, o, n);
+	o[n++] = b->src;
+	b->dst = skew(b->dst_res, b->page, o, n);
+	memset(b->src, 1, b->map_len);
+	memset(b->dst, 1, b->map_len);
+	return 0;
+}
+
+/*
+ * The device in both modes, what the variants need, and for the bandwidth
+ * sections their mappings and buffers. 0, else the exit code.
+ */
+static int prepare(struct bench *b)
+{
+	char hs[32];
+	int ret;
+
+	b->page = sysconf(_SC_PAGESIZE);
+	read_params();
+	ret = open_mode(b, MMAPDEMO_MODE_FAULT, &b->fault_md, &b->info);
+	if (!ret)
+		ret = open_mode(b, MMAPDEMO_MODE_REMAP, &b->remap_md, &b->info);
+	if (ret)
+		return ret;
+	describe(b);
+	b->size = b->info.size;
+	if (b->max_size && b->max_size < b->size)
+		b->size = b->max_size - b->max_size % (uint64_t)b->page;
+	if (!b->size)
+		return cli_usage(b->c, "--max-size: less than a page");
+	b->r->buffer_size = b->size;
+	prepare_device_variants(b);
+	if (b->sections & (SEC_K2U | SEC_U2K)) {
+		ret = prepare_bw(b);
+		if (ret)
+			return ret;
+	}
+
+	if (!b->quick && b->size < 1024 * MiB)
+		bench_note(b->r, "buffer is %s: sizes above it were skipped (load with size=1G)",
+			   format_human_size(hs, sizeof(hs), b->size));
+	return 0;
+}
+
+static void release_anon(struct bench *b)
+{
+	if (b->src_res)
+		munmap(b->src_res, b->res_len);
+	if (b->dst_res)
+		munmap(b->dst_res, b->res_len);
+	b->src_res = NULL;
+	b->dst_res = NULL;
+}
+
+/* Whether a setup variant that maps a tmpfs file is to run. */
+static bool wants_files(const struct bench *b)
+{
+	size_t v;
+
+	for (v = 0; v < NR_SETUP_VARIANTS; v++)
+		if ((b->variants & (1ULL << v)) &&
+		    (setup_variants[v].backing == BACK_TMPFS ||
+		     setup_variants[v].backing == BACK_THP))
+			return true;
+	return false;
+}
+
+/* The setup variants that were asked for and cannot run, into the report. */
+static void report_skipped(struct bench *b)
+{
+	size_t v;
+
+	for (v = 0; v < NR_SETUP_VARIANTS; v++)
+		if (b->why_not[v][0] && (b->variants & (1ULL << v)))
+			bench_skip(b->r, setup_variants[v].name,
+				   b->why_not[v]);
+}
+
+static int run_sections(struct bench *b)
+{
+	bool setups = b->sections & (SEC_SETUP | SEC_SCALING);
+	int err = 0;
+
+	if (b->sections & SEC_K2U)
+		err = bench_bw_section(b, false, &bw_list[b->quick]);
+	if (!err && (b->sections & SEC_U2K))
+		err = bench_bw_section(b, true, &bw_list[b->quick]);
 	/* The big buffers are not needed any more: room for 1 GiB setups. */
-	munmap(b.src_res, b.res_len);
-	munmap(b.dst_res, b.res_len);
-	b.src_res = NULL;
-	b.dst_res = NULL;
-	if (!err && (b.sections & SEC_SETUP))
-		err = bench_setup_section(&b, b.quick ? MiB : 64 * MiB);
-	if (!err && (b.sections & SEC_SCALING))
-		err = bench_scaling_section(&b, b.quick ? quick_scale_sizes :
-					    scale_sizes,
-					    b.quick ? 2 :
-					    ARRAY_SIZE(scale_sizes));
-	if (!err && (b.sections & SEC_FIO))
-		err = bench_fio_section(&b);
-	if (err) {
-		if (err != -EIO)
-			cli_error(c, "%s", mmapdemo_strerror(err));
-		goto fail;
+	release_anon(b);
+	if (!err && setups) {
+		if (wants_files(b))
+			prepare_files(b);
+		report_skipped(b);
 	}
-	r->seconds = (now_ns() - b.t0) / 1e9;
-	if (b.big_reps != b.reps)
-		bench_note(r,
-			   "%u repetitions below %s, %u from there on, 2 from %s on: big sizes are slow under emulation",
-			   b.reps, hsize(hs, sizeof(hs), b.big_size),
-			   b.big_reps,
-			   hsize(hs2, sizeof(hs2), 4 * b.big_size));
-	bench_eval_targets(r);
-	progress(&b, "done");
+	if (!err && (b->sections & SEC_SETUP))
+		err = bench_setup_section(b, first_touch_sizes(b));
+	if (!err && (b->sections & SEC_SCALING))
+		err = bench_scaling_section(b, &scale_list[b->quick],
+					    b->sections & SEC_SETUP ?
+					    first_touch_sizes(b) : NULL);
+	if (setups)
+		unmount_tmpfs(b);
+	if (!err && (b->sections & SEC_FIO))
+		err = bench_fio_section(b);
+	if (err && err != -EIO)
+		cli_error(b->c, "%s", mmapdemo_strerror(err));
+	return err ? EXIT_FAIL : 0;
+}
 
-	if (json)
+static int report(struct bench *b)
+{
+	struct bench_report *r = b->r;
+	char hs[32];
+
+	r->seconds = (now_ns() - b->t0) / 1e9;
+	if (b->big_reps != b->reps)
+		bench_note(r, "%u repetitions below %s, %u from there on (slow under emulation)",
+			   b->reps,
+			   format_human_size(hs, sizeof(hs), b->big_size),
+			   b->big_reps);
+	bench_eval_targets(r);
+	progress(b, "done");
+	if (b->json)
 		bench_print_json(stdout, r);
-	else if (csv)
+	else if (b->csv)
 		bench_print_csv(stdout, r);
 	else
 		bench_print_text(stdout, r);
-	ret = output ? write_outputs(c, output, r) : EXIT_OK;
-	goto out;
-usage:
-	ret = EXIT_USAGE;
-	goto out;
-fail:
-	ret = EXIT_FAIL;
-out:
-	if (guarded) {
+	return b->output ? write_outputs(b->c, b->output, r) : EXIT_OK;
+}
+
+int cmd_bench(struct cli *c, int argc, char **argv)
+{
+	struct bench b = {
+		.c = c, .sections = SEC_ALL, .progress = true,
+		.variants = ~0ULL, .files = { -1, -1 },
+	};
+	int ret, v;
+
+	b.r = calloc(1, sizeof(*b.r));
+	if (!b.r)
+		return EXIT_FAIL;
+	ret = parse_args(&b, c, argc, argv);
+	if (ret == BENCH_RUN) {
+		guard_params(true);
+		b.t0 = now_ns();
+		ret = prepare(&b);
+		if (!ret)
+			ret = run_sections(&b);
+		if (!ret)
+			ret = report(&b);
 		restore_params();
 		guard_params(false);
 	}
-	if (b.src_res)
-		munmap(b.src_res, b.res_len);
-	if (b.dst_res)
-		munmap(b.dst_res, b.res_len);
-	if (b.map_fault)
-		munmap(b.map_fault, b.map_len);
-	if (b.map_remap)
-		munmap(b.map_remap, b.map_len);
+	release_anon(&b);
+	unmount_tmpfs(&b);
+	for (v = 0; v < BW_NVAR; v++)
+		if (b.maps[v].p)
+			munmap(b.maps[v].p, b.map_len);
 	mmapdemo_unref(b.fault_md);
 	mmapdemo_unref(b.remap_md);
-	free(r);
+	free(b.r);
 	return ret;
 }

@@ -194,6 +194,8 @@ const struct stats_field stats_fields[] = {
 	STATS_FIELD(checksums),
 	STATS_FIELD(resizes),
 	STATS_FIELD(fault_pages),
+	STATS_FIELD(huge_faults),
+	STATS_FIELD(huge_fallbacks),
 };
 
 const size_t nr_stats_fields = ARRAY_SIZE(stats_fields);

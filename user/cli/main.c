@@ -129,15 +129,20 @@ static const struct cli_command commands[] = {
 		.name = "bench",
 		.run = cmd_bench,
 		.args = "[--quick] [--reps N] [--max-size SIZE] [--only LIST]\n"
-			"       [--no-fio] [--json|--csv] [--output PREFIX]",
-		.summary = "measure the mapping against memcpy, read/write, anon",
+			"       [--variants LIST] [--sizes LIST] [--no-fio]\n"
+			"       [--json|--csv] [--output PREFIX]",
+		.summary = "measure the mapping against memcpy, read/write, tmpfs",
 		.help =
 			"      --quick          tiny sizes, 2 repetitions (a smoke test)\n"
-			"  -r, --reps N         repetitions after the warm-up (default 5;\n"
-			"                       3 from 256 MiB on)\n"
+			"  -r, --reps N         repetitions after the warm-up (default 7;\n"
+			"                       5 from 256 MiB on)\n"
 			"  -s, --max-size SIZE  use at most this much of the buffer\n"
 			"  -O, --only LIST      sections, comma separated: k2u, u2k,\n"
 			"                       setup, scaling, fio (default all)\n"
+			"      --variants LIST  setup variants (default all): remap-4K,\n"
+			"                       fault-4K, remap-huge, fault-huge, tmpfs,\n"
+			"                       shmem-thp, anon, fault-4K-fa0, -fa64K, -fa2M\n"
+			"      --sizes LIST     first-touch sizes (default 64M,1G)\n"
 			"      --no-fio         skip the fio section\n"
 			"      --json           print one JSON object\n"
 			"      --csv            print CSV (one row per figure)\n"
@@ -145,10 +150,12 @@ static const struct cli_command commands[] = {
 			"      --quiet          no progress on standard error\n",
 		.notes = "Needs the device read-write and overwrites the buffer.\n"
 			 "Uses sizes up to the buffer's (load with size=1G for all\n"
-			 "of them); as root, it sets the fault_around parameter\n"
-			 "for three variants and puts it back, also on SIGINT,\n"
-			 "SIGTERM and SIGHUP.  Ratios compare figures of the same\n"
-			 "run.  See mmapdemo(1).\n",
+			 "of them). As root, it sets the fault_around and huge\n"
+			 "parameters for the variants that need them and puts them\n"
+			 "back, also on SIGINT, SIGTERM and SIGHUP, and mounts two\n"
+			 "tmpfs in a mount namespace of its own for the file\n"
+			 "variants; what it cannot run is reported with the reason.\n"
+			 "Ratios compare figures of the same run.  See mmapdemo(1).\n",
 	},
 	{ NULL }
 };

@@ -184,13 +184,15 @@ static const struct mmapdemo_stats stats = {
 	.mmaps = 1, .live_vmas = 2, .faults = 3, .bytes_read = 4,
 	.bytes_written = 5, .fills = 6, .checksums = 7,
 	.resizes = 18446744073709551615ULL, .fault_pages = 9,
+	.huge_faults = 10, .huge_fallbacks = 11,
 };
 
 static void test_stats_fields(void)
 {
 	static const char * const names[] = {
 		"mmaps", "live_vmas", "faults", "bytes_read", "bytes_written",
-		"fills", "checksums", "resizes", "fault_pages",
+		"fills", "checksums", "resizes", "fault_pages", "huge_faults",
+		"huge_fallbacks",
 	};
 	size_t i;
 
@@ -208,7 +210,7 @@ static void test_stats_json(void)
 
 	CAPTURE(out, format_stats_json(f, "/dev/mmapdemo", &stats));
 	EXPECT_STR(out,
-		   "{\"device\": \"/dev/mmapdemo\", \"mmaps\": 1, \"live_vmas\": 2, \"faults\": 3, \"bytes_read\": 4, \"bytes_written\": 5, \"fills\": 6, \"checksums\": 7, \"resizes\": 18446744073709551615, \"fault_pages\": 9}\n");
+		   "{\"device\": \"/dev/mmapdemo\", \"mmaps\": 1, \"live_vmas\": 2, \"faults\": 3, \"bytes_read\": 4, \"bytes_written\": 5, \"fills\": 6, \"checksums\": 7, \"resizes\": 18446744073709551615, \"fault_pages\": 9, \"huge_faults\": 10, \"huge_fallbacks\": 11}\n");
 	free(out);
 }
 
@@ -226,7 +228,9 @@ static void test_stats_text(void)
 		   "fills          6\n"
 		   "checksums      7\n"
 		   "resizes        18446744073709551615\n"
-		   "fault_pages    9\n");
+		   "fault_pages    9\n"
+		   "huge_faults    10\n"
+		   "huge_fallbacks 11\n");
 	free(out);
 }
 
