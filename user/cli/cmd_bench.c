@@ -1323,23 +1323,6 @@ static int bench_fio_section(struct bench *b)
 
 /* --- the command ---------------------------------------------------------- */
 
-/* The device, set to mode: 0, else the exit code (cli_open's message). */
-static int open_mode(struct bench *b, enum mmapdemo_map_mode mode,
-		     struct mmapdemo **md, struct mmapdemo_info *info)
-{
-	int err, ret = cli_open(b->c, O_RDWR, md, info);
-
-	if (ret)
-		return ret;
-	err = mmapdemo_set_mode(*md, mode);
-	if (err) {
-		cli_error(b->c, "%s: set map mode %s: %s", b->c->device,
-			  mmapdemo_mode_name(mode), mmapdemo_strerror(err));
-		return cli_exit_code(err);
-	}
-	return 0;
-}
-
 /*
  * Why a mapping of the device in mode, huge or not, cannot be had here;
  * NULL if it can. 4 KiB ones need huge=never where huge mappings exist.
@@ -1702,9 +1685,11 @@ static int prepare(struct bench *b)
 
 	b->page = sysconf(_SC_PAGESIZE);
 	read_params();
-	ret = open_mode(b, MMAPDEMO_MODE_FAULT, &b->fault_md, &b->info);
+	ret = cli_open(b->c, O_RDWR, MMAPDEMO_MODE_FAULT, &b->fault_md,
+		       &b->info);
 	if (!ret)
-		ret = open_mode(b, MMAPDEMO_MODE_REMAP, &b->remap_md, &b->info);
+		ret = cli_open(b->c, O_RDWR, MMAPDEMO_MODE_REMAP,
+			       &b->remap_md, &b->info);
 	if (ret)
 		return ret;
 	describe(b);
