@@ -320,9 +320,9 @@ dkms_stage() {
 }
 
 build_user() {
-	make -s -C user O="$B/user" all &&
-		make -s -C user/tests/guest O="$B/user" &&
-		make -s -C user/examples O="$B/user"
+	make -s -C user O="$B/user" WERROR=-Werror all &&
+		make -s -C user/tests/guest O="$B/user" WERROR=-Werror &&
+		make -s -C user/examples O="$B/user" WERROR=-Werror
 }
 
 # The kernel matrix. matrix_tree NAME: the entry's root file system
@@ -360,9 +360,9 @@ matrix_prepare() {
 		"/lib/modules/$KREL/build" "$out" || return 1
 	step "$name" "user space builds with gcc $CC_VER, -Werror" "$log" \
 		in_rootfs "$ROOTFS" sh -c "cd '$MMAPDEMO_ROOT' &&
-			make -s -C user O='$out/user' all &&
-			make -s -C user/tests/guest O='$out/user' &&
-			make -s -C user/examples O='$out/user'" || return 1
+			make -s -C user O='$out/user' WERROR=-Werror all &&
+			make -s -C user/tests/guest O='$out/user' WERROR=-Werror &&
+			make -s -C user/examples O='$out/user' WERROR=-Werror" || return 1
 	# No Debian kernel has KUnit: compile the KUnit module against these
 	# headers with CONFIG_KUNIT forced on, so its compat stays true.
 	rm -rf "$out/kunit-src"

@@ -165,9 +165,9 @@ debug_env() {
 		build "${1:-debug}") || return 1
 	DK_USER=matrix/$DEBUG_ENTRY/user
 	in_rootfs "$DK_ROOTFS" sh -c "cd '$MMAPDEMO_ROOT' &&
-		make -s -C user O='$MMAPDEMO_ROOT/build/$DK_USER' lib cli &&
-		make -s -C user/tests/guest O='$MMAPDEMO_ROOT/build/$DK_USER' &&
-		make -s -C user/examples O='$MMAPDEMO_ROOT/build/$DK_USER'" >&2
+		make -s -C user O='$MMAPDEMO_ROOT/build/$DK_USER' WERROR=-Werror lib cli &&
+		make -s -C user/tests/guest O='$MMAPDEMO_ROOT/build/$DK_USER' WERROR=-Werror &&
+		make -s -C user/examples O='$MMAPDEMO_ROOT/build/$DK_USER' WERROR=-Werror" >&2
 }
 
 # debug_module OUT [SRC]: the module (from SRC, default this tree) built

@@ -29,7 +29,7 @@ export CC ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 
 {
 	echo "1..1"
-	if make -C user O="$A" CFLAGS="-O1 -g" all >"$out/build.log" 2>&1; then
+	if make -C user O="$A" CFLAGS="-O1 -g" WERROR=-Werror all >"$out/build.log" 2>&1; then
 		echo "ok 1 - library, tool and host tests build with -fsanitize=address,undefined"
 	else
 		echo "not ok 1 - the sanitizer build failed (log: $out/build.log)"
