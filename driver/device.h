@@ -26,6 +26,8 @@ enum mmapdemo_stat {
 	MD_STAT_CHECKSUMS,
 	MD_STAT_RESIZES,
 	MD_STAT_FAULT_PAGES,
+	MD_STAT_HUGE_FAULTS,
+	MD_STAT_HUGE_FALLBACKS,
 	MD_STAT_COUNT
 };
 
@@ -97,6 +99,8 @@ unsigned long mmapdemo_fault_window(const struct vm_area_struct *vma,
 				    struct mmapdemo_fault_range *w);
 
 int mmapdemo_mmap(struct file *file, struct vm_area_struct *vma);
+void mmapdemo_vm_open(struct vm_area_struct *vma);
+void mmapdemo_vm_close(struct vm_area_struct *vma);
 vm_fault_t mmapdemo_vm_fault(struct vm_fault *vmf);
 int mmapdemo_vm_access(struct vm_area_struct *vma, unsigned long addr,
 		       void *data, int len, int write);

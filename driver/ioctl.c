@@ -12,6 +12,7 @@
 
 #include "compat.h"
 #include "device.h"
+#include "huge.h"
 #include "ring.h"
 
 /* Work in slices so a 1 GiB fill or checksum does not hog the CPU. */
@@ -105,6 +106,7 @@ static long mmapdemo_ioc_info(struct mmapdemo_file *f, void __user *uarg)
 		.size = buf->size,
 		.default_mode = mmapdemo_default_mode(),
 		.nr_chunks = buf->nr_chunks,
+		.huge = mmapdemo_huge_caps(),
 	};
 
 	mmapdemo_buf_put(buf);
@@ -176,6 +178,8 @@ static long mmapdemo_ioc_stats(struct mmapdemo_file *f, void __user *uarg,
 		.checksums = mmapdemo_stat(d, MD_STAT_CHECKSUMS),
 		.resizes = mmapdemo_stat(d, MD_STAT_RESIZES),
 		.fault_pages = mmapdemo_stat(d, MD_STAT_FAULT_PAGES),
+		.huge_faults = mmapdemo_stat(d, MD_STAT_HUGE_FAULTS),
+		.huge_fallbacks = mmapdemo_stat(d, MD_STAT_HUGE_FALLBACKS),
 	};
 
 	/* A caller built against an older, shorter layout gets its prefix. */

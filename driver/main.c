@@ -376,6 +376,10 @@ static const struct file_operations mmapdemo_fops = {
 	.splice_read = mmapdemo_splice_read,
 	.splice_write = iter_file_splice_write,
 	.mmap = mmapdemo_mmap,
+#ifdef MMAPDEMO_HAVE_HUGE
+	/* Addresses congruent to the offset modulo 2 MiB (huge.c). */
+	.get_unmapped_area = thp_get_unmapped_area,
+#endif
 	.poll = mmapdemo_ring_poll,
 	.unlocked_ioctl = mmapdemo_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
@@ -398,6 +402,10 @@ static struct device_attribute mmapdemo_stat_attrs[MD_STAT_COUNT] = {
 	[MD_STAT_RESIZES] = __ATTR(resizes, 0444, mmapdemo_stat_show, NULL),
 	[MD_STAT_FAULT_PAGES] = __ATTR(fault_pages, 0444, mmapdemo_stat_show,
 				       NULL),
+	[MD_STAT_HUGE_FAULTS] = __ATTR(huge_faults, 0444, mmapdemo_stat_show,
+				       NULL),
+	[MD_STAT_HUGE_FALLBACKS] = __ATTR(huge_fallbacks, 0444,
+					  mmapdemo_stat_show, NULL),
 };
 
 static ssize_t mmapdemo_stat_show(struct device *d,
@@ -418,6 +426,8 @@ static struct attribute *mmapdemo_stats_attrs[MD_STAT_COUNT + 1] = {
 	&mmapdemo_stat_attrs[MD_STAT_CHECKSUMS].attr,
 	&mmapdemo_stat_attrs[MD_STAT_RESIZES].attr,
 	&mmapdemo_stat_attrs[MD_STAT_FAULT_PAGES].attr,
+	&mmapdemo_stat_attrs[MD_STAT_HUGE_FAULTS].attr,
+	&mmapdemo_stat_attrs[MD_STAT_HUGE_FALLBACKS].attr,
 };
 
 static const struct attribute_group mmapdemo_stats_group = {

@@ -1228,12 +1228,13 @@ static void op_info(struct fdent *f)
 		  allowed) < 0)
 		return;
 	if (info.abi_version != MMAPDEMO_ABI_VERSION ||
-	    info.page_size != page || info.size != size || info.reserved ||
+	    info.page_size != page || info.size != size ||
+	    (info.huge & ~(MMAPDEMO_HUGE_REMAP | MMAPDEMO_HUGE_FAULT)) ||
 	    (!f->inherited && info.map_mode != (uint32_t)f->mode))
-		die("INFO: abi %u page %u size %llu mode %u reserved %u",
+		die("INFO: abi %u page %u size %llu mode %u huge %#x",
 		    info.abi_version, info.page_size,
 		    (unsigned long long)info.size, info.map_mode,
-		    info.reserved);
+		    info.huge);
 }
 
 static void op_set_mode(struct fdent *f)

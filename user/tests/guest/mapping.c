@@ -684,7 +684,7 @@ static int t_ioctl_info_set_mode(void)
 	CHECK(info.size == md_size && info.size % md_page == 0, "");
 	CHECK(info.map_mode == (uint32_t)md_mode, "");
 	CHECK(info.nr_chunks >= 1 && info.nr_chunks <= md_size / md_page, "");
-	CHECK(info.reserved == 0, "");
+	CHECK(!(info.huge & ~(MMAPDEMO_HUGE_REMAP | MMAPDEMO_HUGE_FAULT)), "");
 	CHECK_OK(md_read_sysfs("/sys/module/mmapdemo/parameters/map_mode",
 			       param, sizeof(param)));
 	CHECK(!strcmp(param, info.default_mode ? "remap" : "fault"),

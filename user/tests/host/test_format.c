@@ -141,6 +141,7 @@ static const struct mmapdemo_info info = {
 	.map_mode = MMAPDEMO_MODE_FAULT,
 	.default_mode = MMAPDEMO_MODE_REMAP,
 	.nr_chunks = 3,
+	.huge = MMAPDEMO_HUGE_FAULT,
 };
 
 static void test_info_json(void)
@@ -149,7 +150,7 @@ static void test_info_json(void)
 
 	CAPTURE(out, format_info_json(f, "/dev/mmapdemo", &info));
 	CHECK_STR(out,
-		  "{\"device\": \"/dev/mmapdemo\", \"abi_version\": 1, \"size\": 1048576, \"page_size\": 4096, \"map_mode\": \"fault\", \"default_mode\": \"remap\", \"nr_chunks\": 3}\n");
+		  "{\"device\": \"/dev/mmapdemo\", \"abi_version\": 1, \"size\": 1048576, \"page_size\": 4096, \"map_mode\": \"fault\", \"default_mode\": \"remap\", \"nr_chunks\": 3, \"huge_remap\": false, \"huge_fault\": true}\n");
 	free(out);
 }
 
@@ -166,7 +167,8 @@ static void test_info_text(void)
 		  "pages:        256\n"
 		  "map_mode:     fault\n"
 		  "default_mode: remap\n"
-		  "nr_chunks:    3\n");
+		  "nr_chunks:    3\n"
+		  "huge:         2 MiB in fault mode\n");
 	free(out);
 }
 
@@ -184,13 +186,15 @@ static const struct mmapdemo_stats stats = {
 	.mmaps = 1, .live_vmas = 2, .faults = 3, .bytes_read = 4,
 	.bytes_written = 5, .fills = 6, .checksums = 7,
 	.resizes = 18446744073709551615ULL, .fault_pages = 9,
+	.huge_faults = 10, .huge_fallbacks = 11,
 };
 
 static void test_stats_fields(void)
 {
 	static const char * const names[] = {
 		"mmaps", "live_vmas", "faults", "bytes_read", "bytes_written",
-		"fills", "checksums", "resizes", "fault_pages",
+		"fills", "checksums", "resizes", "fault_pages", "huge_faults",
+		"huge_fallbacks",
 	};
 	size_t i;
 
@@ -208,7 +212,7 @@ static void test_stats_json(void)
 
 	CAPTURE(out, format_stats_json(f, "/dev/mmapdemo", &stats));
 	CHECK_STR(out,
-		  "{\"device\": \"/dev/mmapdemo\", \"mmaps\": 1, \"live_vmas\": 2, \"faults\": 3, \"bytes_read\": 4, \"bytes_written\": 5, \"fills\": 6, \"checksums\": 7, \"resizes\": 18446744073709551615, \"fault_pages\": 9}\n");
+		  "{\"device\": \"/dev/mmapdemo\", \"mmaps\": 1, \"live_vmas\": 2, \"faults\": 3, \"bytes_read\": 4, \"bytes_written\": 5, \"fills\": 6, \"checksums\": 7, \"resizes\": 18446744073709551615, \"fault_pages\": 9, \"huge_faults\": 10, \"huge_fallbacks\": 11}\n");
 	free(out);
 }
 
@@ -226,7 +230,9 @@ static void test_stats_text(void)
 		  "fills          6\n"
 		  "checksums      7\n"
 		  "resizes        18446744073709551615\n"
-		  "fault_pages    9\n");
+		  "fault_pages    9\n"
+		  "huge_faults    10\n"
+		  "huge_fallbacks 11\n");
 	free(out);
 }
 

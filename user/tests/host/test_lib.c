@@ -98,15 +98,20 @@ static void test_uapi_layout(void)
 {
 	CHECK_INT(sizeof(struct mmapdemo_info), 32);
 	CHECK_INT(offsetof(struct mmapdemo_info, size), 8);
-	CHECK_INT(offsetof(struct mmapdemo_info, reserved), 28);
+	CHECK_INT(offsetof(struct mmapdemo_info, huge), 28);
 	CHECK_INT(sizeof(struct mmapdemo_fill), 24);
 	CHECK_INT(offsetof(struct mmapdemo_fill, flags), 20);
 	CHECK_INT(sizeof(struct mmapdemo_checksum), 24);
 	CHECK_INT(offsetof(struct mmapdemo_checksum, crc32c), 16);
-	CHECK_INT(sizeof(struct mmapdemo_stats), 72);
+	CHECK_INT(sizeof(struct mmapdemo_stats), 88);
 	CHECK_INT(offsetof(struct mmapdemo_stats, resizes), 56);
 	CHECK_INT(offsetof(struct mmapdemo_stats, fault_pages), 64);
+	CHECK_INT(offsetof(struct mmapdemo_stats, huge_faults), 72);
+	CHECK_INT(offsetof(struct mmapdemo_stats, huge_fallbacks), 80);
 	CHECK_INT(MMAPDEMO_STATS_SIZE_V1, 64);
+	CHECK_INT(MMAPDEMO_STATS_SIZE_V2, 88);
+	CHECK_INT(MMAPDEMO_HUGE_REMAP, 1);
+	CHECK_INT(MMAPDEMO_HUGE_FAULT, 2);
 	CHECK_INT(MMAPDEMO_ABI_VERSION, 1);
 	CHECK_STR(MMAPDEMO_DEVICE, "/dev/mmapdemo");
 	CHECK_INT(MMAPDEMO_MODE_FAULT, 0);
@@ -124,7 +129,7 @@ static void test_uapi_ioctl_numbers(void)
 	CHECK_INT(_IOC_DIR(MMAPDEMO_IOC_FILL), _IOC_WRITE);
 	CHECK_INT(_IOC_SIZE(MMAPDEMO_IOC_CHECKSUM), 24);
 	CHECK_INT(_IOC_DIR(MMAPDEMO_IOC_CHECKSUM), _IOC_READ | _IOC_WRITE);
-	CHECK_INT(_IOC_SIZE(MMAPDEMO_IOC_STATS), 72);
+	CHECK_INT(_IOC_SIZE(MMAPDEMO_IOC_STATS), 88);
 	CHECK_INT(_IOC_DIR(MMAPDEMO_IOC_STATS), _IOC_READ);
 	/* The numbers as an strace or a C program built elsewhere sees them. */
 	CHECK_U64(MMAPDEMO_IOC_INFO, 0x8020b700);
@@ -132,7 +137,7 @@ static void test_uapi_ioctl_numbers(void)
 	CHECK_U64(MMAPDEMO_IOC_FILL, 0x4018b702);
 	CHECK_U64(MMAPDEMO_IOC_CHECKSUM, 0xc018b703);
 	/* Grew from 0x8040b704 (64 bytes), which the driver still answers. */
-	CHECK_U64(MMAPDEMO_IOC_STATS, 0x8048b704);
+	CHECK_U64(MMAPDEMO_IOC_STATS, 0x8058b704);
 }
 
 int main(int argc, char **argv)
