@@ -860,7 +860,8 @@ static int t_stats_old_layout(void)
 {
 	int fd = md_open(O_RDONLY);
 	struct mmapdemo_stats now;
-	__u64 old[10];
+	/* One counter more than today's layout has. */
+	__u64 old[sizeof(struct mmapdemo_stats) / 8 + 1];
 
 	CHECK_OK(fd);
 	memset(old, 0xff, sizeof(old));
@@ -870,8 +871,8 @@ static int t_stats_old_layout(void)
 	CHECK(old[8] == ~0ULL, "wrote past the old struct");
 	CHECK_ERRNO(ioctl(fd, _IOR(MMAPDEMO_IOC_MAGIC, 0x04, __u64[7]), old),
 		    ENOTTY);
-	CHECK_ERRNO(ioctl(fd, _IOR(MMAPDEMO_IOC_MAGIC, 0x04, __u64[10]), old),
-		    ENOTTY);
+	CHECK_ERRNO(ioctl(fd, _IOR(MMAPDEMO_IOC_MAGIC, 0x04, __typeof__(old)),
+			  old), ENOTTY);
 	CHECK_ERRNO(ioctl(fd, _IOR(MMAPDEMO_IOC_MAGIC, 0x04, char[65]), old),
 		    ENOTTY);
 	CHECK_ERRNO(ioctl(fd, _IOW(MMAPDEMO_IOC_MAGIC, 0x04, __u64[8]), old),
