@@ -170,7 +170,7 @@ static inline ssize_t mmapdemo_splice_read(struct file *in, loff_t *ppos,
  * signatures apart (6.12: there; 7.2, 7.3: gone). The versions between
  * are only read.
  */
-#if __has_include(<linux/pfn_t.h>)
+#if __has_include("linux/pfn_t.h")
 #include <linux/pfn_t.h>
 static inline vm_fault_t mmapdemo_insert_pfn_pmd(struct vm_fault *vmf,
 						 unsigned long pfn, bool write)

@@ -48,10 +48,12 @@
 
 /* The module parameter huge: whether mmap() may use 2 MiB entries. */
 enum { MMAPDEMO_HUGE_AUTO, MMAPDEMO_HUGE_NEVER };
+
 static const char * const mmapdemo_huge_names[] = {
 	[MMAPDEMO_HUGE_AUTO] = "auto",
 	[MMAPDEMO_HUGE_NEVER] = "never",
 };
+
 static int mmapdemo_huge_param = MMAPDEMO_HUGE_AUTO;
 
 static int mmapdemo_huge_set(const char *val, const struct kernel_param *kp)
@@ -102,6 +104,7 @@ bool mmapdemo_huge_folios(void)
 {
 	return mmapdemo_huge_caps() & MMAPDEMO_HUGE_FAULT;
 }
+EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_huge_folios);
 
 /**
  * mmapdemo_huge_block() - can buffer page @pgoff start a 2 MiB entry?

@@ -2,6 +2,7 @@
 #ifndef _MMAPDEMO_HUGE_H
 #define _MMAPDEMO_HUGE_H
 
+#include <linux/bits.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/types.h>
@@ -10,7 +11,7 @@
 
 /* Pages of one 2 MiB (PMD) entry, and its order; x86-64 only has 2 MiB. */
 #define MMAPDEMO_HUGE_ORDER	9
-#define MMAPDEMO_HUGE_PAGES	(1UL << MMAPDEMO_HUGE_ORDER)
+#define MMAPDEMO_HUGE_PAGES	BIT(MMAPDEMO_HUGE_ORDER)
 
 u32 mmapdemo_huge_caps(void);
 bool mmapdemo_huge_folios(void);

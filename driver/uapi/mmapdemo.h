@@ -72,8 +72,8 @@ struct mmapdemo_info {
  * mappings are in effect when it is auto and the mode's bit is set, and
  * a 2 MiB-aligned, 2 MiB-long part of the buffer is one physical block.
  */
-#define MMAPDEMO_HUGE_REMAP	(1U << 0)	/* remap mode: huge PFN maps */
-#define MMAPDEMO_HUGE_FAULT	(1U << 1)	/* fault mode: folio PMDs */
+#define MMAPDEMO_HUGE_REMAP	0x1U	/* remap mode: huge PFN maps */
+#define MMAPDEMO_HUGE_FAULT	0x2U	/* fault mode: folio PMDs */
 
 /*
  * FILL: the kernel writes a pattern over [offset, offset + length).
