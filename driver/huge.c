@@ -199,19 +199,42 @@ static vm_fault_t mmapdemo_huge_remap_fault(struct vm_fault *vmf,
 
 /*
  * 4 KiB faults of a huge remap VMA: the parts whose PMD a split cleared,
- * and huge faults that fell back. Everything else was mapped at mmap().
+ * and 2 MiB blocks the core did not offer to huge_fault (THP off,
+ * MADV_NOHUGEPAGE) or that fell back. Everything else was mapped at
+ * mmap(). Maps the faulting page, then the rest of its 2 MiB inside the
+ * VMA as PTEs (present entries are left as they are), so such a block
+ * costs one fault, not 512, as the eager remap would have.
  */
 static vm_fault_t mmapdemo_huge_remap_pte_fault(struct vm_fault *vmf)
 {
-	struct mmapdemo_buf *buf = vmf->vma->vm_private_data;
+	struct vm_area_struct *vma = vmf->vma;
+	struct mmapdemo_buf *buf = vma->vm_private_data;
 	struct page *page = mmapdemo_buf_page(buf, vmf->pgoff);
+	unsigned long addr = vmf->address & PAGE_MASK, lo, hi, a, n = 1;
+	vm_fault_t ret;
 
 	if (!page)
 		return VM_FAULT_SIGBUS;
+	ret = vmf_insert_pfn(vma, addr, page_to_pfn(page));
+	if (ret != VM_FAULT_NOPAGE)
+		return ret;
+	lo = max(addr & PMD_MASK, vma->vm_start);
+	hi = min((addr & PMD_MASK) + PMD_SIZE, vma->vm_end);
+	for (a = lo; a < hi; a += PAGE_SIZE) {
+		/* The VMA maps the buffer linearly from vm_pgoff on. */
+		pgoff_t pgoff = vma->vm_pgoff + ((a - vma->vm_start) >> PAGE_SHIFT);
+
+		if (a == addr)
+			continue;
+		page = mmapdemo_buf_page(buf, pgoff);
+		if (!page || vmf_insert_pfn(vma, a, page_to_pfn(page)) !=
+			     VM_FAULT_NOPAGE)
+			break;
+		n++;
+	}
 	mmapdemo_stat_add(&mmapdemo_dev, MD_STAT_FAULTS, 1);
-	mmapdemo_stat_add(&mmapdemo_dev, MD_STAT_FAULT_PAGES, 1);
-	return vmf_insert_pfn(vmf->vma, vmf->address & PAGE_MASK,
-			      page_to_pfn(page));
+	mmapdemo_stat_add(&mmapdemo_dev, MD_STAT_FAULT_PAGES, n);
+	return VM_FAULT_NOPAGE;
 }
 
 static const struct vm_operations_struct mmapdemo_huge_remap_vm_ops = {
