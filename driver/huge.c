@@ -169,19 +169,25 @@ static bool mmapdemo_huge_target(struct vm_fault *vmf, unsigned int order,
 	return true;
 }
 
-static void mmapdemo_huge_count(vm_fault_t ret, bool was_none)
+/* The PMD of the mode: a special PFN one, or the folio, refcounted. */
+static vm_fault_t mmapdemo_huge_insert(struct vm_fault *vmf, struct page *page)
 {
-	/* A write to a present PMD re-enters huge_fault: not a new entry. */
-	if (ret == VM_FAULT_NOPAGE && was_none)
-		mmapdemo_stat_add(&mmapdemo_dev, MD_STAT_HUGE_FAULTS, 1);
-}
-
-#endif
+	/* Writable only in a shared mapping (mmapdemo_huge_target()). */
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
 
 #ifdef MMAPDEMO_HAVE_HUGE_PFNMAP
+	if (vmf->vma->vm_flags & VM_PFNMAP)
+		return mmapdemo_insert_pfn_pmd(vmf, page_to_pfn(page), write);
+#endif
+#ifdef MMAPDEMO_HAVE_HUGE_FOLIO
+	if (!(vmf->vma->vm_flags & VM_PFNMAP))
+		return vmf_insert_folio_pmd(vmf, page_folio(page), write);
+#endif
+	return VM_FAULT_FALLBACK;
+}
 
-static vm_fault_t mmapdemo_huge_remap_fault(struct vm_fault *vmf,
-					    unsigned int order)
+/* vm_ops->huge_fault of both huge VMAs. */
+static vm_fault_t mmapdemo_huge_fault(struct vm_fault *vmf, unsigned int order)
 {
 	struct mmapdemo_buf *buf = vmf->vma->vm_private_data;
 	unsigned long pgoff;
@@ -191,11 +197,16 @@ static vm_fault_t mmapdemo_huge_remap_fault(struct vm_fault *vmf,
 	if (!mmapdemo_huge_target(vmf, order, &pgoff))
 		return VM_FAULT_FALLBACK;
 	was_none = pmd_none(pmdp_get_lockless(vmf->pmd));
-	ret = mmapdemo_insert_pfn_pmd(vmf, page_to_pfn(buf->pages[pgoff]),
-				      vmf->flags & FAULT_FLAG_WRITE);
-	mmapdemo_huge_count(ret, was_none);
+	ret = mmapdemo_huge_insert(vmf, buf->pages[pgoff]);
+	/* A write to a present PMD re-enters huge_fault: not a new entry. */
+	if (ret == VM_FAULT_NOPAGE && was_none)
+		mmapdemo_stat_add(&mmapdemo_dev, MD_STAT_HUGE_FAULTS, 1);
 	return ret;
 }
+
+#endif
+
+#ifdef MMAPDEMO_HAVE_HUGE_PFNMAP
 
 /*
  * 4 KiB faults of a huge remap VMA: the parts whose PMD a split cleared,
@@ -241,31 +252,13 @@ static const struct vm_operations_struct mmapdemo_huge_remap_vm_ops = {
 	.open = mmapdemo_vm_open,
 	.close = mmapdemo_vm_close,
 	.fault = mmapdemo_huge_remap_pte_fault,
-	.huge_fault = mmapdemo_huge_remap_fault,
+	.huge_fault = mmapdemo_huge_fault,
 	.access = mmapdemo_vm_access,
 };
 
 #endif
 
 #ifdef MMAPDEMO_HAVE_HUGE_FOLIO
-
-static vm_fault_t mmapdemo_huge_folio_fault(struct vm_fault *vmf,
-					    unsigned int order)
-{
-	struct mmapdemo_buf *buf = vmf->vma->vm_private_data;
-	unsigned long pgoff;
-	vm_fault_t ret;
-	bool was_none;
-
-	if (!mmapdemo_huge_target(vmf, order, &pgoff))
-		return VM_FAULT_FALLBACK;
-	was_none = pmd_none(pmdp_get_lockless(vmf->pmd));
-	/* The folio is writable only in a shared mapping (checked above). */
-	ret = vmf_insert_folio_pmd(vmf, page_folio(buf->pages[pgoff]),
-				   vmf->flags & FAULT_FLAG_WRITE);
-	mmapdemo_huge_count(ret, was_none);
-	return ret;
-}
 
 /*
  * 4 KiB faults of a huge fault-mode VMA: the page with a reference, for
@@ -290,7 +283,7 @@ static const struct vm_operations_struct mmapdemo_huge_folio_vm_ops = {
 	.open = mmapdemo_vm_open,
 	.close = mmapdemo_vm_close,
 	.fault = mmapdemo_huge_folio_pte_fault,
-	.huge_fault = mmapdemo_huge_folio_fault,
+	.huge_fault = mmapdemo_huge_fault,
 };
 
 #endif

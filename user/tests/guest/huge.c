@@ -158,6 +158,30 @@ static uint8_t *map_all(int *fd, int prot, int flags,
 	return p;
 }
 
+/* map_all() shared and writable, every page read (so PMD-mapped). */
+static uint8_t *map_touched(int *fd, struct mmapdemo_stats *s0)
+{
+	uint8_t *p = map_all(fd, PROT_READ | PROT_WRITE, MAP_SHARED, s0);
+
+	if (!p) {
+		md_diag("map: %s", strerror(errno));
+		return NULL;
+	}
+	return check_pages(p, 0, md_size, SEED) ? NULL : p;
+}
+
+/* munmap(), no VMA left counted, close(): 0 or a failed check. */
+static int unmap_close(int fd, void *p, size_t len)
+{
+	struct mmapdemo_stats s;
+
+	CHECK_OK(munmap(p, len));
+	CHECK_OK(get_stats(fd, &s));
+	CHECK(s.live_vmas == 0, "live_vmas %llu", (unsigned long long)s.live_vmas);
+	close(fd);
+	return 0;
+}
+
 static int t_info(void)
 {
 	unsigned int maj = 0, min = 0;
@@ -206,14 +230,18 @@ static int param_checks(void)
 	return 0;
 }
 
+/* Run @checks, then leave huge=auto whatever they did. */
+static int then_auto(int (*checks)(void))
+{
+	int r = checks();
+
+	return md_write_sysfs(PARAM_HUGE, "auto") ? 1 : r;
+}
+
 /* The parameter: auto and never, nothing else; left at auto. */
 static int t_param(void)
 {
-	int r = param_checks();
-
-	if (md_write_sysfs(PARAM_HUGE, "auto"))
-		r = 1;
-	return r;
+	return then_auto(param_checks);
 }
 
 /* The whole buffer maps with one PMD per 2 MiB and no 4 KiB fault. */
@@ -251,11 +279,7 @@ static int t_pmd_used(void)
 	memcpy(p + SZ_2M / 2, mine, 3 * SZ_2M);
 	CHECK(check_kernel(fd, SZ_2M / 2, mine, 3 * SZ_2M) == 0, "");
 	free(mine);
-	CHECK_OK(munmap(p, md_size));
-	CHECK_OK(get_stats(fd, &s0));
-	CHECK(s0.live_vmas == 0, "live_vmas %llu", (unsigned long long)s0.live_vmas);
-	close(fd);
-	return 0;
+	return unmap_close(fd, p, md_size);
 }
 
 /* munmap() of half a PMD: the other half refaults at 4 KiB. */
@@ -265,9 +289,8 @@ static int t_partial_munmap(void)
 	uint8_t *p, page[4096];
 	int fd;
 
-	p = map_all(&fd, PROT_READ | PROT_WRITE, MAP_SHARED, &s0);
-	CHECK(p, "map: %s", strerror(errno));
-	CHECK(check_pages(p, 0, md_size, SEED) == 0, "");
+	p = map_touched(&fd, &s0);
+	CHECK(p, "");
 	CHECK_OK(munmap(p + SZ_2M + SZ_2M / 2, SZ_2M / 2));
 	CHECK_OK(get_stats(fd, &s0));
 	CHECK(check_pages(p + SZ_2M, SZ_2M, SZ_2M / 2, SEED) == 0,
@@ -297,9 +320,8 @@ static int t_mprotect(void)
 	uint8_t *p, *ro, page[4096];
 	int fd;
 
-	p = map_all(&fd, PROT_READ | PROT_WRITE, MAP_SHARED, &s0);
-	CHECK(p, "map: %s", strerror(errno));
-	CHECK(check_pages(p, 0, md_size, SEED) == 0, "");
+	p = map_touched(&fd, &s0);
+	CHECK(p, "");
 	ro = p + SZ_2M + 5 * md_page;
 	CHECK_OK(mprotect(ro, md_page, PROT_READ));
 	CHECK(check_pages(p + SZ_2M, SZ_2M, SZ_2M, SEED) == 0, "");
@@ -310,11 +332,7 @@ static int t_mprotect(void)
 	CHECK_OK(mprotect(ro, md_page, PROT_READ | PROT_WRITE));
 	memcpy(ro, page, sizeof(page));
 	CHECK(check_kernel(fd, SZ_2M + 5 * md_page, page, sizeof(page)) == 0, "");
-	CHECK_OK(munmap(p, md_size));
-	CHECK_OK(get_stats(fd, &s0));
-	CHECK(s0.live_vmas == 0, "live_vmas %llu", (unsigned long long)s0.live_vmas);
-	close(fd);
-	return 0;
+	return unmap_close(fd, p, md_size);
 }
 
 /* A child sees and writes the parent's PMD-mapped buffer. */
@@ -325,9 +343,8 @@ static int t_fork(void)
 	int fd, status;
 	pid_t pid;
 
-	p = map_all(&fd, PROT_READ | PROT_WRITE, MAP_SHARED, &s0);
-	CHECK(p, "map: %s", strerror(errno));
-	CHECK(check_pages(p, 0, md_size, SEED) == 0, "");
+	p = map_touched(&fd, &s0);
+	CHECK(p, "");
 	pid = fork();
 	CHECK_OK(pid);
 	if (!pid) {
@@ -447,9 +464,8 @@ static int t_ptrace(void)
 	int fd, status;
 	pid_t pid;
 
-	p = map_all(&fd, PROT_READ | PROT_WRITE, MAP_SHARED, &s0);
-	CHECK(p, "map: %s", strerror(errno));
-	CHECK(check_pages(p, 0, md_size, SEED) == 0, "");
+	p = map_touched(&fd, &s0);
+	CHECK(p, "");
 	pid = fork();
 	CHECK_OK(pid);
 	if (!pid) {
@@ -483,9 +499,8 @@ static int t_mremap(void)
 	uint8_t *p, *q, *to;
 	int fd;
 
-	p = map_all(&fd, PROT_READ | PROT_WRITE, MAP_SHARED, &s0);
-	CHECK(p, "map: %s", strerror(errno));
-	CHECK(check_pages(p, 0, md_size, SEED) == 0, "");
+	p = map_touched(&fd, &s0);
+	CHECK(p, "");
 	to = aligned_hole(md_size);
 	CHECK(to, "");
 	q = mremap(p, md_size, md_size, MREMAP_MAYMOVE | MREMAP_FIXED, to);
@@ -497,11 +512,7 @@ static int t_mremap(void)
 	CHECK(mremap(q, SZ_2M + SZ_2M / 2, 2 * SZ_2M, 0) == MAP_FAILED,
 	      "grew a VM_DONTEXPAND mapping");
 	CHECK(touch_segv(q + SZ_2M + SZ_2M / 2, false) == 0, "");
-	CHECK_OK(munmap(q, SZ_2M + SZ_2M / 2));
-	CHECK_OK(get_stats(fd, &s0));
-	CHECK(s0.live_vmas == 0, "live_vmas %llu", (unsigned long long)s0.live_vmas);
-	close(fd);
-	return 0;
+	return unmap_close(fd, q, SZ_2M + SZ_2M / 2);
 }
 
 /* Resize and rmmod are refused while PMDs map the buffer. */
@@ -512,9 +523,8 @@ static int t_resize_rmmod(void)
 	uint8_t *p;
 	int fd;
 
-	p = map_all(&fd, PROT_READ | PROT_WRITE, MAP_SHARED, &s0);
-	CHECK(p, "map: %s", strerror(errno));
-	CHECK(check_pages(p, 0, md_size, SEED) == 0, "");
+	p = map_touched(&fd, &s0);
+	CHECK(p, "");
 	snprintf(size, sizeof(size), "%llu", (unsigned long long)md_size);
 	CHECK_ERRNO(md_write_sysfs(PARAM_SIZE, size), EBUSY);
 	CHECK_ERRNO(syscall(SYS_delete_module, "mmapdemo", O_NONBLOCK),
@@ -636,11 +646,7 @@ static int never_checks(void)
 
 static int t_never(void)
 {
-	int r = never_checks();
-
-	if (md_write_sysfs(PARAM_HUGE, "auto"))
-		r = 1;
-	return r;
+	return then_auto(never_checks);
 }
 
 static const struct md_test tests[] = {
