@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The shared buffer: allocation, the kernel's view of it and its lifetime.
+ * The shared buffer: allocation, the kernel's view of it, its lifetime,
+ * and the kernel's own reads and writes of it: FILL writes where user
+ * space reads, CHECKSUM reads what user space wrote. Both go through the
+ * vmap() view of the very pages user space has mapped, so no data is
+ * copied.
  */
 #include <linux/bitmap.h>
 #include <linux/gfp.h>
@@ -8,12 +12,16 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <asm/byteorder.h>
 
 #include "buffer.h"
 #include "compat.h"
 #include "huge.h"
+#include "uapi/mmapdemo.h"
 
 /* A buffer may take at most half of RAM, and never more than 16 GiB. */
 #define MMAPDEMO_MAX_BYTES	(16ULL << 30)
@@ -268,3 +276,87 @@ void mmapdemo_buf_put(struct mmapdemo_buf *buf)
 		kref_put(&buf->ref, mmapdemo_buf_release);
 }
 EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_buf_put);
+
+/* A VMA's reference: also counted in nr_vmas, which a resize checks. */
+void mmapdemo_buf_get_vma(struct mmapdemo_buf *buf)
+{
+	mmapdemo_buf_get(buf);
+	atomic_inc(&buf->nr_vmas);
+}
+
+void mmapdemo_buf_put_vma(struct mmapdemo_buf *buf)
+{
+	atomic_dec(&buf->nr_vmas);
+	mmapdemo_buf_put(buf);
+}
+
+/* Work in slices so a 1 GiB fill or checksum does not hog the CPU. */
+#define MMAPDEMO_SLICE	SZ_1M
+
+/**
+ * mmapdemo_buf_fill() - write the FILL pattern over a range
+ * @buf: the buffer
+ * @offset: first byte
+ * @length: bytes
+ * @seed: pattern seed
+ *
+ * Byte o of the buffer gets mmapdemo_pattern_byte(seed, o). Its stores
+ * race with every other user of those bytes by contract (buffer.h).
+ *
+ * Return: 0, or -EINVAL when the range is not inside the buffer.
+ */
+int __no_kcsan mmapdemo_buf_fill(struct mmapdemo_buf *buf, u64 offset,
+				 u64 length, u32 seed)
+{
+	u8 *p = buf->vaddr;
+	u64 end = offset + length;
+	u64 o = offset;
+
+	if (!mmapdemo_range_ok(buf->size, offset, length))
+		return -EINVAL;
+	for (; o < end && (o & 7); o++)
+		p[o] = mmapdemo_pattern_byte(seed, o);
+	while (end - o >= 8) {
+		*(__le64 *)(p + o) =
+			cpu_to_le64(mmapdemo_pattern_word(seed, o >> 3));
+		o += 8;
+		if (!(o & (MMAPDEMO_SLICE - 1)))
+			cond_resched();
+	}
+	for (; o < end; o++)
+		p[o] = mmapdemo_pattern_byte(seed, o);
+	return 0;
+}
+EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_buf_fill);
+
+/**
+ * mmapdemo_buf_checksum() - CRC32C of a range, as user-space tools compute it
+ * @buf: the buffer
+ * @offset: first byte
+ * @length: bytes
+ * @crc: out: the CRC32C
+ *
+ * Return: 0, or -EINVAL when the range is not inside the buffer.
+ */
+int mmapdemo_buf_checksum(struct mmapdemo_buf *buf, u64 offset, u64 length,
+			  u32 *crc)
+{
+	const u8 *p;
+	u32 c = ~0U;
+
+	if (!mmapdemo_range_ok(buf->size, offset, length))
+		return -EINVAL;
+	p = (const u8 *)buf->vaddr + offset;
+	while (length) {
+		size_t n = min_t(u64, length, MMAPDEMO_SLICE);
+
+		/* Racing writers are allowed (buffer.h). */
+		c = data_race(mmapdemo_crc32c_update(c, p, n));
+		p += n;
+		length -= n;
+		cond_resched();
+	}
+	*crc = ~c;
+	return 0;
+}
+EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_buf_checksum);

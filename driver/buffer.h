@@ -50,6 +50,8 @@ struct mmapdemo_buf {
 struct mmapdemo_buf *mmapdemo_buf_alloc(size_t size, unsigned int max_order);
 void mmapdemo_buf_get(struct mmapdemo_buf *buf);
 void mmapdemo_buf_put(struct mmapdemo_buf *buf);
+void mmapdemo_buf_get_vma(struct mmapdemo_buf *buf);
+void mmapdemo_buf_put_vma(struct mmapdemo_buf *buf);
 struct page *mmapdemo_buf_page(const struct mmapdemo_buf *buf,
 			       unsigned long pgoff);
 unsigned long mmapdemo_buf_run(const struct mmapdemo_buf *buf,
@@ -59,5 +61,10 @@ bool mmapdemo_range_ok(u64 size, u64 offset, u64 length);
 bool mmapdemo_pgrange_ok(unsigned long nr_pages, unsigned long pgoff,
 			 unsigned long count);
 int mmapdemo_size_valid(u64 bytes, u64 *rounded);
+
+int mmapdemo_buf_fill(struct mmapdemo_buf *buf, u64 offset, u64 length,
+		      u32 seed);
+int mmapdemo_buf_checksum(struct mmapdemo_buf *buf, u64 offset, u64 length,
+			  u32 *crc);
 
 #endif /* _MMAPDEMO_BUFFER_H */

@@ -15,6 +15,8 @@
 /* Map modes the driver knows; the uapi enum lists them. */
 #define MMAPDEMO_MODE_COUNT	2
 
+extern const char * const mmapdemo_map_mode_names[MMAPDEMO_MODE_COUNT];
+
 /* Counters, in the order of struct mmapdemo_stats and the sysfs files. */
 enum mmapdemo_stat {
 	MD_STAT_MMAPS,
@@ -32,15 +34,22 @@ enum mmapdemo_stat {
 };
 
 /*
- * The device. @buf is replaced only by a resize, under @lock, and only
- * while no VMA maps it. Users take their own reference under @lock and
- * drop @lock before touching user memory: mmap() runs with mmap_lock
- * held and takes @lock, so @lock must never be held across a page fault.
+ * One device: a misc device node, its buffer, the map mode new files
+ * start in, and its counters. @buf is replaced only by a resize, under
+ * @lock, and only while no VMA maps it. Users take their own reference
+ * under @lock and drop @lock before touching user memory: mmap() runs
+ * with mmap_lock held and takes @lock, so @lock must never be held
+ * across a page fault.
+ *
+ * Files reach their device through file->private_data, VMAs through
+ * their file; the device outlives both (an open file pins the module).
  */
 struct mmapdemo_dev {
 	struct miscdevice misc;
+	char name[20];			/* misc.name: mmapdemo, mmapdemo<u32> */
 	struct mutex lock;		/* protects @buf */
 	struct mmapdemo_buf *buf;
+	u32 map_mode;			/* READ_ONCE/WRITE_ONCE */
 	atomic64_t stats[MD_STAT_COUNT];
 };
 
@@ -70,47 +79,16 @@ struct mmapdemo_file {
 	struct mmapdemo_ring *ring;	/* ring.c */
 };
 
-extern struct mmapdemo_dev mmapdemo_dev;
-
-u32 mmapdemo_default_mode(void);
-int mmapdemo_parse_size(const char *s, u64 *out);
+struct mmapdemo_dev *mmapdemo_dev_alloc(unsigned int index, u64 size,
+					u32 map_mode);
+void mmapdemo_dev_free(struct mmapdemo_dev *dev);
+int mmapdemo_dev_resize(struct mmapdemo_dev *dev, u64 size);
+u64 mmapdemo_dev_size(struct mmapdemo_dev *dev);
 struct mmapdemo_buf *mmapdemo_dev_get_buf(struct mmapdemo_dev *dev);
 struct mmapdemo_buf *mmapdemo_dev_get_buf_for_vma(struct mmapdemo_dev *dev);
-void mmapdemo_dev_put_buf_for_vma(struct mmapdemo_dev *dev,
-				  struct mmapdemo_buf *buf);
 
-/* Pages one fault maps at most (fault-around); the module parameter. */
-unsigned long mmapdemo_fault_around_pages(void);
+int mmapdemo_kstrtosize(const char *s, u64 *out);
 
-/* What one fault maps: @nr pages from @addr (buffer page @pgoff) on,
- * the faulting page being the one after the first @before.
- */
-struct mmapdemo_fault_range {
-	unsigned long addr;
-	pgoff_t pgoff;
-	unsigned long before;
-	unsigned long nr;
-};
-
-unsigned long mmapdemo_fault_window(const struct vm_area_struct *vma,
-				    unsigned long addr, pgoff_t pgoff,
-				    unsigned long nr_pages,
-				    unsigned long window,
-				    struct mmapdemo_fault_range *w);
-
-int mmapdemo_mmap(struct file *file, struct vm_area_struct *vma);
-void mmapdemo_vm_open(struct vm_area_struct *vma);
-void mmapdemo_vm_close(struct vm_area_struct *vma);
-vm_fault_t mmapdemo_vm_fault(struct vm_fault *vmf);
-int mmapdemo_vm_access(struct vm_area_struct *vma, unsigned long addr,
-		       void *data, int len, int write);
-long mmapdemo_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
-
-int mmapdemo_set_mode(struct mmapdemo_file *f, u32 mode);
-void mmapdemo_fill_pattern(struct mmapdemo_buf *buf, u64 offset, u64 length,
-			   u32 seed);
-u32 mmapdemo_checksum(struct mmapdemo_buf *buf, u64 offset, u64 length);
-
-extern const struct attribute_group *mmapdemo_groups[];
+extern const struct attribute_group *mmapdemo_dev_groups[];
 
 #endif /* _MMAPDEMO_DEVICE_H */

@@ -44,6 +44,7 @@
 #include "compat.h"
 #include "device.h"
 #include "huge.h"
+#include "mmap.h"
 #include "uapi/mmapdemo.h"
 
 /* The module parameter huge: whether mmap() may use 2 MiB entries. */
@@ -163,7 +164,7 @@ static bool mmapdemo_huge_target(struct vm_fault *vmf, unsigned int order,
 	/* A MAP_PRIVATE write copies on write, which happens at 4 KiB. */
 	if (*pgoff == -1UL || ((vmf->flags & FAULT_FLAG_WRITE) &&
 			       !(vma->vm_flags & VM_SHARED))) {
-		mmapdemo_stat_add(&mmapdemo_dev, MD_STAT_HUGE_FALLBACKS, 1);
+		mmapdemo_vma_count(vmf->vma, MD_STAT_HUGE_FALLBACKS, 1);
 		return false;
 	}
 	return true;
@@ -200,7 +201,7 @@ static vm_fault_t mmapdemo_huge_fault(struct vm_fault *vmf, unsigned int order)
 	ret = mmapdemo_huge_insert(vmf, buf->pages[pgoff]);
 	/* A write to a present PMD re-enters huge_fault: not a new entry. */
 	if (ret == VM_FAULT_NOPAGE && was_none)
-		mmapdemo_stat_add(&mmapdemo_dev, MD_STAT_HUGE_FAULTS, 1);
+		mmapdemo_vma_count(vmf->vma, MD_STAT_HUGE_FAULTS, 1);
 	return ret;
 }
 
@@ -243,8 +244,8 @@ static vm_fault_t mmapdemo_huge_remap_pte_fault(struct vm_fault *vmf)
 			break;
 		n++;
 	}
-	mmapdemo_stat_add(&mmapdemo_dev, MD_STAT_FAULTS, 1);
-	mmapdemo_stat_add(&mmapdemo_dev, MD_STAT_FAULT_PAGES, n);
+	mmapdemo_vma_count(vmf->vma, MD_STAT_FAULTS, 1);
+	mmapdemo_vma_count(vmf->vma, MD_STAT_FAULT_PAGES, n);
 	return VM_FAULT_NOPAGE;
 }
 
@@ -274,8 +275,8 @@ static vm_fault_t mmapdemo_huge_folio_pte_fault(struct vm_fault *vmf)
 		return VM_FAULT_SIGBUS;
 	get_page(page);
 	vmf->page = page;
-	mmapdemo_stat_add(&mmapdemo_dev, MD_STAT_FAULTS, 1);
-	mmapdemo_stat_add(&mmapdemo_dev, MD_STAT_FAULT_PAGES, 1);
+	mmapdemo_vma_count(vmf->vma, MD_STAT_FAULTS, 1);
+	mmapdemo_vma_count(vmf->vma, MD_STAT_FAULT_PAGES, 1);
 	return 0;
 }
 

@@ -1,19 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmapdemo: one kernel buffer shared with user space through mmap().
+ * mmapdemo: one kernel buffer per device shared with user space through
+ * mmap().
  *
- * This file holds the module parameters, the misc device and the
- * file-like read/write/llseek path (the copying baseline). The mapping
- * itself lives in mmap.c, the buffer in buffer.c, the ioctls in ioctl.c.
+ * This file is the top of the driver: the module parameters, module
+ * init and exit, and the file operations with the file-like
+ * read/write/llseek path (the copying baseline). A device and its
+ * buffer are in device.c and buffer.c, the mapping in mmap.c, the
+ * ioctls in ioctl.c, the rings in ring.c; none of them calls back here.
  */
-#include <linux/ctype.h>
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/fs.h>
 #include <linux/kernel.h>
-#include <linux/log2.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
-#include <linux/overflow.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -22,176 +24,50 @@
 
 #include "compat.h"
 #include "device.h"
+#include "ioctl.h"
+#include "mmap.h"
 #include "ring.h"
 
 #define MMAPDEMO_VERSION	"0.1.0"
+#define MMAPDEMO_MAX_DEVICES	1
 
+/* size= and map_mode= at load time; afterwards device 0's own. */
 static u64 mmapdemo_size = SZ_4M;
 static u32 mmapdemo_map_mode = MMAPDEMO_MODE_FAULT;
 static ushort mmapdemo_dev_mode = 0600;
-/* Pages a fault maps at most: a power of two, 1 (off) to PTRS_PER_PTE. */
-static unsigned long mmapdemo_fault_around = SZ_256K >> PAGE_SHIFT;
-
-static const char * const mmapdemo_mode_names[MMAPDEMO_MODE_COUNT] = {
-	[MMAPDEMO_MODE_FAULT] = "fault",
-	[MMAPDEMO_MODE_REMAP] = "remap",
-};
-
-static const struct file_operations mmapdemo_fops;
-
-struct mmapdemo_dev mmapdemo_dev = {
-	.misc = {
-		.minor = MISC_DYNAMIC_MINOR,
-		.name = "mmapdemo",
-		.fops = &mmapdemo_fops,
-		.groups = mmapdemo_groups,
-	},
-	.lock = __MUTEX_INITIALIZER(mmapdemo_dev.lock),
-};
-
-u32 mmapdemo_default_mode(void)
-{
-	return READ_ONCE(mmapdemo_map_mode);
-}
-
-/**
- * mmapdemo_parse_size() - parse "4096", "64K", "4M", "1G" (any case)
- * @s: the string, a trailing newline allowed
- * @out: bytes
- *
- * Return: 0, -EINVAL for anything else, -ERANGE when it does not fit u64.
- */
-int mmapdemo_parse_size(const char *s, u64 *out)
-{
-	char num[24];
-	size_t len = strlen(s);
-	unsigned int shift = 0;
-	u64 val;
-	int ret;
-
-	if (len && s[len - 1] == '\n')
-		len--;
-	if (len) {
-		switch (tolower(s[len - 1])) {
-		case 'k':
-			shift = 10;
-			break;
-		case 'm':
-			shift = 20;
-			break;
-		case 'g':
-			shift = 30;
-			break;
-		}
-		if (shift)
-			len--;
-	}
-	if (!len || len >= sizeof(num) || !isdigit(s[0]))
-		return -EINVAL;
-	memcpy(num, s, len);
-	num[len] = '\0';
-	ret = kstrtoull(num, 10, &val);
-	if (ret)
-		return ret;
-	if (check_shl_overflow(val, shift, out))
-		return -ERANGE;
-	return 0;
-}
-EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_parse_size);
-
-struct mmapdemo_buf *mmapdemo_dev_get_buf(struct mmapdemo_dev *dev)
-{
-	struct mmapdemo_buf *buf;
-
-	mutex_lock(&dev->lock);
-	buf = dev->buf;
-	mmapdemo_buf_get(buf);
-	mutex_unlock(&dev->lock);
-	return buf;
-}
+static unsigned int mmapdemo_nr_devices = 1;
 
 /*
- * Counting the VMA under dev->lock is what makes a resize safe: a resize
- * checks nr_vmas under the same lock, so it either sees this mapping or
- * the mapping sees the new buffer.
+ * Set and cleared under kernel_param_lock(THIS_MODULE), which the core
+ * holds around every parameter callback: the callbacks see device 0
+ * either fully made or not at all.
  */
-struct mmapdemo_buf *mmapdemo_dev_get_buf_for_vma(struct mmapdemo_dev *dev)
-{
-	struct mmapdemo_buf *buf;
-
-	mutex_lock(&dev->lock);
-	buf = dev->buf;
-	mmapdemo_buf_get(buf);
-	atomic_inc(&buf->nr_vmas);
-	mutex_unlock(&dev->lock);
-	return buf;
-}
-
-void mmapdemo_dev_put_buf_for_vma(struct mmapdemo_dev *dev,
-				  struct mmapdemo_buf *buf)
-{
-	atomic_dec(&buf->nr_vmas);
-	mmapdemo_buf_put(buf);
-}
-
-/*
- * Replace the buffer by a zeroed one of @size bytes. Only while nothing
- * maps it: the old pages may be mapped by processes that expect to keep
- * sharing them with the device.
- */
-static int mmapdemo_resize(struct mmapdemo_dev *dev, u64 size)
-{
-	struct mmapdemo_buf *new, *old;
-
-	mutex_lock(&dev->lock);
-	if (!dev->buf) {
-		/* Still loading: module_init() allocates with this size. */
-		mmapdemo_size = size;
-		mutex_unlock(&dev->lock);
-		return 0;
-	}
-	if (atomic_read(&dev->buf->nr_vmas)) {
-		mutex_unlock(&dev->lock);
-		return -EBUSY;
-	}
-	mutex_unlock(&dev->lock);
-
-	new = mmapdemo_buf_alloc(size, MMAPDEMO_BUF_MAX_ORDER);
-	if (IS_ERR(new))
-		return PTR_ERR(new);
-
-	mutex_lock(&dev->lock);
-	old = dev->buf;
-	if (atomic_read(&old->nr_vmas)) {
-		old = new;
-		new = NULL;
-	} else {
-		dev->buf = new;
-		mmapdemo_size = size;
-		mmapdemo_stat_add(dev, MD_STAT_RESIZES, 1);
-	}
-	mutex_unlock(&dev->lock);
-	mmapdemo_buf_put(old);
-	return new ? 0 : -EBUSY;
-}
+static struct mmapdemo_dev *mmapdemo_devs[MMAPDEMO_MAX_DEVICES];
 
 static int mmapdemo_size_set(const char *val, const struct kernel_param *kp)
 {
 	u64 bytes, rounded;
 	int ret;
 
-	ret = mmapdemo_parse_size(val, &bytes);
+	ret = mmapdemo_kstrtosize(val, &bytes);
 	if (ret)
 		return ret == -ERANGE ? -EINVAL : ret;
 	ret = mmapdemo_size_valid(bytes, &rounded);
 	if (ret)
 		return ret;
-	return mmapdemo_resize(&mmapdemo_dev, rounded);
+	if (mmapdemo_devs[0])
+		return mmapdemo_dev_resize(mmapdemo_devs[0], rounded);
+	mmapdemo_size = rounded;
+	return 0;
 }
 
 static int mmapdemo_size_get(char *buffer, const struct kernel_param *kp)
 {
-	return sysfs_emit(buffer, "%llu\n", READ_ONCE(mmapdemo_size));
+	u64 size = mmapdemo_size;
+
+	if (mmapdemo_devs[0])
+		size = mmapdemo_dev_size(mmapdemo_devs[0]);
+	return sysfs_emit(buffer, "%llu\n", size);
 }
 
 static const struct kernel_param_ops mmapdemo_size_ops = {
@@ -199,23 +75,28 @@ static const struct kernel_param_ops mmapdemo_size_ops = {
 	.get = mmapdemo_size_get,
 };
 module_param_cb(size, &mmapdemo_size_ops, NULL, 0644);
-MODULE_PARM_DESC(size,
-		 "Buffer size in bytes, rounded up to pages; K/M/G suffixes (default 4M). Writable while nothing maps the buffer.");
+MODULE_PARM_DESC(size, "Buffer bytes, K/M/G suffixes (default 4M); writable while unmapped");
 
 static int mmapdemo_mode_set(const char *val, const struct kernel_param *kp)
 {
-	int mode = sysfs_match_string(mmapdemo_mode_names, val);
+	int mode = sysfs_match_string(mmapdemo_map_mode_names, val);
 
 	if (mode < 0)
 		return -EINVAL;
-	WRITE_ONCE(mmapdemo_map_mode, mode);
+	if (mmapdemo_devs[0])
+		WRITE_ONCE(mmapdemo_devs[0]->map_mode, mode);
+	else
+		mmapdemo_map_mode = mode;
 	return 0;
 }
 
 static int mmapdemo_mode_get(char *buffer, const struct kernel_param *kp)
 {
-	return sysfs_emit(buffer, "%s\n",
-			  mmapdemo_mode_names[mmapdemo_default_mode()]);
+	u32 mode = mmapdemo_map_mode;
+
+	if (mmapdemo_devs[0])
+		mode = READ_ONCE(mmapdemo_devs[0]->map_mode);
+	return sysfs_emit(buffer, "%s\n", mmapdemo_map_mode_names[mode]);
 }
 
 static const struct kernel_param_ops mmapdemo_mode_ops = {
@@ -223,13 +104,7 @@ static const struct kernel_param_ops mmapdemo_mode_ops = {
 	.get = mmapdemo_mode_get,
 };
 module_param_cb(map_mode, &mmapdemo_mode_ops, NULL, 0644);
-MODULE_PARM_DESC(map_mode,
-		 "Default map mode of new files: fault (lazy, default) or remap (eager)");
-
-unsigned long mmapdemo_fault_around_pages(void)
-{
-	return READ_ONCE(mmapdemo_fault_around);
-}
+MODULE_PARM_DESC(map_mode, "Map mode new files start in: fault (default) or remap");
 
 /*
  * Bytes, like size=; rounded down to a power of two pages. 0 and anything
@@ -238,14 +113,12 @@ unsigned long mmapdemo_fault_around_pages(void)
 static int mmapdemo_fault_around_set(const char *val,
 				     const struct kernel_param *kp)
 {
-	unsigned long pages;
 	u64 bytes;
 
-	if (mmapdemo_parse_size(val, &bytes) ||
+	if (mmapdemo_kstrtosize(val, &bytes) ||
 	    bytes > (u64)PTRS_PER_PTE << PAGE_SHIFT)
 		return -EINVAL;
-	pages = max_t(unsigned long, bytes >> PAGE_SHIFT, 1);
-	WRITE_ONCE(mmapdemo_fault_around, rounddown_pow_of_two(pages));
+	mmapdemo_set_fault_around_pages(bytes >> PAGE_SHIFT);
 	return 0;
 }
 
@@ -261,26 +134,27 @@ static const struct kernel_param_ops mmapdemo_fault_around_ops = {
 	.get = mmapdemo_fault_around_get,
 };
 module_param_cb(fault_around, &mmapdemo_fault_around_ops, NULL, 0644);
-MODULE_PARM_DESC(fault_around,
-		 "Bytes the fault mode maps per fault around the faulting page (default 256K; 0: one page; at most 2M on x86). Writable at run time.");
+MODULE_PARM_DESC(fault_around, "Bytes a fault maps around its page (default 256K, 0: off, at most 2M)");
 
 module_param_named(dev_mode, mmapdemo_dev_mode, ushort, 0444);
-MODULE_PARM_DESC(dev_mode, "Permissions of /dev/mmapdemo (default 0600)");
+MODULE_PARM_DESC(dev_mode, "Permissions of the device nodes (default 0600)");
 
-static int mmapdemo_open(struct inode *inode, struct file *file)
+static int mmapdemo_fop_open(struct inode *inode, struct file *file)
 {
+	/* misc_open() left the misc device in private_data. */
+	struct miscdevice *misc = file->private_data;
 	struct mmapdemo_file *f = kzalloc(sizeof(*f), GFP_KERNEL);
 
 	if (!f)
 		return -ENOMEM;
-	f->dev = &mmapdemo_dev;
+	f->dev = container_of(misc, struct mmapdemo_dev, misc);
 	spin_lock_init(&f->lock);
-	f->map_mode = mmapdemo_default_mode();
+	f->map_mode = READ_ONCE(f->dev->map_mode);
 	file->private_data = f;
 	return 0;
 }
 
-static int mmapdemo_release(struct inode *inode, struct file *file)
+static int mmapdemo_fop_release(struct inode *inode, struct file *file)
 {
 	mmapdemo_ring_release(file->private_data);
 	kfree(file->private_data);
@@ -366,10 +240,9 @@ static loff_t mmapdemo_llseek(struct file *file, loff_t offset, int whence)
  */
 static const struct file_operations mmapdemo_fops = {
 	.owner = THIS_MODULE,
-	.open = mmapdemo_open,
-	.release = mmapdemo_release,
-	.read_iter = mmapdemo_read_iter,
-	.write_iter = mmapdemo_write_iter,
+	.open = mmapdemo_fop_open,
+	.release = mmapdemo_fop_release,
+	.read_iter = mmapdemo_read_iter, .write_iter = mmapdemo_write_iter,
 	.llseek = mmapdemo_llseek,
 	.fsync = noop_fsync,
 	/* sendfile(), splice(), copy_file_range()'s fallback: via the iters. */
@@ -385,116 +258,89 @@ static const struct file_operations mmapdemo_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
-static ssize_t mmapdemo_stat_show(struct device *d,
-				  struct device_attribute *attr, char *b);
-
-/* One read-only file per counter, in enum mmapdemo_stat order. */
-static struct device_attribute mmapdemo_stat_attrs[MD_STAT_COUNT] = {
-	[MD_STAT_MMAPS] = __ATTR(mmaps, 0444, mmapdemo_stat_show, NULL),
-	[MD_STAT_LIVE_VMAS] = __ATTR(live_vmas, 0444, mmapdemo_stat_show, NULL),
-	[MD_STAT_FAULTS] = __ATTR(faults, 0444, mmapdemo_stat_show, NULL),
-	[MD_STAT_BYTES_READ] = __ATTR(bytes_read, 0444, mmapdemo_stat_show,
-				      NULL),
-	[MD_STAT_BYTES_WRITTEN] = __ATTR(bytes_written, 0444,
-					 mmapdemo_stat_show, NULL),
-	[MD_STAT_FILLS] = __ATTR(fills, 0444, mmapdemo_stat_show, NULL),
-	[MD_STAT_CHECKSUMS] = __ATTR(checksums, 0444, mmapdemo_stat_show, NULL),
-	[MD_STAT_RESIZES] = __ATTR(resizes, 0444, mmapdemo_stat_show, NULL),
-	[MD_STAT_FAULT_PAGES] = __ATTR(fault_pages, 0444, mmapdemo_stat_show,
-				       NULL),
-	[MD_STAT_HUGE_FAULTS] = __ATTR(huge_faults, 0444, mmapdemo_stat_show,
-				       NULL),
-	[MD_STAT_HUGE_FALLBACKS] = __ATTR(huge_fallbacks, 0444,
-					  mmapdemo_stat_show, NULL),
-};
-
-static ssize_t mmapdemo_stat_show(struct device *d,
-				  struct device_attribute *attr, char *b)
+/* Make device @i from the load-time parameters, publish it, register it. */
+static int mmapdemo_add_device(unsigned int i)
 {
-	enum mmapdemo_stat id = attr - mmapdemo_stat_attrs;
+	struct mmapdemo_dev *dev;
+	unsigned int chunks = 0;
+	int ret;
 
-	return sysfs_emit(b, "%llu\n", mmapdemo_stat(&mmapdemo_dev, id));
+	kernel_param_lock(THIS_MODULE);
+	dev = mmapdemo_dev_alloc(i, mmapdemo_size, mmapdemo_map_mode);
+	if (!IS_ERR(dev)) {
+		chunks = dev->buf->nr_chunks;
+		mmapdemo_devs[i] = dev;
+	}
+	kernel_param_unlock(THIS_MODULE);
+	if (IS_ERR(dev)) {
+		pr_err("cannot allocate %llu bytes: %ld\n", mmapdemo_size,
+		       PTR_ERR(dev));
+		return PTR_ERR(dev);
+	}
+
+	dev->misc.fops = &mmapdemo_fops;
+	dev->misc.mode = mmapdemo_dev_mode;
+	ret = misc_register(&dev->misc);
+	if (ret)
+		goto err_unpublish;
+	pr_info("/dev/%s: %llu bytes in %u blocks, map_mode=%s\n", dev->name,
+		mmapdemo_size, chunks,
+		mmapdemo_map_mode_names[mmapdemo_map_mode]);
+	return 0;
+
+err_unpublish:
+	kernel_param_lock(THIS_MODULE);
+	mmapdemo_devs[i] = NULL;
+	kernel_param_unlock(THIS_MODULE);
+	mmapdemo_dev_free(dev);
+	return ret;
 }
 
-static struct attribute *mmapdemo_stats_attrs[MD_STAT_COUNT + 1] = {
-	&mmapdemo_stat_attrs[MD_STAT_MMAPS].attr,
-	&mmapdemo_stat_attrs[MD_STAT_LIVE_VMAS].attr,
-	&mmapdemo_stat_attrs[MD_STAT_FAULTS].attr,
-	&mmapdemo_stat_attrs[MD_STAT_BYTES_READ].attr,
-	&mmapdemo_stat_attrs[MD_STAT_BYTES_WRITTEN].attr,
-	&mmapdemo_stat_attrs[MD_STAT_FILLS].attr,
-	&mmapdemo_stat_attrs[MD_STAT_CHECKSUMS].attr,
-	&mmapdemo_stat_attrs[MD_STAT_RESIZES].attr,
-	&mmapdemo_stat_attrs[MD_STAT_FAULT_PAGES].attr,
-	&mmapdemo_stat_attrs[MD_STAT_HUGE_FAULTS].attr,
-	&mmapdemo_stat_attrs[MD_STAT_HUGE_FALLBACKS].attr,
-};
+/* No file of the device is open: the module's refcount is zero. */
+static void mmapdemo_remove_device(unsigned int i)
+{
+	struct mmapdemo_dev *dev = mmapdemo_devs[i];
 
-static const struct attribute_group mmapdemo_stats_group = {
-	.name = "stats",
-	.attrs = mmapdemo_stats_attrs,
-};
-
-const struct attribute_group *mmapdemo_groups[] = {
-	&mmapdemo_stats_group,
-	NULL,
-};
+	misc_deregister(&dev->misc);
+	kernel_param_lock(THIS_MODULE);
+	mmapdemo_devs[i] = NULL;
+	kernel_param_unlock(THIS_MODULE);
+	mmapdemo_dev_free(dev);
+}
 
 static int __init mmapdemo_init(void)
 {
-	struct mmapdemo_dev *dev = &mmapdemo_dev;
-	struct mmapdemo_buf *buf;
-	u64 size;
+	unsigned int i;
 	int ret;
 
 	if (mmapdemo_dev_mode & ~0777) {
-		pr_err("mmapdemo: dev_mode %#o is not a permission mask\n",
+		pr_err("dev_mode %#o is not a permission mask\n",
 		       mmapdemo_dev_mode);
 		return -EINVAL;
 	}
-	/* Held across the allocation so a racing size= write waits. */
-	mutex_lock(&dev->lock);
-	size = mmapdemo_size;
-	buf = mmapdemo_buf_alloc(size, MMAPDEMO_BUF_MAX_ORDER);
-	if (IS_ERR(buf)) {
-		mutex_unlock(&dev->lock);
-		pr_err("mmapdemo: cannot allocate %llu bytes: %ld\n", size,
-		       PTR_ERR(buf));
-		return PTR_ERR(buf);
-	}
-	dev->buf = buf;
-	mutex_unlock(&dev->lock);
-
 	ret = mmapdemo_ring_init();
-	if (!ret) {
-		dev->misc.mode = mmapdemo_dev_mode;
-		ret = misc_register(&dev->misc);
-		if (ret)
-			mmapdemo_ring_exit();
-	}
-	if (ret) {
-		mutex_lock(&dev->lock);
-		dev->buf = NULL;
-		mutex_unlock(&dev->lock);
-		mmapdemo_buf_put(buf);
+	if (ret)
 		return ret;
+	for (i = 0; i < mmapdemo_nr_devices; i++) {
+		ret = mmapdemo_add_device(i);
+		if (ret)
+			goto err_remove;
 	}
-	pr_info("mmapdemo: %llu bytes in %u blocks, map_mode=%s\n", size,
-		buf->nr_chunks, mmapdemo_mode_names[mmapdemo_default_mode()]);
 	return 0;
+
+err_remove:
+	while (i--)
+		mmapdemo_remove_device(i);
+	mmapdemo_ring_exit();
+	return ret;
 }
 
 static void __exit mmapdemo_exit(void)
 {
-	struct mmapdemo_dev *dev = &mmapdemo_dev;
-	struct mmapdemo_buf *buf;
+	unsigned int i = mmapdemo_nr_devices;
 
-	misc_deregister(&dev->misc);
-	mutex_lock(&dev->lock);
-	buf = dev->buf;
-	dev->buf = NULL;
-	mutex_unlock(&dev->lock);
-	mmapdemo_buf_put(buf);
+	while (i--)
+		mmapdemo_remove_device(i);
 	mmapdemo_ring_exit();
 }
 

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmap() of the shared buffer, two ways:
+ * mmap() of a buffer, two ways. The same code maps both regions of a
+ * file: the device's data buffer from page offset 0, the file's ring
+ * (ring.c) from MMAPDEMO_RING_PGOFF; a VMA's region is known from its
+ * vm_pgoff, which splits and mremap() keep inside the region.
  *
  * remap  remap_pfn_range() over the whole request at mmap() time, one call
  *        per physically contiguous run. The VMA is VM_PFNMAP: the core VM
@@ -19,33 +22,70 @@
  * here and in vm_ops->open for copies made by fork, split or mremap,
  * dropped in vm_ops->close), so a resize or a close() never frees a
  * mapped page. The VMA is VM_DONTEXPAND: mremap() cannot grow it past
- * the range that was checked here.
+ * the range that was checked here. Only the data region counts in the
+ * device's counters.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
 
 #include "compat.h"
 #include "device.h"
 #include "huge.h"
+#include "mmap.h"
 #include "ring.h"
+
+/* Pages a fault maps at most: a power of two, 1 (off) to PTRS_PER_PTE. */
+static unsigned long mmapdemo_fault_around = SZ_256K >> PAGE_SHIFT;
+
+unsigned long mmapdemo_fault_around_pages(void)
+{
+	return READ_ONCE(mmapdemo_fault_around);
+}
+
+void mmapdemo_set_fault_around_pages(unsigned long pages)
+{
+	pages = clamp_t(unsigned long, pages, 1, PTRS_PER_PTE);
+	WRITE_ONCE(mmapdemo_fault_around, rounddown_pow_of_two(pages));
+}
+
+/* The page offset of the region the VMA maps: its buffer's page 0. */
+static pgoff_t mmapdemo_vma_base(const struct vm_area_struct *vma)
+{
+	return vma->vm_pgoff >= MMAPDEMO_RING_PGOFF ? MMAPDEMO_RING_PGOFF : 0;
+}
+
+/* The device whose counters count this VMA, or NULL (the ring region). */
+static struct mmapdemo_dev *mmapdemo_vma_counted(struct vm_area_struct *vma)
+{
+	struct mmapdemo_file *f = vma->vm_file->private_data;
+
+	return mmapdemo_vma_base(vma) ? NULL : f->dev;
+}
+
+void mmapdemo_vma_count(struct vm_area_struct *vma, enum mmapdemo_stat id,
+			s64 n)
+{
+	struct mmapdemo_dev *dev = mmapdemo_vma_counted(vma);
+
+	if (dev)
+		mmapdemo_stat_add(dev, id, n);
+}
 
 void mmapdemo_vm_open(struct vm_area_struct *vma)
 {
-	struct mmapdemo_buf *buf = vma->vm_private_data;
-
-	mmapdemo_buf_get(buf);
-	atomic_inc(&buf->nr_vmas);
-	mmapdemo_stat_add(&mmapdemo_dev, MD_STAT_LIVE_VMAS, 1);
+	mmapdemo_buf_get_vma(vma->vm_private_data);
+	mmapdemo_vma_count(vma, MD_STAT_LIVE_VMAS, 1);
 }
 
 void mmapdemo_vm_close(struct vm_area_struct *vma)
 {
-	struct mmapdemo_buf *buf = vma->vm_private_data;
-
-	mmapdemo_stat_add(&mmapdemo_dev, MD_STAT_LIVE_VMAS, -1);
-	mmapdemo_dev_put_buf_for_vma(&mmapdemo_dev, buf);
+	mmapdemo_vma_count(vma, MD_STAT_LIVE_VMAS, -1);
+	mmapdemo_buf_put_vma(vma->vm_private_data);
 }
 
 /**
@@ -134,21 +174,21 @@ static unsigned long mmapdemo_insert_run(struct vm_area_struct *vma,
  * handler call vm_insert_pages(); the pages stay normal, refcounted,
  * rmapped pages that get_user_pages() and fork handle as before.
  */
-static unsigned long mmapdemo_fault_around(struct vm_fault *vmf,
-					   struct mmapdemo_buf *buf)
+static unsigned long mmapdemo_fault_around_map(struct vm_fault *vmf,
+					       struct mmapdemo_buf *buf,
+					       pgoff_t pgoff)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct mmapdemo_fault_range w;
 	unsigned long mapped;
 
-	if (mmapdemo_fault_window(vma, vmf->address, vmf->pgoff,
-				  buf->nr_pages, mmapdemo_fault_around_pages(),
-				  &w) <= 1)
+	if (mmapdemo_fault_window(vma, vmf->address, pgoff, buf->nr_pages,
+				  mmapdemo_fault_around_pages(), &w) <= 1)
 		return 0;
 	mapped = mmapdemo_insert_run(vma, w.addr, &buf->pages[w.pgoff],
 				     w.before);
 	mapped += mmapdemo_insert_run(vma, vmf->address + PAGE_SIZE,
-				      &buf->pages[vmf->pgoff + 1],
+				      &buf->pages[pgoff + 1],
 				      w.nr - w.before - 1);
 	return mapped;
 }
@@ -180,8 +220,8 @@ static vm_fault_t mmapdemo_fault_insert(struct vm_fault *vmf,
 	/* -EBUSY: a racing fault mapped it already. */
 	if (ret && ret != -EBUSY)
 		return ret == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
-	mmapdemo_stat_add(&mmapdemo_dev, MD_STAT_FAULTS, 1);
-	mmapdemo_stat_add(&mmapdemo_dev, MD_STAT_FAULT_PAGES, 1 + around);
+	mmapdemo_vma_count(vmf->vma, MD_STAT_FAULTS, 1);
+	mmapdemo_vma_count(vmf->vma, MD_STAT_FAULT_PAGES, 1 + around);
 	return VM_FAULT_NOPAGE;
 }
 
@@ -193,18 +233,19 @@ static vm_fault_t mmapdemo_fault_insert(struct vm_fault *vmf,
 vm_fault_t mmapdemo_vm_fault(struct vm_fault *vmf)
 {
 	struct mmapdemo_buf *buf = vmf->vma->vm_private_data;
-	struct page *page = mmapdemo_buf_page(buf, vmf->pgoff);
+	pgoff_t pgoff = vmf->pgoff - mmapdemo_vma_base(vmf->vma);
+	struct page *page = mmapdemo_buf_page(buf, pgoff);
 	unsigned long around;
 
 	if (!page)
 		return VM_FAULT_SIGBUS;
-	around = mmapdemo_fault_around(vmf, buf);
+	around = mmapdemo_fault_around_map(vmf, buf, pgoff);
 	if (PageCompound(page) && mmapdemo_fault_nocow(vmf))
 		return mmapdemo_fault_insert(vmf, page, around);
 	get_page(page);
 	vmf->page = page;
-	mmapdemo_stat_add(&mmapdemo_dev, MD_STAT_FAULTS, 1);
-	mmapdemo_stat_add(&mmapdemo_dev, MD_STAT_FAULT_PAGES, 1 + around);
+	mmapdemo_vma_count(vmf->vma, MD_STAT_FAULTS, 1);
+	mmapdemo_vma_count(vmf->vma, MD_STAT_FAULT_PAGES, 1 + around);
 	return 0;
 }
 EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_vm_fault);
@@ -224,7 +265,8 @@ int mmapdemo_vm_access(struct vm_area_struct *vma, unsigned long addr,
 		return -EINVAL;
 	if (write && !(vma->vm_flags & VM_WRITE))
 		return -EFAULT;
-	off = (vma->vm_pgoff << PAGE_SHIFT) + (addr - vma->vm_start);
+	off = ((vma->vm_pgoff - mmapdemo_vma_base(vma)) << PAGE_SHIFT) +
+	      (addr - vma->vm_start);
 	if (off >= buf->size)
 		return -EINVAL;
 	len = min_t(unsigned long, len, vma->vm_end - addr);
@@ -249,12 +291,12 @@ static const struct vm_operations_struct mmapdemo_remap_vm_ops = {
 	.access = mmapdemo_vm_access,
 };
 
-static int mmapdemo_remap(struct vm_area_struct *vma, struct mmapdemo_buf *buf)
+/* Buffer pages from @pgoff on, one remap_pfn_range() per contiguous run. */
+static int mmapdemo_remap(struct vm_area_struct *vma, struct mmapdemo_buf *buf,
+			  unsigned long pgoff)
 {
-	unsigned long pgoff = vma->vm_pgoff;
 	unsigned long left = vma_pages(vma);
 	unsigned long addr = vma->vm_start;
-
 	bool huge = mmapdemo_huge_vma(vma);
 
 	mmapdemo_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND |
@@ -291,10 +333,50 @@ static int mmapdemo_remap(struct vm_area_struct *vma, struct mmapdemo_buf *buf)
 	return 0;
 }
 
+/*
+ * Map @buf, whose page 0 is at page offset @base, into @vma with the
+ * strategy of @mode. The VMA's reference to @buf is the caller's: on
+ * success the VMA owns it, on failure the caller drops it.
+ */
+static int mmapdemo_map_buf(struct vm_area_struct *vma,
+			    struct mmapdemo_buf *buf, pgoff_t base, u32 mode)
+{
+	unsigned long pgoff = vma->vm_pgoff - base;
+	int ret;
+
+	if (!mmapdemo_pgrange_ok(buf->nr_pages, pgoff, vma_pages(vma)))
+		return -EINVAL;
+	vma->vm_private_data = buf;
+	/* Only the data buffer gets 2 MiB entries; flags and vm_ops set. */
+	if (!base && mmapdemo_huge_mmap(vma, buf, mode)) {
+		if (mode == MMAPDEMO_MODE_REMAP)
+			return mmapdemo_remap(vma, buf, pgoff);
+	} else if (mode == MMAPDEMO_MODE_REMAP) {
+		ret = mmapdemo_remap(vma, buf, pgoff);
+		if (ret)
+			return ret;
+		vma->vm_ops = &mmapdemo_remap_vm_ops;
+	} else {
+		/* VM_MIXEDMAP: the fault handler inserts pages (fault-around). */
+		mmapdemo_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND |
+				      VM_DONTDUMP);
+		vma->vm_ops = &mmapdemo_fault_vm_ops;
+	}
+	return 0;
+}
+
+/*
+ * The one place mmap() picks what to map and how. The ring region must
+ * be a shared mapping in both modes (the kernel must see the user's
+ * stores, not private copies); remap mode needs one for the data buffer
+ * too. VM_MAYSHARE, not VM_SHARED: MAP_SHARED of an O_RDONLY file is
+ * downgraded to !VM_SHARED by the core but stays a shared mapping.
+ */
 int mmapdemo_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct mmapdemo_file *f = file->private_data;
-	struct mmapdemo_dev *dev = f->dev;
+	bool shared = vma->vm_flags & VM_MAYSHARE;
+	pgoff_t base = mmapdemo_vma_base(vma);
 	struct mmapdemo_buf *buf;
 	u32 mode;
 	int ret;
@@ -305,50 +387,23 @@ int mmapdemo_mmap(struct file *file, struct vm_area_struct *vma)
 	mode = f->map_mode;
 	spin_unlock(&f->lock);
 
-	/* Offsets from MMAPDEMO_RING_OFFSET on map the ring (ring.c). */
-	if (vma->vm_pgoff >= MMAPDEMO_RING_PGOFF)
-		return mmapdemo_ring_mmap(f, vma, mode);
-
-	/*
-	 * VM_MAYSHARE, not VM_SHARED: MAP_SHARED of an O_RDONLY file is
-	 * downgraded to !VM_SHARED by the core but stays a shared mapping.
-	 */
-	if (mode == MMAPDEMO_MODE_REMAP && !(vma->vm_flags & VM_MAYSHARE))
+	if (!shared && (base || mode == MMAPDEMO_MODE_REMAP))
+		return -EINVAL;
+	if (base)
+		buf = mmapdemo_ring_get_mem_for_vma(f);
+	else
+		buf = mmapdemo_dev_get_buf_for_vma(f->dev);
+	if (!buf)
 		return -EINVAL;
 
-	buf = mmapdemo_dev_get_buf_for_vma(dev);
-	if (!mmapdemo_pgrange_ok(buf->nr_pages, vma->vm_pgoff,
-				 vma_pages(vma))) {
-		ret = -EINVAL;
-		goto err_put;
+	ret = mmapdemo_map_buf(vma, buf, base, mode);
+	if (ret) {
+		/* The core does not call vm_ops->close when ->mmap fails. */
+		vma->vm_private_data = NULL;
+		mmapdemo_buf_put_vma(buf);
+		return ret;
 	}
-
-	vma->vm_private_data = buf;
-	if (mmapdemo_huge_mmap(vma, buf, mode)) {
-		/* Flags and vm_ops are set; remap maps what has no PMD. */
-		if (mode == MMAPDEMO_MODE_REMAP) {
-			ret = mmapdemo_remap(vma, buf);
-			if (ret)
-				goto err_put;
-		}
-	} else if (mode == MMAPDEMO_MODE_REMAP) {
-		ret = mmapdemo_remap(vma, buf);
-		if (ret)
-			goto err_put;
-		vma->vm_ops = &mmapdemo_remap_vm_ops;
-	} else {
-		/* VM_MIXEDMAP: the fault handler inserts pages (fault-around). */
-		mmapdemo_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND |
-				      VM_DONTDUMP);
-		vma->vm_ops = &mmapdemo_fault_vm_ops;
-	}
-	mmapdemo_stat_add(dev, MD_STAT_MMAPS, 1);
-	mmapdemo_stat_add(dev, MD_STAT_LIVE_VMAS, 1);
+	mmapdemo_vma_count(vma, MD_STAT_MMAPS, 1);
+	mmapdemo_vma_count(vma, MD_STAT_LIVE_VMAS, 1);
 	return 0;
-
-err_put:
-	/* The core does not call vm_ops->close when ->mmap fails. */
-	vma->vm_private_data = NULL;
-	mmapdemo_dev_put_buf_for_vma(dev, buf);
-	return ret;
 }

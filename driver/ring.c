@@ -43,6 +43,8 @@
  * into a local copy and validated there. A bad index breaks this channel
  * alone (status, EBADMSG, EPOLLERR).
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/eventfd.h>
 #include <linux/hrtimer.h>
 #include <linux/log2.h>
@@ -139,7 +141,7 @@ static u64 mmapdemo_ring_stat(struct mmapdemo_ring *ring,
 /* The file's ring, or NULL. */
 static struct mmapdemo_ring *mmapdemo_file_ring(struct mmapdemo_file *f)
 {
-	/* Pairs with mmapdemo_ring_setup(): the ring is initialised. */
+	/* Pairs with mmapdemo_ioc_ring_setup(): the ring is initialised. */
 	return smp_load_acquire(&f->ring);
 }
 
@@ -148,7 +150,7 @@ static void mmapdemo_ring_fail(struct mmapdemo_ring *ring, u32 status)
 {
 	WRITE_ONCE(ring->status, status);
 	WRITE_ONCE(ring->ctrl->status, status);
-	pr_debug("mmapdemo: ring broken by user space (status %u)\n", status);
+	pr_debug("ring broken by user space (status %u)\n", status);
 }
 
 /*
@@ -262,15 +264,23 @@ static void mmapdemo_ring_read_sqe(const struct mmapdemo_sqe *s,
 	memcpy(sqe->data, s->data, sizeof(sqe->data));
 }
 
-/*
- * Execute one (private copy of an) SQE into @cqe. @buf is the data buffer,
- * taken on first use and kept for the rest of the batch.
- */
+/* The data buffer, taken on first use and kept for the rest of a batch. */
+static struct mmapdemo_buf *mmapdemo_ring_data(struct mmapdemo_ring *ring,
+					       struct mmapdemo_buf **buf)
+{
+	if (!*buf)
+		*buf = mmapdemo_dev_get_buf(ring->dev);
+	return *buf;
+}
+
+/* Execute one (private copy of an) SQE into @cqe; @buf as above. */
 static void mmapdemo_ring_exec(struct mmapdemo_ring *ring,
 			       const struct mmapdemo_sqe *sqe,
 			       struct mmapdemo_buf **buf,
 			       struct mmapdemo_cqe *cqe)
 {
+	u32 crc = 0;
+
 	memset(cqe, 0, sizeof(*cqe));
 	cqe->user_data = sqe->user_data;
 	cqe->opcode = sqe->opcode;
@@ -288,24 +298,24 @@ static void mmapdemo_ring_exec(struct mmapdemo_ring *ring,
 		cqe->res = sqe->len;
 		break;
 	case MMAPDEMO_OP_CHECKSUM:
-	case MMAPDEMO_OP_FILL:
-		if (sqe->len || (sqe->opcode == MMAPDEMO_OP_CHECKSUM &&
-				 sqe->seed))
+		if (sqe->len || sqe->seed)
 			return;
-		if (!*buf)
-			*buf = mmapdemo_dev_get_buf(ring->dev);
-		if (!mmapdemo_range_ok((*buf)->size, sqe->offset, sqe->length))
-			return;
-		if (sqe->opcode == MMAPDEMO_OP_CHECKSUM) {
-			cqe->value = mmapdemo_checksum(*buf, sqe->offset,
-						       sqe->length);
+		cqe->res = mmapdemo_buf_checksum(mmapdemo_ring_data(ring, buf),
+						 sqe->offset, sqe->length,
+						 &crc);
+		if (!cqe->res) {
+			cqe->value = crc;
 			mmapdemo_stat_add(ring->dev, MD_STAT_CHECKSUMS, 1);
-		} else {
-			mmapdemo_fill_pattern(*buf, sqe->offset, sqe->length,
-					      sqe->seed);
-			mmapdemo_stat_add(ring->dev, MD_STAT_FILLS, 1);
 		}
-		cqe->res = 0;
+		break;
+	case MMAPDEMO_OP_FILL:
+		if (sqe->len)
+			return;
+		cqe->res = mmapdemo_buf_fill(mmapdemo_ring_data(ring, buf),
+					     sqe->offset, sqe->length,
+					     sqe->seed);
+		if (!cqe->res)
+			mmapdemo_stat_add(ring->dev, MD_STAT_FILLS, 1);
 		break;
 	default:
 		return;
@@ -422,7 +432,7 @@ static enum hrtimer_restart mmapdemo_ring_tick(struct hrtimer *timer)
 	return HRTIMER_RESTART;
 }
 
-/* --- the region: allocation, mapping ---------------------------------- */
+/* --- the region: allocation, the memory VMAs map ---------------------- */
 
 static bool mmapdemo_ring_entries_ok(u32 n)
 {
@@ -501,7 +511,7 @@ static struct mmapdemo_ring *mmapdemo_ring_alloc(struct mmapdemo_dev *dev,
 	return ring;
 }
 
-static void mmapdemo_ring_free(struct mmapdemo_ring *ring)
+static void mmapdemo_ring_destroy(struct mmapdemo_ring *ring)
 {
 	if (ring->eventfd)
 		eventfd_ctx_put(ring->eventfd);
@@ -531,153 +541,29 @@ void mmapdemo_ring_release(struct mmapdemo_file *f)
 	hrtimer_cancel(&ring->timer);
 	cancel_work_sync(&ring->work);
 	f->ring = NULL;
-	mmapdemo_ring_free(ring);
-}
-
-/*
- * Each VMA of the region holds a reference to the ring's memory (not to
- * the ring: the VMA's file already outlives the VMA, and the memory is
- * all a VMA needs).
- */
-static void mmapdemo_ring_vm_open(struct vm_area_struct *vma)
-{
-	struct mmapdemo_buf *mem = vma->vm_private_data;
-
-	mmapdemo_buf_get(mem);
-	atomic_inc(&mem->nr_vmas);
-}
-
-static void mmapdemo_ring_vm_close(struct vm_area_struct *vma)
-{
-	struct mmapdemo_buf *mem = vma->vm_private_data;
-
-	atomic_dec(&mem->nr_vmas);
-	mmapdemo_buf_put(mem);
-}
-
-/* As mmapdemo_vm_fault(), with page offsets relative to the region. */
-static vm_fault_t mmapdemo_ring_vm_fault(struct vm_fault *vmf)
-{
-	struct mmapdemo_buf *mem = vmf->vma->vm_private_data;
-	struct page *page;
-
-	if (vmf->pgoff < MMAPDEMO_RING_PGOFF)
-		return VM_FAULT_SIGBUS;
-	page = mmapdemo_buf_page(mem, vmf->pgoff - MMAPDEMO_RING_PGOFF);
-	if (!page)
-		return VM_FAULT_SIGBUS;
-	get_page(page);
-	vmf->page = page;
-	return 0;
-}
-
-/* ptrace and /proc/PID/mem on a remapped (VM_PFNMAP) region. */
-static int mmapdemo_ring_vm_access(struct vm_area_struct *vma,
-				   unsigned long addr, void *data, int len,
-				   int write)
-{
-	struct mmapdemo_buf *mem = vma->vm_private_data;
-	unsigned long off;
-
-	if (addr < vma->vm_start || addr >= vma->vm_end || len < 0 ||
-	    vma->vm_pgoff < MMAPDEMO_RING_PGOFF)
-		return -EINVAL;
-	if (write && !(vma->vm_flags & VM_WRITE))
-		return -EFAULT;
-	off = ((vma->vm_pgoff - MMAPDEMO_RING_PGOFF) << PAGE_SHIFT) +
-	      (addr - vma->vm_start);
-	if (off >= mem->size)
-		return -EINVAL;
-	len = min_t(unsigned long, len, vma->vm_end - addr);
-	len = min_t(unsigned long, len, mem->size - off);
-	if (write)
-		memcpy(mem->vaddr + off, data, len);
-	else
-		memcpy(data, mem->vaddr + off, len);
-	return len;
-}
-
-static const struct vm_operations_struct mmapdemo_ring_fault_vm_ops = {
-	.open = mmapdemo_ring_vm_open,
-	.close = mmapdemo_ring_vm_close,
-	.fault = mmapdemo_ring_vm_fault,
-};
-
-static const struct vm_operations_struct mmapdemo_ring_remap_vm_ops = {
-	.open = mmapdemo_ring_vm_open,
-	.close = mmapdemo_ring_vm_close,
-	.access = mmapdemo_ring_vm_access,
-};
-
-static int mmapdemo_ring_remap(struct vm_area_struct *vma,
-			       struct mmapdemo_buf *mem, unsigned long pgoff)
-{
-	unsigned long left = vma_pages(vma);
-	unsigned long addr = vma->vm_start;
-
-	mmapdemo_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND |
-			      VM_DONTDUMP);
-	while (left) {
-		unsigned long n = mmapdemo_buf_run(mem, pgoff, left);
-		int ret;
-
-		ret = remap_pfn_range(vma, addr, page_to_pfn(mem->pages[pgoff]),
-				      n << PAGE_SHIFT, vma->vm_page_prot);
-		if (ret)
-			return ret;
-		addr += n << PAGE_SHIFT;
-		pgoff += n;
-		left -= n;
-	}
-	return 0;
+	mmapdemo_ring_destroy(ring);
 }
 
 /**
- * mmapdemo_ring_mmap() - map (part of) the ring region
+ * mmapdemo_ring_get_mem_for_vma() - the ring region's memory, for a VMA
  * @f: the file, whose ring is mapped
- * @vma: vm_pgoff >= MMAPDEMO_RING_PGOFF
- * @mode: the file's map mode
  *
- * Called with mmap_lock held; takes no lock of the ring (the ring of a
- * file never changes once set, and its memory is refcounted).
+ * A VMA holds a reference to the ring's memory, not to the ring: the
+ * VMA's file already outlives the VMA, and the memory is all a VMA needs.
+ * Called by mmap() with mmap_lock held; takes no lock of the ring (the
+ * ring of a file never changes once set, and its memory is refcounted).
  *
- * Return: 0, -EINVAL for a file without a ring, a range outside the
- * region or MAP_PRIVATE.
+ * Return: the memory with a VMA's reference, or NULL for a file without
+ * a ring.
  */
-int mmapdemo_ring_mmap(struct mmapdemo_file *f, struct vm_area_struct *vma,
-		       u32 mode)
+struct mmapdemo_buf *mmapdemo_ring_get_mem_for_vma(struct mmapdemo_file *f)
 {
 	struct mmapdemo_ring *ring = mmapdemo_file_ring(f);
-	unsigned long pgoff = vma->vm_pgoff - MMAPDEMO_RING_PGOFF;
-	struct mmapdemo_buf *mem;
-	int ret;
 
-	/* The kernel must see the user's stores: no private copies. */
-	if (!ring || !(vma->vm_flags & VM_MAYSHARE))
-		return -EINVAL;
-	mem = ring->mem;
-	if (vma->vm_pgoff < MMAPDEMO_RING_PGOFF ||
-	    !mmapdemo_pgrange_ok(mem->nr_pages, pgoff, vma_pages(vma)))
-		return -EINVAL;
-
-	mmapdemo_buf_get(mem);
-	atomic_inc(&mem->nr_vmas);
-	vma->vm_private_data = mem;
-	if (mode == MMAPDEMO_MODE_REMAP) {
-		ret = mmapdemo_ring_remap(vma, mem, pgoff);
-		if (ret) {
-			/* The core does not call vm_ops->close on failure. */
-			vma->vm_private_data = NULL;
-			atomic_dec(&mem->nr_vmas);
-			mmapdemo_buf_put(mem);
-			return ret;
-		}
-		vma->vm_ops = &mmapdemo_ring_remap_vm_ops;
-	} else {
-		mmapdemo_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
-		vma->vm_ops = &mmapdemo_ring_fault_vm_ops;
-	}
-	return 0;
+	if (!ring)
+		return NULL;
+	mmapdemo_buf_get_vma(ring->mem);
+	return ring->mem;
 }
 
 /* --- poll() and the ioctls ---------------------------------------------- */
@@ -710,16 +596,13 @@ __poll_t mmapdemo_ring_poll(struct file *file, poll_table *wait)
 	return mask;
 }
 
-static long mmapdemo_ring_setup(struct file *file, void __user *uarg)
+/* Only for files that may write() the buffer (mmapdemo_ioctl()). */
+static long mmapdemo_ioc_ring_setup(struct mmapdemo_file *f, void __user *uarg)
 {
-	struct mmapdemo_file *f = file->private_data;
 	struct mmapdemo_ring_setup req;
 	struct mmapdemo_ring *ring;
 	bool busy;
 
-	/* A ring can FILL the buffer: only for files that may write it. */
-	if (!(file->f_mode & FMODE_WRITE))
-		return -EBADF;
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
 	if (req.flags || req.reserved[0] || req.reserved[1] ||
@@ -739,14 +622,14 @@ static long mmapdemo_ring_setup(struct file *file, void __user *uarg)
 		smp_store_release(&f->ring, ring);
 	spin_unlock(&f->lock);
 	if (busy) {
-		mmapdemo_ring_free(ring);
+		mmapdemo_ring_destroy(ring);
 		return -EBUSY;
 	}
 	/* The ring stays set up even if this fails, as the caller can see. */
 	return copy_to_user(uarg, &req, sizeof(req)) ? -EFAULT : 0;
 }
 
-static long mmapdemo_ring_doorbell(struct mmapdemo_ring *ring)
+static long mmapdemo_ioc_ring_doorbell(struct mmapdemo_ring *ring)
 {
 	if (READ_ONCE(ring->status))
 		return -EBADMSG;
@@ -756,8 +639,8 @@ static long mmapdemo_ring_doorbell(struct mmapdemo_ring *ring)
 	return 0;
 }
 
-static long mmapdemo_ring_producer_start(struct mmapdemo_ring *ring,
-					 void __user *uarg)
+static long mmapdemo_ioc_ring_producer_start(struct mmapdemo_ring *ring,
+					     void __user *uarg)
 {
 	struct mmapdemo_ring_producer req;
 	u64 period;
@@ -797,7 +680,7 @@ static long mmapdemo_ring_producer_start(struct mmapdemo_ring *ring,
 }
 
 /* Once this returns, the producer posts nothing more. */
-static long mmapdemo_ring_producer_stop(struct mmapdemo_ring *ring)
+static long mmapdemo_ioc_ring_producer_stop(struct mmapdemo_ring *ring)
 {
 	mutex_lock(&ring->ctl_lock);
 	mutex_lock(&ring->lock);
@@ -808,7 +691,7 @@ static long mmapdemo_ring_producer_stop(struct mmapdemo_ring *ring)
 	return 0;
 }
 
-static long mmapdemo_ring_set_eventfd(struct mmapdemo_ring *ring,
+static long mmapdemo_ioc_ring_eventfd(struct mmapdemo_ring *ring,
 				      void __user *uarg)
 {
 	struct mmapdemo_ring_eventfd req;
@@ -832,7 +715,7 @@ static long mmapdemo_ring_set_eventfd(struct mmapdemo_ring *ring,
 	return 0;
 }
 
-static long mmapdemo_ring_get_stats(struct mmapdemo_ring *ring,
+static long mmapdemo_ioc_ring_stats(struct mmapdemo_ring *ring,
 				    void __user *uarg)
 {
 	struct mmapdemo_ring_stats st = {};
@@ -856,35 +739,34 @@ static long mmapdemo_ring_get_stats(struct mmapdemo_ring *ring,
 
 /**
  * mmapdemo_ring_ioctl() - the MMAPDEMO_IOC_RING_* ioctls
- * @file: the file
+ * @f: the file
  * @cmd: the ioctl
  * @uarg: its argument
  *
  * Return: 0 or -errno; -EINVAL but for RING_SETUP on a file without a
  * ring; -EBADMSG for DOORBELL and PRODUCER_START on a broken one.
  */
-long mmapdemo_ring_ioctl(struct file *file, unsigned int cmd,
+long mmapdemo_ring_ioctl(struct mmapdemo_file *f, unsigned int cmd,
 			 void __user *uarg)
 {
-	struct mmapdemo_file *f = file->private_data;
 	struct mmapdemo_ring *ring;
 
 	if (cmd == MMAPDEMO_IOC_RING_SETUP)
-		return mmapdemo_ring_setup(file, uarg);
+		return mmapdemo_ioc_ring_setup(f, uarg);
 	ring = mmapdemo_file_ring(f);
 	if (!ring)
 		return -EINVAL;
 	switch (cmd) {
 	case MMAPDEMO_IOC_RING_DOORBELL:
-		return mmapdemo_ring_doorbell(ring);
+		return mmapdemo_ioc_ring_doorbell(ring);
 	case MMAPDEMO_IOC_RING_PRODUCER_START:
-		return mmapdemo_ring_producer_start(ring, uarg);
+		return mmapdemo_ioc_ring_producer_start(ring, uarg);
 	case MMAPDEMO_IOC_RING_PRODUCER_STOP:
-		return mmapdemo_ring_producer_stop(ring);
+		return mmapdemo_ioc_ring_producer_stop(ring);
 	case MMAPDEMO_IOC_RING_EVENTFD:
-		return mmapdemo_ring_set_eventfd(ring, uarg);
+		return mmapdemo_ioc_ring_eventfd(ring, uarg);
 	case MMAPDEMO_IOC_RING_STATS:
-		return mmapdemo_ring_get_stats(ring, uarg);
+		return mmapdemo_ioc_ring_stats(ring, uarg);
 	default:
 		return -ENOTTY;
 	}

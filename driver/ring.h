@@ -9,6 +9,7 @@
 
 #include "uapi/mmapdemo.h"
 
+struct mmapdemo_buf;
 struct mmapdemo_file;
 
 /* mmap() page offsets at or above this one map the ring region. */
@@ -17,10 +18,9 @@ struct mmapdemo_file;
 
 int mmapdemo_ring_init(void);
 void mmapdemo_ring_exit(void);
-int mmapdemo_ring_mmap(struct mmapdemo_file *f, struct vm_area_struct *vma,
-		       u32 mode);
+struct mmapdemo_buf *mmapdemo_ring_get_mem_for_vma(struct mmapdemo_file *f);
 __poll_t mmapdemo_ring_poll(struct file *file, poll_table *wait);
-long mmapdemo_ring_ioctl(struct file *file, unsigned int cmd,
+long mmapdemo_ring_ioctl(struct mmapdemo_file *f, unsigned int cmd,
 			 void __user *uarg);
 void mmapdemo_ring_release(struct mmapdemo_file *f);
 

@@ -19,68 +19,68 @@
 #include "../compat.h"
 #include "../device.h"
 #include "../huge.h"
+#include "../ioctl.h"
+#include "../mmap.h"
+#include "../ring.h"
 
-/* mmapdemo_range_ok(): byte ranges, with the overflow edges. */
+/* The suite mmapdemo_<id>, which runs <id>_cases[]. */
+#define MMAPDEMO_SUITE(id) \
+	{ .name = "mmapdemo_" #id, .test_cases = id##_cases }
+
+/*
+ * mmapdemo_range_ok() in bytes and mmapdemo_pgrange_ok() in pages (what
+ * mmap() checks), with the overflow edges.
+ */
 static void range_ok_table(struct kunit *test)
 {
+	enum { BYTES, PAGES };
 	static const struct {
+		int unit;
 		u64 size, offset, length;
 		bool ok;
 	} cases[] = {
-		{ 4096, 0, 4096, true },
-		{ 4096, 0, 0, true },		/* empty range */
-		{ 4096, 4096, 0, true },	/* empty, at the end */
-		{ 4096, 4095, 1, true },
-		{ 4096, 4095, 2, false },
-		{ 4096, 4097, 0, false },
-		{ 4096, 0, 4097, false },
-		{ 4096, 8, U64_MAX - 4, false },	/* offset + length wraps */
-		{ 4096, U64_MAX, 1, false },
-		{ 4096, U64_MAX, U64_MAX, false },
-		{ U64_MAX, U64_MAX, 0, true },
-		{ U64_MAX, 1, U64_MAX, false },
-		{ 0, 0, 0, true },
-		{ 0, 0, 1, false },
+		{ BYTES, 4096, 0, 4096, true },
+		{ BYTES, 4096, 0, 0, true },		/* empty range */
+		{ BYTES, 4096, 4096, 0, true },		/* empty, at the end */
+		{ BYTES, 4096, 4095, 1, true },
+		{ BYTES, 4096, 4095, 2, false },
+		{ BYTES, 4096, 4097, 0, false },
+		{ BYTES, 4096, 0, 4097, false },
+		{ BYTES, 4096, 8, U64_MAX - 4, false },	/* offset + length wraps */
+		{ BYTES, 4096, U64_MAX, 1, false },
+		{ BYTES, 4096, U64_MAX, U64_MAX, false },
+		{ BYTES, U64_MAX, U64_MAX, 0, true },
+		{ BYTES, U64_MAX, 1, U64_MAX, false },
+		{ BYTES, 0, 0, 0, true },
+		{ BYTES, 0, 0, 1, false },
+		{ PAGES, 1024, 0, 1024, true },
+		{ PAGES, 1024, 1023, 1, true },
+		{ PAGES, 1024, 1023, 2, false },
+		{ PAGES, 1024, 1024, 1, false },
+		{ PAGES, 1024, 0, 0, false },		/* VMAs are never empty */
+		{ PAGES, 1024, 0, 1025, false },
+		{ PAGES, 1024, ULONG_MAX, 2, false },	/* pgoff + count wraps */
+		{ PAGES, 1024, 2, ULONG_MAX - 1, false },
+		{ PAGES, 1024, 1UL << 52, 1, false },	/* byte offset wraps */
+		{ PAGES, 1024, 1UL << 32, 1, false },	/* wraps in 32 bits */
 	};
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(cases); i++)
-		KUNIT_EXPECT_EQ_MSG(test,
-				    mmapdemo_range_ok(cases[i].size,
-						      cases[i].offset,
-						      cases[i].length),
-				    cases[i].ok, "case %zu", i);
-}
-
-/* mmapdemo_pgrange_ok(): what mmap() checks, in pages. */
-static void pgrange_ok_table(struct kunit *test)
-{
-	static const struct {
-		unsigned long nr, pgoff, count;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		u64 size = cases[i].size, off = cases[i].offset;
+		u64 len = cases[i].length;
 		bool ok;
-	} cases[] = {
-		{ 1024, 0, 1024, true },
-		{ 1024, 1023, 1, true },
-		{ 1024, 1023, 2, false },
-		{ 1024, 1024, 1, false },
-		{ 1024, 0, 0, false },		/* VMAs are never empty */
-		{ 1024, 0, 1025, false },
-		{ 1024, ULONG_MAX, 2, false },	/* pgoff + count wraps */
-		{ 1024, 2, ULONG_MAX - 1, false },
-		{ 1024, 1UL << 52, 1, false },	/* byte offset wraps */
-		{ 1024, 1UL << 32, 1, false },	/* wraps in 32 bits */
-	};
-	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(cases); i++)
-		KUNIT_EXPECT_EQ_MSG(test,
-				    mmapdemo_pgrange_ok(cases[i].nr,
-							cases[i].pgoff,
-							cases[i].count),
-				    cases[i].ok, "case %zu", i);
+		if (cases[i].unit == PAGES)
+			ok = mmapdemo_pgrange_ok(size, off, len);
+		else
+			ok = mmapdemo_range_ok(size, off, len);
+
+		KUNIT_EXPECT_EQ_MSG(test, ok, cases[i].ok, "case %zu", i);
+	}
 }
 
-/* mmapdemo_parse_size() and mmapdemo_size_valid(): the size= parameter. */
+/* mmapdemo_kstrtosize() and mmapdemo_size_valid(): the size= parameter. */
 static void size_parse_table(struct kunit *test)
 {
 	static const struct {
@@ -112,7 +112,7 @@ static void size_parse_table(struct kunit *test)
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		u64 bytes = 0;
-		int ret = mmapdemo_parse_size(cases[i].s, &bytes);
+		int ret = mmapdemo_kstrtosize(cases[i].s, &bytes);
 
 		KUNIT_EXPECT_EQ_MSG(test, ret, cases[i].ret, "case %zu", i);
 		if (!ret)
@@ -134,18 +134,14 @@ static void size_valid_rounds(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mmapdemo_size_valid(1ULL << 40, &r), -EINVAL);
 }
 
-static struct kunit_case mmapdemo_validate_cases[] = {
+static struct kunit_case validate_cases[] = {
 	KUNIT_CASE(range_ok_table),
-	KUNIT_CASE(pgrange_ok_table),
 	KUNIT_CASE(size_parse_table),
 	KUNIT_CASE(size_valid_rounds),
 	{}
 };
 
-static struct kunit_suite mmapdemo_validate_suite = {
-	.name = "mmapdemo_validate",
-	.test_cases = mmapdemo_validate_cases,
-};
+static struct kunit_suite validate_suite = MMAPDEMO_SUITE(validate);
 
 /*
  * Every page distinct, zeroed, with a refcount of one (its own, or its
@@ -260,17 +256,33 @@ static void buf_refcount_lifetime(struct kunit *test)
 	mmapdemo_buf_put(NULL);
 }
 
-static struct kunit_case mmapdemo_buffer_cases[] = {
+static struct kunit_case buffer_cases[] = {
 	KUNIT_CASE(buf_alloc_sizes_and_orders),
 	KUNIT_CASE(buf_alloc_rejects_bad_sizes),
 	KUNIT_CASE(buf_refcount_lifetime),
 	{}
 };
 
-static struct kunit_suite mmapdemo_buffer_suite = {
-	.name = "mmapdemo_buffer",
-	.test_cases = mmapdemo_buffer_cases,
-};
+static struct kunit_suite buffer_suite = MMAPDEMO_SUITE(buffer);
+
+/*
+ * A VMA reaches its device's counters through its file, as mmap() leaves
+ * it: the file of a fresh device, freed with the test.
+ */
+static struct file *fake_file(struct kunit *test, struct mmapdemo_dev **dev)
+{
+	struct {
+		struct mmapdemo_dev dev;
+		struct mmapdemo_file f;
+		struct file file;
+	} *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	m->f.dev = &m->dev;
+	m->file.private_data = &m->f;
+	*dev = &m->dev;
+	return &m->file;
+}
 
 /* The fault handler, called with a synthetic VMA and a fresh vm_fault. */
 static vm_fault_t call_fault(struct vm_area_struct *vma, pgoff_t pgoff,
@@ -283,36 +295,60 @@ static vm_fault_t call_fault(struct vm_area_struct *vma, pgoff_t pgoff,
 	return ret;
 }
 
-static void fault_returns_the_right_page(struct kunit *test)
+/*
+ * Page offsets from @base on (0: the data region, MMAPDEMO_RING_PGOFF:
+ * the ring region) fault in @buf's pages from page 0 on; only the data
+ * region counts in the device's counters.
+ */
+static void fault_pages_from(struct kunit *test, pgoff_t base)
 {
 	struct mmapdemo_buf *buf = mmapdemo_buf_alloc(8 * PAGE_SIZE, 1);
-	struct vm_area_struct vma = { .vm_private_data = NULL };
+	struct vm_area_struct vma = { .vm_pgoff = base };
+	struct mmapdemo_dev *dev;
 	unsigned long i;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(buf));
 	vma.vm_private_data = buf;
+	vma.vm_file = fake_file(test, &dev);
 	for (i = 0; i < 8; i++) {
 		struct page *page = NULL;
 
-		KUNIT_EXPECT_EQ(test, call_fault(&vma, i, &page), (vm_fault_t)0);
+		KUNIT_EXPECT_EQ(test, call_fault(&vma, base + i, &page),
+				(vm_fault_t)0);
 		KUNIT_EXPECT_PTR_EQ(test, page, buf->pages[i]);
 		/* The core VM owns one reference per fault. */
 		KUNIT_EXPECT_EQ(test, page_count(buf->pages[i]), 2);
 		if (page)
 			put_page(page);
 	}
+	KUNIT_EXPECT_EQ(test, mmapdemo_stat(dev, MD_STAT_FAULTS),
+			base ? 0ULL : 8ULL);
+	KUNIT_EXPECT_EQ(test, mmapdemo_stat(dev, MD_STAT_FAULT_PAGES),
+			base ? 0ULL : 8ULL);
 	mmapdemo_buf_put(buf);
+}
+
+static void fault_returns_the_right_page(struct kunit *test)
+{
+	fault_pages_from(test, 0);
+}
+
+static void fault_in_the_ring_region(struct kunit *test)
+{
+	fault_pages_from(test, MMAPDEMO_RING_PGOFF);
 }
 
 static void fault_out_of_range_sigbus(struct kunit *test)
 {
 	struct mmapdemo_buf *buf = mmapdemo_buf_alloc(2 * PAGE_SIZE, 0);
-	struct vm_area_struct vma = { .vm_private_data = NULL };
 	static const pgoff_t bad[] = { 2, 3, 1UL << 32, ULONG_MAX };
+	struct vm_area_struct vma = {};
+	struct mmapdemo_dev *dev;
 	size_t i;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(buf));
 	vma.vm_private_data = buf;
+	vma.vm_file = fake_file(test, &dev);
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct page *page = NULL;
 
@@ -322,6 +358,7 @@ static void fault_out_of_range_sigbus(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, page_count(buf->pages[0]), 1);
 	KUNIT_EXPECT_EQ(test, page_count(buf->pages[1]), 1);
+	KUNIT_EXPECT_EQ(test, mmapdemo_stat(dev, MD_STAT_FAULTS), 0ULL);
 	mmapdemo_buf_put(buf);
 }
 
@@ -347,7 +384,7 @@ static void access_bounds_and_permissions(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(buf));
 	ro.vm_private_data = buf;
 	rw.vm_private_data = buf;
-	mmapdemo_fill_pattern(buf, 0, buf->size, 77);
+	KUNIT_ASSERT_EQ(test, mmapdemo_buf_fill(buf, 0, buf->size, 77), 0);
 
 	KUNIT_EXPECT_EQ(test, mmapdemo_vm_access(&ro, start + 5, data, 16, 0),
 			16);
@@ -434,18 +471,16 @@ static void fault_window_bounds(struct kunit *test)
 			0UL);
 }
 
-static struct kunit_case mmapdemo_mmap_cases[] = {
+static struct kunit_case mmap_cases[] = {
 	KUNIT_CASE(fault_returns_the_right_page),
+	KUNIT_CASE(fault_in_the_ring_region),
 	KUNIT_CASE(fault_window_bounds),
 	KUNIT_CASE(fault_out_of_range_sigbus),
 	KUNIT_CASE(access_bounds_and_permissions),
 	{}
 };
 
-static struct kunit_suite mmapdemo_mmap_suite = {
-	.name = "mmapdemo_mmap",
-	.test_cases = mmapdemo_mmap_cases,
-};
+static struct kunit_suite mmap_suite = MMAPDEMO_SUITE(mmap);
 
 /* FILL and CHECKSUM: the kernel's two directions. */
 static void fill_matches_pattern(struct kunit *test)
@@ -463,7 +498,8 @@ static void fill_matches_pattern(struct kunit *test)
 	p = buf->vaddr;
 	for (i = 0; i < ARRAY_SIZE(r); i++) {
 		memset(p, 0xee, buf->size);
-		mmapdemo_fill_pattern(buf, r[i].off, r[i].len, (u32)i);
+		KUNIT_EXPECT_EQ(test, mmapdemo_buf_fill(buf, r[i].off, r[i].len,
+							(u32)i), 0);
 		for (o = 0; o < buf->size; o++) {
 			bool in = o >= r[i].off && o < r[i].off + r[i].len;
 			u8 want = in ? mmapdemo_pattern_byte((u32)i, o) : 0xee;
@@ -478,6 +514,16 @@ static void fill_matches_pattern(struct kunit *test)
 	mmapdemo_buf_put(buf);
 }
 
+static u32 checksum(struct kunit *test, struct mmapdemo_buf *buf, u64 offset,
+		    u64 length)
+{
+	u32 crc = 0;
+
+	KUNIT_EXPECT_EQ(test, mmapdemo_buf_checksum(buf, offset, length, &crc),
+			0);
+	return crc;
+}
+
 static void checksum_known_vectors(struct kunit *test)
 {
 	struct mmapdemo_buf *buf = mmapdemo_buf_alloc(2 * PAGE_SIZE, 0);
@@ -486,11 +532,37 @@ static void checksum_known_vectors(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(buf));
 	p = buf->vaddr;
 	memcpy(p + PAGE_SIZE - 4, "123456789", 9);	/* across two pages */
-	KUNIT_EXPECT_EQ(test, mmapdemo_checksum(buf, PAGE_SIZE - 4, 9),
+	KUNIT_EXPECT_EQ(test, checksum(test, buf, PAGE_SIZE - 4, 9),
 			0xe3069283U);
-	KUNIT_EXPECT_EQ(test, mmapdemo_checksum(buf, 0, 0), 0U);
+	KUNIT_EXPECT_EQ(test, checksum(test, buf, 0, 0), 0U);
 	memset(p, 0, 32);
-	KUNIT_EXPECT_EQ(test, mmapdemo_checksum(buf, 0, 32), 0x8a9136aaU);
+	KUNIT_EXPECT_EQ(test, checksum(test, buf, 0, 32), 0x8a9136aaU);
+	mmapdemo_buf_put(buf);
+}
+
+/* Ranges outside the buffer: -EINVAL, and not a byte written. */
+static void fill_checksum_out_of_range(struct kunit *test)
+{
+	struct mmapdemo_buf *buf = mmapdemo_buf_alloc(PAGE_SIZE, 0);
+	static const struct { u64 off, len; } bad[] = {
+		{ 0, PAGE_SIZE + 1 }, { PAGE_SIZE, 1 }, { PAGE_SIZE + 1, 0 },
+		{ 8, U64_MAX - 4 }, { U64_MAX, 1 },
+	};
+	u32 crc = 1;
+	size_t i;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(buf));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		KUNIT_EXPECT_EQ_MSG(test, mmapdemo_buf_fill(buf, bad[i].off,
+							    bad[i].len, 1),
+				    -EINVAL, "range %zu", i);
+		KUNIT_EXPECT_EQ_MSG(test,
+				    mmapdemo_buf_checksum(buf, bad[i].off,
+							  bad[i].len, &crc),
+				    -EINVAL, "range %zu", i);
+	}
+	KUNIT_EXPECT_EQ(test, crc, 1U);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(buf->vaddr, 0, buf->size));
 	mmapdemo_buf_put(buf);
 }
 
@@ -499,32 +571,29 @@ static void set_mode_rules(struct kunit *test)
 	struct mmapdemo_file f = { .map_mode = MMAPDEMO_MODE_FAULT };
 
 	spin_lock_init(&f.lock);
-	KUNIT_EXPECT_EQ(test, mmapdemo_set_mode(&f, MMAPDEMO_MODE_REMAP), 0);
+	KUNIT_EXPECT_EQ(test, mmapdemo_file_set_mode(&f, MMAPDEMO_MODE_REMAP), 0);
 	KUNIT_EXPECT_EQ(test, f.map_mode, (u32)MMAPDEMO_MODE_REMAP);
-	KUNIT_EXPECT_EQ(test, mmapdemo_set_mode(&f, MMAPDEMO_MODE_COUNT),
+	KUNIT_EXPECT_EQ(test, mmapdemo_file_set_mode(&f, MMAPDEMO_MODE_COUNT),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, mmapdemo_set_mode(&f, U32_MAX), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mmapdemo_file_set_mode(&f, U32_MAX), -EINVAL);
 	KUNIT_EXPECT_EQ(test, f.map_mode, (u32)MMAPDEMO_MODE_REMAP);
 	f.mapped = true;
-	KUNIT_EXPECT_EQ(test, mmapdemo_set_mode(&f, MMAPDEMO_MODE_FAULT),
+	KUNIT_EXPECT_EQ(test, mmapdemo_file_set_mode(&f, MMAPDEMO_MODE_FAULT),
 			-EBUSY);
 	KUNIT_EXPECT_EQ(test, f.map_mode, (u32)MMAPDEMO_MODE_REMAP);
 }
 
-static struct kunit_case mmapdemo_ioctl_cases[] = {
+static struct kunit_case ioctl_cases[] = {
 	KUNIT_CASE(fill_matches_pattern),
 	KUNIT_CASE(checksum_known_vectors),
+	KUNIT_CASE(fill_checksum_out_of_range),
 	KUNIT_CASE(set_mode_rules),
 	{}
 };
 
-static struct kunit_suite mmapdemo_ioctl_suite = {
-	.name = "mmapdemo_ioctl",
-	.test_cases = mmapdemo_ioctl_cases,
-};
+static struct kunit_suite ioctl_suite = MMAPDEMO_SUITE(ioctl);
 
-kunit_test_suites(&mmapdemo_validate_suite, &mmapdemo_buffer_suite,
-		  &mmapdemo_mmap_suite, &mmapdemo_ioctl_suite);
+kunit_test_suites(&validate_suite, &buffer_suite, &mmap_suite, &ioctl_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the mmapdemo driver");
 MODULE_LICENSE("GPL");

@@ -6,4 +6,4 @@
 # O_DIRECT test target: a RAM block device
 [ -e /dev/ram0 ] || modprobe brd rd_nr=1 rd_size=4096
 md_load size=16M || { echo "Bail out! cannot load with size=16M"; exit 1; }
-exec "$GUEST_TESTS/huge" -m both
+exec "$GUEST_TESTS/huge"

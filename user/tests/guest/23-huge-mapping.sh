@@ -5,4 +5,4 @@
 . /run/mmapdemo/repo/scripts/guest/lib.sh
 [ -e /dev/ram0 ] || modprobe brd rd_nr=1 rd_size=4096
 md_load size=16M || { echo "Bail out! cannot load with size=16M"; exit 1; }
-exec "$GUEST_TESTS/mapping" -m both
+exec "$GUEST_TESTS/mapping"
