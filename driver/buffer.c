@@ -6,6 +6,7 @@
  * vmap() view of the very pages user space has mapped, so no data is
  * copied.
  */
+#include <linux/bitmap.h>
 #include <linux/gfp.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
@@ -19,6 +20,7 @@
 
 #include "buffer.h"
 #include "compat.h"
+#include "huge.h"
 #include "uapi/mmapdemo.h"
 
 /* A buffer may take at most half of RAM, and never more than 16 GiB. */
@@ -108,53 +110,90 @@ unsigned long mmapdemo_buf_run(const struct mmapdemo_buf *buf,
 }
 EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_buf_run);
 
+/*
+ * Drop the buffer's reference on the first @count pages: per page for
+ * split blocks, once per folio for the PMD-order folios. Pages still
+ * mapped or pinned by get_user_pages() keep their own references.
+ */
 static void mmapdemo_buf_free_pages(struct mmapdemo_buf *buf,
 				    unsigned long count)
 {
-	unsigned long i;
+	unsigned long i = 0;
 
-	for (i = 0; i < count; i++)
-		__free_page(buf->pages[i]);
+	while (i < count) {
+		struct page *page = buf->pages[i];
+
+		if (PageCompound(page)) {
+			i += compound_nr(page);
+			put_page(page);
+		} else {
+			i++;
+			__free_page(page);
+		}
+	}
 }
 
 /*
- * Fill pages[] with zeroed pages, taking the largest blocks the allocator
- * gives without effort and falling back to smaller orders. split_page()
- * turns each block into order-0 pages with their own refcounts: the fault
- * path hands single pages to the core VM, which drops its references one
- * page at a time.
+ * One block of 2^@order zeroed pages for pages[@i...], or false. An
+ * order-9 block is a PMD-order folio where huge.c maps folios, else it
+ * is split: the fault path hands single pages to the core VM, which
+ * drops its references one page at a time.
+ */
+static bool mmapdemo_buf_alloc_block(struct mmapdemo_buf *buf,
+				     unsigned long i, unsigned int order)
+{
+	gfp_t gfp = GFP_KERNEL | __GFP_ZERO;
+	struct page *page;
+	unsigned long j;
+
+	if (order)
+		gfp |= __GFP_NORETRY | __GFP_NOWARN;
+	if (order == MMAPDEMO_HUGE_ORDER && mmapdemo_huge_folios()) {
+		page = mmapdemo_alloc_folio_page(gfp, order);
+	} else {
+		page = alloc_pages(gfp, order);
+		if (page && order)
+			split_page(page, order);
+	}
+	if (!page)
+		return false;
+	for (j = 0; j < (1UL << order); j++)
+		buf->pages[i + j] = page + j;
+	if (order == MMAPDEMO_HUGE_ORDER)
+		set_bit(i / MMAPDEMO_HUGE_PAGES, buf->huge_map);
+	buf->nr_chunks++;
+	return true;
+}
+
+/*
+ * Fill pages[] with zeroed pages, in naturally aligned blocks: at each
+ * index the largest order that its alignment, the pages left and
+ * @max_order allow, falling back to smaller orders at that index only.
+ * So every 2 MiB-aligned 2 MiB gets its own try at an order-9 block,
+ * whatever happened before it.
  */
 static int mmapdemo_buf_alloc_pages(struct mmapdemo_buf *buf,
 				    unsigned int max_order)
 {
-	unsigned int order = min_t(unsigned int, max_order,
-				   MMAPDEMO_ARCH_MAX_ORDER);
+	unsigned int top = min_t(unsigned int, max_order,
+				 MMAPDEMO_ARCH_MAX_ORDER);
 	unsigned long i = 0;
 
+	top = min_t(unsigned int, top, MMAPDEMO_HUGE_ORDER);
 	while (i < buf->nr_pages) {
-		unsigned long left = buf->nr_pages - i;
-		gfp_t gfp = GFP_KERNEL | __GFP_ZERO;
-		struct page *page;
-		unsigned long j;
+		unsigned int order = min_t(unsigned int, top,
+					   ilog2(buf->nr_pages - i));
 
-		order = min_t(unsigned int, order, ilog2(left));
-		if (order)
-			gfp |= __GFP_NORETRY | __GFP_NOWARN;
-		page = alloc_pages(gfp, order);
-		if (!page) {
+		if (i)
+			order = min_t(unsigned int, order, __ffs(i));
+		while (!mmapdemo_buf_alloc_block(buf, i, order)) {
 			if (!order) {
 				mmapdemo_buf_free_pages(buf, i);
 				return -ENOMEM;
 			}
 			order--;
-			continue;
 		}
-		if (order)
-			split_page(page, order);
-		for (j = 0; j < (1UL << order); j++)
-			buf->pages[i + j] = page + j;
 		i += 1UL << order;
-		buf->nr_chunks++;
 	}
 	return 0;
 }
@@ -185,6 +224,11 @@ struct mmapdemo_buf *mmapdemo_buf_alloc(size_t size, unsigned int max_order)
 				    GFP_KERNEL);
 	if (!buf->pages)
 		goto err_free_buf;
+	buf->huge_map = bitmap_zalloc(DIV_ROUND_UP(buf->nr_pages,
+						   MMAPDEMO_HUGE_PAGES),
+				      GFP_KERNEL);
+	if (!buf->huge_map)
+		goto err_free_array;
 
 	ret = mmapdemo_buf_alloc_pages(buf, max_order);
 	if (ret)
@@ -200,6 +244,7 @@ struct mmapdemo_buf *mmapdemo_buf_alloc(size_t size, unsigned int max_order)
 err_free_pages:
 	mmapdemo_buf_free_pages(buf, buf->nr_pages);
 err_free_array:
+	bitmap_free(buf->huge_map);
 	kvfree(buf->pages);
 err_free_buf:
 	kfree(buf);
@@ -214,6 +259,7 @@ static void mmapdemo_buf_release(struct kref *ref)
 	WARN_ON(atomic_read(&buf->nr_vmas));
 	vunmap(buf->vaddr);
 	mmapdemo_buf_free_pages(buf, buf->nr_pages);
+	bitmap_free(buf->huge_map);
 	kvfree(buf->pages);
 	kfree(buf);
 }

@@ -8,9 +8,15 @@
 #include <linux/types.h>
 
 /*
- * One shared buffer: individually refcounted pages (high-order blocks cut
- * up with split_page()), the struct page array user mappings are built
- * from, and a vmap() view for kernel code.
+ * One shared buffer: the struct page array user mappings are built from,
+ * and a vmap() view of the same pages for kernel code. The pages come in
+ * blocks: each 2 MiB-aligned 2 MiB of the buffer is one order-9 block
+ * whenever the allocator has one (@huge_map says which are), the rest
+ * smaller blocks. A block is either cut up with split_page() into
+ * individually refcounted pages or, for the order-9 blocks on kernels
+ * that map folios with PMDs (huge.c), kept as one PMD-order folio whose
+ * pages the 4 KiB paths hand out one at a time (a reference on a page is
+ * one on its folio). Either way pages[] and the vmap() view are the same.
  *
  * Lifetime: the device holds one reference for as long as the buffer is
  * current, every VMA that maps it holds one (mmap, vm_ops->open), and so
@@ -34,6 +40,7 @@ struct mmapdemo_buf {
 	unsigned int nr_chunks;		/* blocks the allocator handed out */
 	atomic_t nr_vmas;		/* VMAs that map this buffer */
 	struct page **pages;
+	unsigned long *huge_map;	/* bit per 2 MiB: one order-9 block */
 	void *vaddr;			/* vmap() of pages[] */
 };
 

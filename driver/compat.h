@@ -135,4 +135,68 @@ static inline ssize_t mmapdemo_splice_read(struct file *in, loff_t *ppos,
 #endif
 }
 
+/*
+ * Huge (PMD) mappings of the buffer, each where the kernel can do it
+ * right:
+ *
+ * MMAPDEMO_HAVE_HUGE_PFNMAP  remap mode: vmf_insert_pfn_pmd() in a
+ *   VM_PFNMAP VMA writes a special PMD that GUP-fast refuses (pmd_special,
+ *   CONFIG_ARCH_SUPPORTS_PMD_PFNMAP, 6.12). Before, such a PMD was unsafe.
+ * MMAPDEMO_HAVE_HUGE_FOLIO   fault mode: vmf_insert_folio_pmd() maps a
+ *   refcounted, rmapped PMD-order folio (6.15; 6.15 marks it special and
+ *   gets the refcount wrong, fixed in 6.16). On these kernels the buffer
+ *   is made of PMD-order folios where it can be (buffer.c).
+ *
+ * Both need THP (huge_fault is only called with it) and a 64-bit PMD.
+ * 6.1 never calls huge_fault for a char device; 5.10 and 6.1 keep the
+ * 4 KiB paths only.
+ */
+#if IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) && \
+	IS_ENABLED(CONFIG_ARCH_SUPPORTS_PMD_PFNMAP) && \
+	LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#define MMAPDEMO_HAVE_HUGE_PFNMAP	1
+#endif
+#if IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) && \
+	LINUX_VERSION_CODE >= KERNEL_VERSION(6, 16, 0)
+#define MMAPDEMO_HAVE_HUGE_FOLIO	1
+#endif
+
+#if defined(MMAPDEMO_HAVE_HUGE_PFNMAP) || defined(MMAPDEMO_HAVE_HUGE_FOLIO)
+#define MMAPDEMO_HAVE_HUGE		1
+#include <linux/huge_mm.h>
+/*
+ * pfn_t went away (about 6.17) and vmf_insert_pfn_pmd() takes a plain
+ * pfn since; <linux/pfn_t.h> goes with it, so its presence tells the two
+ * signatures apart (6.12: there; 7.2, 7.3: gone). The versions between
+ * are only read.
+ */
+#if __has_include("linux/pfn_t.h")
+#include <linux/pfn_t.h>
+static inline vm_fault_t mmapdemo_insert_pfn_pmd(struct vm_fault *vmf,
+						 unsigned long pfn, bool write)
+{
+	return vmf_insert_pfn_pmd(vmf, pfn_to_pfn_t(pfn), write);
+}
+#else
+static inline vm_fault_t mmapdemo_insert_pfn_pmd(struct vm_fault *vmf,
+						 unsigned long pfn, bool write)
+{
+	return vmf_insert_pfn_pmd(vmf, pfn, write);
+}
+#endif
+#endif
+
+/* The head page of a zeroed PMD-order folio (folio_alloc(), 5.16). */
+static inline struct page *mmapdemo_alloc_folio_page(gfp_t gfp,
+						     unsigned int order)
+{
+#ifdef MMAPDEMO_HAVE_HUGE_FOLIO
+	struct folio *folio = folio_alloc(gfp, order);
+
+	return folio ? &folio->page : NULL;
+#else
+	return NULL;
+#endif
+}
+
 #endif /* _MMAPDEMO_COMPAT_H */

@@ -215,6 +215,8 @@ static struct device_attribute mmapdemo_stat_attrs[MD_STAT_COUNT] = {
 	MMAPDEMO_STAT_ATTR(MD_STAT_CHECKSUMS, checksums),
 	MMAPDEMO_STAT_ATTR(MD_STAT_RESIZES, resizes),
 	MMAPDEMO_STAT_ATTR(MD_STAT_FAULT_PAGES, fault_pages),
+	MMAPDEMO_STAT_ATTR(MD_STAT_HUGE_FAULTS, huge_faults),
+	MMAPDEMO_STAT_ATTR(MD_STAT_HUGE_FALLBACKS, huge_fallbacks),
 };
 
 static ssize_t mmapdemo_stat_show(struct device *d,
@@ -236,6 +238,8 @@ static struct attribute *mmapdemo_stats_attrs[MD_STAT_COUNT + 1] = {
 	&mmapdemo_stat_attrs[MD_STAT_CHECKSUMS].attr,
 	&mmapdemo_stat_attrs[MD_STAT_RESIZES].attr,
 	&mmapdemo_stat_attrs[MD_STAT_FAULT_PAGES].attr,
+	&mmapdemo_stat_attrs[MD_STAT_HUGE_FAULTS].attr,
+	&mmapdemo_stat_attrs[MD_STAT_HUGE_FALLBACKS].attr,
 };
 
 static const struct attribute_group mmapdemo_stats_group = {

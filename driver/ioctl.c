@@ -7,6 +7,7 @@
 
 #include "compat.h"
 #include "device.h"
+#include "huge.h"
 #include "ioctl.h"
 #include "ring.h"
 
@@ -43,6 +44,7 @@ static long mmapdemo_ioc_info(struct mmapdemo_file *f, void __user *uarg)
 		.size = buf->size,
 		.default_mode = READ_ONCE(f->dev->map_mode),
 		.nr_chunks = buf->nr_chunks,
+		.huge = mmapdemo_huge_caps(),
 	};
 
 	mmapdemo_buf_put(buf);
@@ -102,6 +104,8 @@ static long mmapdemo_ioc_stats(struct mmapdemo_file *f, void __user *uarg,
 		.checksums = mmapdemo_stat(d, MD_STAT_CHECKSUMS),
 		.resizes = mmapdemo_stat(d, MD_STAT_RESIZES),
 		.fault_pages = mmapdemo_stat(d, MD_STAT_FAULT_PAGES),
+		.huge_faults = mmapdemo_stat(d, MD_STAT_HUGE_FAULTS),
+		.huge_fallbacks = mmapdemo_stat(d, MD_STAT_HUGE_FALLBACKS),
 	};
 
 	/* A caller built against an older, shorter layout gets its prefix. */

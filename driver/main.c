@@ -249,6 +249,10 @@ static const struct file_operations mmapdemo_fops = {
 	.splice_read = mmapdemo_splice_read,
 	.splice_write = iter_file_splice_write,
 	.mmap = mmapdemo_mmap,
+#ifdef MMAPDEMO_HAVE_HUGE
+	/* Addresses congruent to the offset modulo 2 MiB (huge.c). */
+	.get_unmapped_area = thp_get_unmapped_area,
+#endif
 	.poll = mmapdemo_ring_poll,
 	.unlocked_ioctl = mmapdemo_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,

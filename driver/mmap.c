@@ -35,6 +35,7 @@
 
 #include "compat.h"
 #include "device.h"
+#include "huge.h"
 #include "mmap.h"
 #include "ring.h"
 
@@ -66,8 +67,8 @@ static struct mmapdemo_dev *mmapdemo_vma_counted(struct vm_area_struct *vma)
 	return mmapdemo_vma_base(vma) ? NULL : f->dev;
 }
 
-static void mmapdemo_vma_count(struct vm_area_struct *vma,
-			       enum mmapdemo_stat id, s64 n)
+void mmapdemo_vma_count(struct vm_area_struct *vma, enum mmapdemo_stat id,
+			s64 n)
 {
 	struct mmapdemo_dev *dev = mmapdemo_vma_counted(vma);
 
@@ -75,13 +76,13 @@ static void mmapdemo_vma_count(struct vm_area_struct *vma,
 		mmapdemo_stat_add(dev, id, n);
 }
 
-static void mmapdemo_vm_open(struct vm_area_struct *vma)
+void mmapdemo_vm_open(struct vm_area_struct *vma)
 {
 	mmapdemo_buf_get_vma(vma->vm_private_data);
 	mmapdemo_vma_count(vma, MD_STAT_LIVE_VMAS, 1);
 }
 
-static void mmapdemo_vm_close(struct vm_area_struct *vma)
+void mmapdemo_vm_close(struct vm_area_struct *vma)
 {
 	mmapdemo_vma_count(vma, MD_STAT_LIVE_VMAS, -1);
 	mmapdemo_buf_put_vma(vma->vm_private_data);
@@ -192,6 +193,38 @@ static unsigned long mmapdemo_fault_around_map(struct vm_fault *vmf,
 	return mapped;
 }
 
+/* No copy on write to do: a shared mapping, or a read. */
+static bool mmapdemo_fault_nocow(const struct vm_fault *vmf)
+{
+	return (vmf->vma->vm_flags & VM_SHARED) ||
+	       !(vmf->flags & FAULT_FLAG_WRITE);
+}
+
+/*
+ * Map the faulting page here, like its neighbours, and tell the core it
+ * is done. For a page of a PMD-order folio (huge.c) this is required,
+ * not only cheaper: handed back in vmf->page, the core may map the whole
+ * folio with a PMD (finish_fault(), do_set_pmd(), if the VMA is allowed
+ * THP, e.g. after MADV_HUGEPAGE), and in this VM_MIXEDMAP VMA a zap or
+ * split of that PMD would leak the folio. A MAP_PRIVATE write still goes
+ * through the core, which copies the page and never maps the folio.
+ */
+static vm_fault_t mmapdemo_fault_insert(struct vm_fault *vmf,
+					struct page *page,
+					unsigned long around)
+{
+	unsigned long one = 1;
+	int ret;
+
+	ret = vm_insert_pages(vmf->vma, vmf->address & PAGE_MASK, &page, &one);
+	/* -EBUSY: a racing fault mapped it already. */
+	if (ret && ret != -EBUSY)
+		return ret == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+	mmapdemo_vma_count(vmf->vma, MD_STAT_FAULTS, 1);
+	mmapdemo_vma_count(vmf->vma, MD_STAT_FAULT_PAGES, 1 + around);
+	return VM_FAULT_NOPAGE;
+}
+
 /*
  * vmf->pgoff already includes vm_pgoff. It was checked against the buffer
  * at mmap() time and the VMA cannot grow, but the check stays: a fault
@@ -207,6 +240,8 @@ vm_fault_t mmapdemo_vm_fault(struct vm_fault *vmf)
 	if (!page)
 		return VM_FAULT_SIGBUS;
 	around = mmapdemo_fault_around_map(vmf, buf, pgoff);
+	if (PageCompound(page) && mmapdemo_fault_nocow(vmf))
+		return mmapdemo_fault_insert(vmf, page, around);
 	get_page(page);
 	vmf->page = page;
 	mmapdemo_vma_count(vmf->vma, MD_STAT_FAULTS, 1);
@@ -262,12 +297,29 @@ static int mmapdemo_remap(struct vm_area_struct *vma, struct mmapdemo_buf *buf,
 {
 	unsigned long left = vma_pages(vma);
 	unsigned long addr = vma->vm_start;
+	bool huge = mmapdemo_huge_vma(vma);
 
 	mmapdemo_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND |
 			      VM_DONTDUMP);
 	while (left) {
-		unsigned long n = mmapdemo_buf_run(buf, pgoff, left);
+		unsigned long n = left;
 		int ret;
+
+		/* A huge VMA leaves its PMD blocks to huge_fault (huge.c). */
+		if (huge) {
+			unsigned long skip = mmapdemo_huge_skip(vma, buf, addr,
+								pgoff);
+
+			if (skip) {
+				addr += skip << PAGE_SHIFT;
+				pgoff += skip;
+				left -= skip;
+				continue;
+			}
+			n = min(n, (ALIGN(addr + 1, PMD_SIZE) - addr) >>
+				PAGE_SHIFT);
+		}
+		n = mmapdemo_buf_run(buf, pgoff, n);
 
 		ret = remap_pfn_range(vma, addr, page_to_pfn(buf->pages[pgoff]),
 				      n << PAGE_SHIFT, vma->vm_page_prot);
@@ -295,7 +347,11 @@ static int mmapdemo_map_buf(struct vm_area_struct *vma,
 	if (!mmapdemo_pgrange_ok(buf->nr_pages, pgoff, vma_pages(vma)))
 		return -EINVAL;
 	vma->vm_private_data = buf;
-	if (mode == MMAPDEMO_MODE_REMAP) {
+	/* Only the data buffer gets 2 MiB entries; flags and vm_ops set. */
+	if (!base && mmapdemo_huge_mmap(vma, buf, mode)) {
+		if (mode == MMAPDEMO_MODE_REMAP)
+			return mmapdemo_remap(vma, buf, pgoff);
+	} else if (mode == MMAPDEMO_MODE_REMAP) {
 		ret = mmapdemo_remap(vma, buf, pgoff);
 		if (ret)
 			return ret;

@@ -6,6 +6,8 @@
 #include <linux/mm.h>
 #include <linux/types.h>
 
+#include "device.h"
+
 /* What one fault maps: @nr pages from @addr (buffer page @pgoff) on,
  * the faulting page being the one after the first @before.
  */
@@ -27,6 +29,11 @@ unsigned long mmapdemo_fault_around_pages(void);
 void mmapdemo_set_fault_around_pages(unsigned long pages);
 
 int mmapdemo_mmap(struct file *file, struct vm_area_struct *vma);
+void mmapdemo_vm_open(struct vm_area_struct *vma);
+void mmapdemo_vm_close(struct vm_area_struct *vma);
+/* Add @n to counter @id of the device whose data region @vma maps. */
+void mmapdemo_vma_count(struct vm_area_struct *vma, enum mmapdemo_stat id,
+			s64 n);
 vm_fault_t mmapdemo_vm_fault(struct vm_fault *vmf);
 int mmapdemo_vm_access(struct vm_area_struct *vma, unsigned long addr,
 		       void *data, int len, int write);

@@ -18,8 +18,10 @@
 # kernel is built from that release's source with that release's compiler.
 #
 # Config: tinyconfig + scripts/kernel-config/debug.config, then
-# kernel-config/X.Y.config if it exists, then kernel-config/VARIANT.config for
-# VARIANT != debug; later fragments override earlier ones, and every symbol
+# kernel-config/X.Y.config if it exists, then kernel-config/huge.config for
+# VARIANT debug on X.Y >= 6.12 (THP for the huge mappings), then
+# kernel-config/VARIANT.config for VARIANT != debug; later fragments
+# override earlier ones, and every symbol
 # the merged fragments ask for is asserted to be in the final .config.
 #
 # Cache key = sha256 of: the source package and its version (dpkg), the
@@ -65,6 +67,10 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 fragments=("$here/kernel-config/debug.config")
 [[ -r $here/kernel-config/$SRC_VER.config ]] &&
 	fragments+=("$here/kernel-config/$SRC_VER.config")
+# Huge-mapping symbols: only the debug variant of a source where the driver
+# maps 2 MiB entries (6.12+), so the other kernels keep their cache keys.
+[[ $VARIANT == debug && $(printf '%s\n' 6.12 "$SRC_VER" | sort -V | head -n 1) == 6.12 ]] &&
+	fragments+=("$here/kernel-config/huge.config")
 [[ $VARIANT == debug ]] || fragments+=("$here/kernel-config/$VARIANT.config")
 cmdline_file=$here/kernel-config/$VARIANT.cmdline
 

@@ -14,7 +14,7 @@
 #   trixie-backports  trixie trixie-backports     backports (7.3)   full
 #
 # tier full runs every guest suite (the real clients too), core the
-# mapping, lifecycle, ring, read/write and security suites. The newest
+# mapping, huge-mapping, lifecycle, ring, read/write and security suites. The newest
 # linux-source-* (sid's) is built into the debug and KCSAN kernels, in
 # sid's tree with sid's compiler (scripts/debug-kernel.sh).
 MATRIX=(bullseye trixie sid trixie-backports)
@@ -39,7 +39,7 @@ matrix_entry() {
 }
 
 # Suites of the core tier (globs over user/tests/guest/*.sh).
-CORE_SUITES=10-*,20-*,25-*,30-*,40-ring,93-*
+CORE_SUITES=10-*,20-*,22-*,23-*,25-*,30-*,40-ring,93-*
 
 # The entry whose tree builds the debug and KCSAN kernels (newest source).
 DEBUG_ENTRY=sid

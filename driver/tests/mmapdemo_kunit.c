@@ -18,6 +18,7 @@
 
 #include "../compat.h"
 #include "../device.h"
+#include "../huge.h"
 #include "../ioctl.h"
 #include "../mmap.h"
 #include "../ring.h"
@@ -142,7 +143,10 @@ static struct kunit_case validate_cases[] = {
 
 static struct kunit_suite validate_suite = MMAPDEMO_SUITE(validate);
 
-/* Every page distinct, zeroed, with its own refcount; vmap() is them. */
+/*
+ * Every page distinct, zeroed, with a refcount of one (its own, or its
+ * PMD-order folio's where huge.c maps folios); vmap() is them.
+ */
 static void check_buffer(struct kunit *test, struct mmapdemo_buf *buf,
 			 unsigned long nr_pages)
 {
@@ -160,7 +164,10 @@ static void check_buffer(struct kunit *test, struct mmapdemo_buf *buf,
 
 		KUNIT_ASSERT_NOT_NULL(test, page);
 		KUNIT_EXPECT_EQ(test, page_count(page), 1);
-		KUNIT_EXPECT_FALSE(test, PageCompound(page));
+		/* Folios exactly for the 2 MiB blocks, where folios are used. */
+		KUNIT_EXPECT_EQ(test, PageCompound(page),
+				mmapdemo_huge_folios() &&
+				mmapdemo_huge_block(buf, i & ~(MMAPDEMO_HUGE_PAGES - 1)));
 		KUNIT_EXPECT_EQ(test, p[i * PAGE_SIZE], (u8)0);
 		KUNIT_EXPECT_EQ(test, p[i * PAGE_SIZE + PAGE_SIZE - 1], (u8)0);
 		/* The kernel view and the page are the same memory. */
@@ -183,6 +190,18 @@ static void check_buffer(struct kunit *test, struct mmapdemo_buf *buf,
 		i += n;
 	}
 	KUNIT_EXPECT_LE(test, runs, (unsigned long)buf->nr_chunks);
+
+	/* A block huge.c may map with a PMD is 2 MiB, contiguous, aligned. */
+	for (i = 0; i < nr_pages; i += MMAPDEMO_HUGE_PAGES) {
+		if (!mmapdemo_huge_block(buf, i))
+			continue;
+		KUNIT_EXPECT_EQ(test, mmapdemo_buf_run(buf, i, ULONG_MAX) >=
+				MMAPDEMO_HUGE_PAGES, true);
+		KUNIT_EXPECT_EQ(test, page_to_pfn(buf->pages[i]) %
+				MMAPDEMO_HUGE_PAGES, 0UL);
+	}
+	KUNIT_EXPECT_FALSE(test, mmapdemo_huge_block(buf, 1));
+	KUNIT_EXPECT_FALSE(test, mmapdemo_huge_block(buf, nr_pages));
 	KUNIT_EXPECT_EQ(test, mmapdemo_buf_run(buf, nr_pages, 1), 0UL);
 	KUNIT_EXPECT_EQ(test, mmapdemo_buf_run(buf, 0, 0), 0UL);
 }

@@ -61,17 +61,19 @@ struct mmapdemo_info {
 	__u32 map_mode;		/* this file's mode (enum mmapdemo_map_mode) */
 	__u32 default_mode;	/* the module parameter map_mode */
 	__u32 nr_chunks;	/* physically contiguous runs in the buffer */
-	__u32 huge;		/* MMAPDEMO_HUGE_* bits, 0: none (below) */
+	__u32 huge;		/* MMAPDEMO_HUGE_*: what can map 2 MiB entries */
 };
 
 /*
  * struct mmapdemo_info.huge: what this kernel and module can map with
- * 2 MiB entries. The bits do not depend on the module parameter huge
- * (auto or never, read at each mmap()): huge mappings are in effect where
- * it is auto and the bit is set.
+ * 2 MiB (PMD) entries; zero where neither (and in modules older than the
+ * field, where it was a reserved zero). The bits do not depend on the
+ * module parameter huge (auto or never, read at each mmap()): huge
+ * mappings are in effect when it is auto and the mode's bit is set, and
+ * a 2 MiB-aligned, 2 MiB-long part of the buffer is one physical block.
  */
-#define MMAPDEMO_HUGE_REMAP	0x1U	/* huge PFN maps, remap mode */
-#define MMAPDEMO_HUGE_FAULT	0x2U	/* huge folio maps, fault mode */
+#define MMAPDEMO_HUGE_REMAP	0x1U	/* remap mode: huge PFN maps */
+#define MMAPDEMO_HUGE_FAULT	0x2U	/* fault mode: folio PMDs */
 
 /*
  * FILL: the kernel writes a pattern over [offset, offset + length).
@@ -123,7 +125,8 @@ struct mmapdemo_stats {
  * older header keep working.
  */
 #define MMAPDEMO_STATS_SIZE_V1	64
-#define MMAPDEMO_STATS_SIZE_V2	88	/* huge_faults, huge_fallbacks */
+/* 72 added fault_pages; V2 the two huge counters. */
+#define MMAPDEMO_STATS_SIZE_V2	88
 
 #define MMAPDEMO_IOC_INFO	_IOR(MMAPDEMO_IOC_MAGIC, 0x00, struct mmapdemo_info)
 /* Before this file's first mmap(); EBUSY after it. EINVAL: unknown mode. */

@@ -234,6 +234,21 @@ static const char *mode_str(uint32_t mode)
 	return mmapdemo_mode_name((enum mmapdemo_map_mode)mode);
 }
 
+/* The 2 MiB mappings INFO says this kernel and module can do. */
+static const char *huge_str(uint32_t huge)
+{
+	switch (huge & (MMAPDEMO_HUGE_REMAP | MMAPDEMO_HUGE_FAULT)) {
+	case MMAPDEMO_HUGE_REMAP | MMAPDEMO_HUGE_FAULT:
+		return "2 MiB in remap and fault modes";
+	case MMAPDEMO_HUGE_REMAP:
+		return "2 MiB in remap mode";
+	case MMAPDEMO_HUGE_FAULT:
+		return "2 MiB in fault mode";
+	default:
+		return "none (4 KiB pages only)";
+	}
+}
+
 void format_info_text(FILE *f, const char *device,
 		      const struct mmapdemo_info *info)
 {
@@ -251,6 +266,7 @@ void format_info_text(FILE *f, const char *device,
 	fprintf(f, "map_mode:     %s\n", mode_str(info->map_mode));
 	fprintf(f, "default_mode: %s\n", mode_str(info->default_mode));
 	fprintf(f, "nr_chunks:    %u\n", info->nr_chunks);
+	fprintf(f, "huge:         %s\n", huge_str(info->huge));
 }
 
 void format_info_json(FILE *f, const char *device,
@@ -267,6 +283,8 @@ void format_info_json(FILE *f, const char *device,
 	json_str(&j, "map_mode", mode_str(info->map_mode));
 	json_str(&j, "default_mode", mode_str(info->default_mode));
 	json_u64(&j, "nr_chunks", info->nr_chunks);
+	json_bool(&j, "huge_remap", info->huge & MMAPDEMO_HUGE_REMAP);
+	json_bool(&j, "huge_fault", info->huge & MMAPDEMO_HUGE_FAULT);
 	json_end_object(&j);
 	json_finish(&j);
 }

@@ -627,6 +627,14 @@ static void op_mmap(bool ring)
 	/* Mostly plausible page ranges, sometimes anything. */
 	off = rnd(span + 2) * page;
 	pages = 1 + rnd(chance(80) ? 8 : span + 2);
+	/* Sometimes whole 2 MiB parts at a 2 MiB offset: huge mappings. */
+	if (!ring && chance(15) && npages >= 2 * (uint64_t)((2 << 20) / page)) {
+		uint64_t h = (uint64_t)(2 << 20) / page, parts = npages / h;
+		uint64_t first = rnd(parts);
+
+		off = first * h * page;
+		pages = (1 + rnd(parts - first)) * h;
+	}
 	len = pages * page;
 	switch (rnd(ring ? 20 : 16)) {
 	case 0:

@@ -124,7 +124,10 @@ uint64_t md_stat(const char *path)
  */
 int md_load(const char *params)
 {
+	/* Parameters of every load, before the test's own (23-huge-*). */
+	const char *base = getenv("MD_LOAD_PARAMS");
 	const char *ko = getenv("MMAPDEMO_KO");
+	char all[256];
 	int fd, ret, e;
 
 	if (!ko) {
@@ -134,7 +137,8 @@ int md_load(const char *params)
 	fd = open(ko, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	ret = syscall(SYS_finit_module, fd, params, 0);
+	snprintf(all, sizeof(all), "%s %s", base ? base : "", params);
+	ret = syscall(SYS_finit_module, fd, all, 0);
 	e = errno;
 	close(fd);
 	errno = e;

@@ -127,7 +127,9 @@ static int t_resize_unmapped(void)
 	CHECK_ERRNO(md_map(fd2, md_page, PROT_READ, MAP_SHARED, 8 << 20),
 		    EINVAL);
 	CHECK_OK(munmap(p, 8 << 20));
-	CHECK_OK(md_write_sysfs(MD_PARAM("size"), "4M"));
+	/* Back to the size the suite started with. */
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)md_size);
+	CHECK_OK(md_write_sysfs(MD_PARAM("size"), val));
 	return 0;
 }
 

@@ -860,10 +860,8 @@ static int t_stats_old_layout(void)
 	CHECK_ERRNO(ioctl(fd, _IOR(MMAPDEMO_IOC_MAGIC, 0x04, __u64[7]), old),
 		    ENOTTY);
 	/* One counter more than this layout has. */
-	CHECK_ERRNO(ioctl(fd, _IOR(MMAPDEMO_IOC_MAGIC, 0x04,
-				   __u64[sizeof(struct mmapdemo_stats) / 8 + 1]),
-			  old),
-		    ENOTTY);
+	CHECK_ERRNO(ioctl(fd, _IOR(MMAPDEMO_IOC_MAGIC, 0x04, __typeof__(old)),
+			  old), ENOTTY);
 	CHECK_ERRNO(ioctl(fd, _IOR(MMAPDEMO_IOC_MAGIC, 0x04, char[65]), old),
 		    ENOTTY);
 	CHECK_ERRNO(ioctl(fd, _IOW(MMAPDEMO_IOC_MAGIC, 0x04, __u64[8]), old),

@@ -55,7 +55,7 @@ def info(fd):
     buf = bytearray(INFO.size)
     fcntl.ioctl(fd, IOC_INFO, buf)
     keys = ("abi_version", "page_size", "size", "map_mode", "default_mode",
-            "nr_chunks", "reserved")
+            "nr_chunks", "huge")
     return dict(zip(keys, INFO.unpack(buf)))
 
 
@@ -150,7 +150,7 @@ def t_info():
     with open(PARAMS + "map_mode") as f:
         default = MODES[f.read().strip()]
     expect((i["abi_version"], i["page_size"], i["size"], i["map_mode"],
-            i["default_mode"], i["reserved"]),
+            i["default_mode"], i["huge"] & ~3),
            (1, mmap.PAGESIZE, size, default, default, 0), "info")
 
 

@@ -141,6 +141,7 @@ static const struct mmapdemo_info info = {
 	.map_mode = MMAPDEMO_MODE_FAULT,
 	.default_mode = MMAPDEMO_MODE_REMAP,
 	.nr_chunks = 3,
+	.huge = MMAPDEMO_HUGE_FAULT,
 };
 
 static void test_info_json(void)
@@ -149,7 +150,7 @@ static void test_info_json(void)
 
 	CAPTURE(out, format_info_json(f, "/dev/mmapdemo", &info));
 	EXPECT_STR(out,
-		   "{\"device\": \"/dev/mmapdemo\", \"abi_version\": 1, \"size\": 1048576, \"page_size\": 4096, \"map_mode\": \"fault\", \"default_mode\": \"remap\", \"nr_chunks\": 3}\n");
+		   "{\"device\": \"/dev/mmapdemo\", \"abi_version\": 1, \"size\": 1048576, \"page_size\": 4096, \"map_mode\": \"fault\", \"default_mode\": \"remap\", \"nr_chunks\": 3, \"huge_remap\": false, \"huge_fault\": true}\n");
 	free(out);
 }
 
@@ -166,7 +167,8 @@ static void test_info_text(void)
 		   "pages:        256\n"
 		   "map_mode:     fault\n"
 		   "default_mode: remap\n"
-		   "nr_chunks:    3\n");
+		   "nr_chunks:    3\n"
+		   "huge:         2 MiB in fault mode\n");
 	free(out);
 }
 

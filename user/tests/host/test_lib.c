@@ -106,6 +106,7 @@ static void test_uapi_layout(void)
 	EXPECT_INT(sizeof(struct mmapdemo_stats), 88);
 	EXPECT_INT(offsetof(struct mmapdemo_stats, resizes), 56);
 	EXPECT_INT(offsetof(struct mmapdemo_stats, fault_pages), 64);
+	EXPECT_INT(offsetof(struct mmapdemo_stats, huge_faults), 72);
 	EXPECT_INT(offsetof(struct mmapdemo_stats, huge_fallbacks), 80);
 	EXPECT_INT(MMAPDEMO_STATS_SIZE_V1, 64);
 	EXPECT_INT(MMAPDEMO_STATS_SIZE_V2, 88);
