@@ -135,6 +135,26 @@ static void test_uapi_ioctl_numbers(void)
 	CHECK_U64(MMAPDEMO_IOC_STATS, 0x8048b704);
 }
 
+/* Device nodes by index: what devices=N creates, and nothing else. */
+static void test_device_path(void)
+{
+	char path[32], tiny[8];
+
+	CHECK_INT(mmapdemo_device_path(0, path, sizeof(path)), 0);
+	CHECK_STR(path, "/dev/mmapdemo");
+	CHECK_INT(mmapdemo_device_path(1, path, sizeof(path)), 0);
+	CHECK_STR(path, "/dev/mmapdemo1");
+	CHECK_INT(mmapdemo_device_path(MMAPDEMO_MAX_DEVICES - 1, path,
+				       sizeof(path)), 0);
+	CHECK_STR(path, "/dev/mmapdemo15");
+	CHECK_INT(mmapdemo_device_path(MMAPDEMO_MAX_DEVICES, path,
+				       sizeof(path)), -EINVAL);
+	CHECK_INT(mmapdemo_device_path(~0u, path, sizeof(path)), -EINVAL);
+	CHECK_INT(mmapdemo_device_path(0, NULL, 32), -EINVAL);
+	CHECK_INT(mmapdemo_device_path(1, tiny, sizeof(tiny)), -ERANGE);
+	CHECK_INT(mmapdemo_device_path(1, tiny, 0), -ERANGE);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct tap_test tests[] = {
@@ -146,6 +166,7 @@ int main(int argc, char **argv)
 		TAP_TEST(null_handles),
 		TAP_TEST(uapi_layout),
 		TAP_TEST(uapi_ioctl_numbers),
+		TAP_TEST(device_path),
 	};
 
 	return tap_main(argc, argv, tests, TAP_COUNT(tests));
