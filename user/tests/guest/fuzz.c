@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A bounded, seeded random-operation fuzzer over /dev/mmapdemo.
+ * A bounded, seeded random-operation fuzzer over /dev/mmapdemo, or over
+ * device N of devices= (--device N; the size file is then that
+ * device's own, fault_around is the module's).
  *
- * usage: fuzz [--seed N] [--ops N] [--procs N] [--max-seconds S] [--verbose]
+ * usage: fuzz [--seed N] [--ops N] [--procs N] [--max-seconds S]
+ *             [--device N] [--verbose]
  *
  * Several worker processes share the device. Each one loops over random
  * operations: open/close, mmap (data and ring offsets, random lengths,
@@ -53,7 +56,11 @@
 #include "harness.h"
 
 #define PARAM(n)	"/sys/module/mmapdemo/parameters/" n
-#define SYSFS_LIVE	"/sys/class/misc/mmapdemo/stats/live_vmas"
+
+/* The device under test (--device N): its node, size file and counter. */
+static char devnode[32] = MMAPDEMO_DEVICE;
+static char size_file[96] = PARAM("size");
+static char live_file[96] = "/sys/class/misc/mmapdemo/stats/live_vmas";
 
 #define NFD		5
 #define NREG		40
@@ -529,7 +536,7 @@ static void op_open(void)
 	if (!f)
 		return;
 	note("open flags %#x", fl);
-	f->fd = (int)check(OP_OPEN, open(MMAPDEMO_DEVICE, fl), MUST_OK, NONE);
+	f->fd = (int)check(OP_OPEN, open(devnode, fl), MUST_OK, NONE);
 	f->acc = acc;
 	f->mode = default_mode;
 	f->mapped = 0;
@@ -1724,7 +1731,7 @@ static void op_resize(void)
 	else
 		snprintf(val, sizeof(val), "%s", bad[rnd(ARRAY_SIZE(bad))]);
 	note("write size=%s", val);
-	check(OP_RESIZE, md_write_sysfs(PARAM("size"), val), MUST_FAIL,
+	check(OP_RESIZE, md_write_sysfs(size_file, val), MUST_FAIL,
 	      valid ? E(EBUSY) : E(EINVAL));
 }
 
@@ -1893,7 +1900,7 @@ static void own_check_mapped(int mode)
 	char *p;
 
 	note("own pages through a fresh mapping, mode %d", mode);
-	fd = (int)check(OP_OWN_CHECK, open(MMAPDEMO_DEVICE, O_RDONLY),
+	fd = (int)check(OP_OWN_CHECK, open(devnode, O_RDONLY),
 			MUST_OK, NONE);
 	check(OP_OWN_CHECK, ioctl(fd, MMAPDEMO_IOC_SET_MODE, &mode), MUST_OK,
 	      NONE);
@@ -1918,7 +1925,7 @@ static void __attribute__((noreturn)) worker(int idx, uint64_t nops)
 	gen = gens + idx * own_pages;
 	for (i = 0; i < NFD; i++)
 		fds[i].fd = -1;
-	cfd = open(MMAPDEMO_DEVICE, O_RDWR | O_CLOEXEC);
+	cfd = open(devnode, O_RDWR | O_CLOEXEC);
 	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	iobuf = malloc(IOBUF);
 	cmpbuf = malloc(page);
@@ -1980,7 +1987,7 @@ static uint64_t live_vmas(void)
 {
 	char b[32];
 
-	if (md_read_sysfs(SYSFS_LIVE, b, sizeof(b)))
+	if (md_read_sysfs(live_file, b, sizeof(b)))
 		return UINT64_MAX;
 	return strtoull(b, NULL, 10);
 }
@@ -2041,18 +2048,18 @@ static bool resize_unmapped(int fd, const char *orig, uint64_t orig_bytes,
 	}
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		errno = 0;
-		if (!md_write_sysfs(PARAM("size"), bad[i]) || errno != EINVAL) {
+		if (!md_write_sysfs(size_file, bad[i]) || errno != EINVAL) {
 			md_diag("size=\"%s\": %s, want EINVAL", bad[i],
 				strerrorname_np(errno) ?: "success");
 			return false;
 		}
 	}
-	if (md_write_sysfs(PARAM("size"), tmp)) {
+	if (md_write_sysfs(size_file, tmp)) {
 		md_diag("size=%s: %m", tmp);
 		return false;
 	}
 	ok = info_size(fd, tmp_bytes) && all_zero(fd, tmp_bytes);
-	if (md_write_sysfs(PARAM("size"), orig)) {
+	if (md_write_sysfs(size_file, orig)) {
 		md_diag("size=%s: %m", orig);
 		return false;
 	}
@@ -2075,8 +2082,12 @@ static bool owned_intact(int fd, const bool *passed)
 		goto out;
 	}
 	for (mode = 0; mode < 2; mode++) {
-		int mfd = md_open_mode(O_RDONLY, mode);
+		int mfd = open(devnode, O_RDONLY | O_CLOEXEC);
 
+		if (mfd >= 0 && ioctl(mfd, MMAPDEMO_IOC_SET_MODE, &mode)) {
+			close(mfd);
+			mfd = -1;
+		}
 		if (mfd < 0) {
 			md_diag("open/SET_MODE %d: %m", mode);
 			goto out;
@@ -2185,9 +2196,29 @@ static double now(void)
 static void print_usage(void)
 {
 	fprintf(stderr, "usage: %s [--seed N] [--ops N] [--procs N]\n"
-		"       [--max-seconds S] [--verbose]\n",
+		"       [--max-seconds S] [--device N] [--verbose]\n",
 		program_invocation_short_name);
 	exit(2);
+}
+
+/*
+ * --device N: fuzz device N of devices= (0 keeps the size parameter;
+ * the others have only their own size file).
+ */
+static int set_device(unsigned long n)
+{
+	const char *name;
+
+	if (n >= MMAPDEMO_MAX_DEVICES ||
+	    mmapdemo_device_path(n, devnode, sizeof(devnode)))
+		return -1;
+	name = strrchr(devnode, '/') + 1;
+	if (n)
+		snprintf(size_file, sizeof(size_file),
+			 "/sys/class/misc/%s/size", name);
+	snprintf(live_file, sizeof(live_file),
+		 "/sys/class/misc/%s/stats/live_vmas", name);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -2198,6 +2229,7 @@ int main(int argc, char **argv)
 		{ "procs", required_argument, NULL, 'p' },
 		{ "max-seconds", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "device", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct wstats dummy = { 0 };
@@ -2210,7 +2242,7 @@ int main(int argc, char **argv)
 	int c, fd, w;
 	pid_t *pids;
 
-	while ((c = getopt_long(argc, argv, "s:n:p:t:v", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:n:p:t:vd:", lopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			opt.seed = strtoull(optarg, NULL, 0);
@@ -2227,6 +2259,10 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			opt.verbose = true;
+			break;
+		case 'd':
+			if (set_device(strtoul(optarg, NULL, 10)))
+				print_usage();
 			break;
 		default:
 			print_usage();
@@ -2245,15 +2281,17 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("1..%d\n", opt.procs + 4);
 	md_diag("fuzz: seed %" PRIu64 ", %" PRIu64
-	     " ops, %d processes (reproduce: fuzz --seed %" PRIu64
-	     " --ops %" PRIu64 " --procs %d)", opt.seed, opt.ops, opt.procs, opt.seed, opt.ops,
-	     opt.procs);
+	     " ops, %d processes on %s (reproduce: fuzz --seed %" PRIu64
+	     " --ops %" PRIu64 " --procs %d --device %s)", opt.seed, opt.ops,
+	     opt.procs, devnode, opt.seed, opt.ops, opt.procs,
+	     devnode[strlen(MMAPDEMO_DEVICE)] ? devnode + strlen(MMAPDEMO_DEVICE) :
+	     "0");
 
-	fd = open(MMAPDEMO_DEVICE, O_RDWR | O_CLOEXEC);
+	fd = open(devnode, O_RDWR | O_CLOEXEC);
 	if (fd < 0 || ioctl(fd, MMAPDEMO_IOC_INFO, &info) ||
-	    md_read_sysfs(PARAM("size"), orig_size, sizeof(orig_size)) ||
+	    md_read_sysfs(size_file, orig_size, sizeof(orig_size)) ||
 	    md_read_sysfs(PARAM("fault_around"), orig_fa, sizeof(orig_fa))) {
-		printf("Bail out! cannot open %s: %m\n", MMAPDEMO_DEVICE);
+		printf("Bail out! cannot open %s: %m\n", devnode);
 		return 1;
 	}
 	page = info.page_size;
