@@ -256,7 +256,9 @@ static ssize_t size_store(struct device *d, struct device_attribute *attr,
 		ret = mmapdemo_size_valid(bytes, &rounded);
 	if (!ret)
 		ret = mmapdemo_dev_resize(mmapdemo_sysfs_dev(d), rounded);
-	return ret ? (ret == -ERANGE ? -EINVAL : ret) : count;
+	if (ret)
+		return ret == -ERANGE ? -EINVAL : ret;
+	return count;
 }
 
 static ssize_t size_show(struct device *d, struct device_attribute *attr,
