@@ -446,54 +446,45 @@ static int t_bad_devices_param(void)
 	return 0;
 }
 
-/* The tool selects a device by number and lists them all. */
-static int t_tool_devices(void)
+/* The tool with @args, its output (stderr too) in @out: exit status. */
+static int tool(const char *args, char *out, size_t len)
 {
-	const char *tool = getenv("MMAPDEMO_TOOL");
-	char cmd[512], out[4096];
+	char cmd[512];
 	size_t n;
 	FILE *f;
 
-	CHECK(tool, "no MMAPDEMO_TOOL");
-	CHECK_OK(md_write_sysfs(dev_attr(2, "size"), "128K"));
-	snprintf(cmd, sizeof(cmd), "%s -d 2 info --json", tool);
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", getenv("MMAPDEMO_TOOL"),
+		 args);
 	f = popen(cmd, "r");
-	CHECK(f, "");
-	n = fread(out, 1, sizeof(out) - 1, f);
+	if (!f)
+		return -1;
+	n = fread(out, 1, len - 1, f);
 	out[n] = '\0';
-	CHECK(pclose(f) == 0, "%s: %s", cmd, out);
+	return WEXITSTATUS(pclose(f));
+}
+
+/* The tool selects a device by number and lists them all. */
+static int t_tool_devices(void)
+{
+	char out[4096];
+
+	CHECK(getenv("MMAPDEMO_TOOL"), "no MMAPDEMO_TOOL");
+	CHECK_OK(md_write_sysfs(dev_attr(2, "size"), "128K"));
+	CHECK(tool("-d 2 info --json", out, sizeof(out)) == 0, "%s", out);
 	CHECK(strstr(out, "\"device\": \"/dev/mmapdemo2\"") &&
 	      strstr(out, "\"size\": 131072"), "%s", out);
-
-	snprintf(cmd, sizeof(cmd), "%s info", tool);
-	f = popen(cmd, "r");
-	CHECK(f, "");
-	n = fread(out, 1, sizeof(out) - 1, f);
-	out[n] = '\0';
-	CHECK(pclose(f) == 0, "%s: %s", cmd, out);
+	CHECK(tool("info", out, sizeof(out)) == 0, "%s", out);
 	CHECK(strstr(out, "device:       /dev/mmapdemo\n") &&
 	      strstr(out, "device:       /dev/mmapdemo1\n") &&
 	      strstr(out, "device:       /dev/mmapdemo2\n") &&
 	      strstr(out, "size:         131072 "), "%s", out);
-
-	snprintf(cmd, sizeof(cmd), "%s status", tool);
-	f = popen(cmd, "r");
-	CHECK(f, "");
-	n = fread(out, 1, sizeof(out) - 1, f);
-	out[n] = '\0';
-	CHECK(pclose(f) == 0, "%s: %s", cmd, out);
+	CHECK(tool("status", out, sizeof(out)) == 0, "%s", out);
 	CHECK(strstr(out, "device:   /dev/mmapdemo (present)\n") &&
 	      strstr(out, "device:   /dev/mmapdemo2 (present)\n") &&
 	      strstr(out, "param:    devices=3\n"), "%s", out);
-
 	/* A device the driver never makes: a usage error. */
-	snprintf(cmd, sizeof(cmd), "%s -d 16 info 2>&1", tool);
-	f = popen(cmd, "r");
-	CHECK(f, "");
-	n = fread(out, 1, sizeof(out) - 1, f);
-	out[n] = '\0';
-	CHECK(WEXITSTATUS(pclose(f)) == 2 && strstr(out, "no device 16"),
-	      "%s", out);
+	CHECK(tool("-d 16 info", out, sizeof(out)) == 2 &&
+	      strstr(out, "no device 16"), "%s", out);
 	CHECK_OK(restore_size(2));
 	return 0;
 }
