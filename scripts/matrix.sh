@@ -39,7 +39,7 @@ matrix_entry() {
 }
 
 # Suites of the core tier (globs over user/tests/guest/*.sh).
-CORE_SUITES=10-*,20-*,25-*,30-*,35-*,40-ring-*,93-*
+CORE_SUITES=10-*,20-*,25-*,30-*,35-*,40-ring,93-*
 
 # The entry whose tree builds the debug and KCSAN kernels (newest source).
 DEBUG_ENTRY=sid
@@ -47,4 +47,4 @@ DEBUG_ENTRY=sid
 DEB_ENTRY=trixie-backports
 # Suites of the KCSAN kernel: what shares memory between kernel contexts,
 # and the behaviour of every call (25-behaviour).
-KCSAN_SUITES=25-*,40-ring-*,90-*,92-*
+KCSAN_SUITES=25-*,40-ring,90-*,92-*

@@ -2,4 +2,4 @@
 # The calls programs make on a shared file mapping, in both map modes
 # (user/tests/guest/behaviour.c; the README's behaviour table).
 . /run/mmapdemo/repo/scripts/guest/lib.sh
-exec "$GUEST_TESTS/behaviour" -m both
+exec "$GUEST_TESTS/behaviour"

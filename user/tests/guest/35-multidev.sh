@@ -7,4 +7,4 @@ if ! md_load devices=3 >/dev/null; then
 	echo "Bail out! cannot load the module with devices=3"
 	exit 1
 fi
-exec "$GUEST_TESTS/multidev" -m both
+exec "$GUEST_TESTS/multidev"

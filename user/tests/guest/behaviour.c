@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Guest tests of the calls programs make on a shared file mapping, one
- * per row of the README's behaviour table, in both map modes (-m both).
+ * per row of the README's behaviour table, in both map modes.
  * The rule: /dev/mmapdemo does what a regular shared file mapping does,
  * or fails with the errno the table documents; the data survives every
  * call (checked through the mapping, read() and the kernel's CRC32C).
@@ -383,7 +383,7 @@ static int t_madv_dontfork(void)
 		(void)q[0];
 		_exit(0);
 	}
-	CHECK(waitpid(pid, &st, 0) == pid, "");
+	CHECK(waitpid(pid, &st, 0) == pid);
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
 	      "child of MADV_DONTFORK could read the mapping (status %#x)", st);
 	if (is_remap() || kver() >= KV(6, 13)) {
@@ -395,7 +395,7 @@ static int t_madv_dontfork(void)
 	CHECK_OK(pid);
 	if (!pid)
 		_exit(intact(fd, p));
-	CHECK(waitpid(pid, &st, 0) == pid, "");
+	CHECK(waitpid(pid, &st, 0) == pid);
 	CHECK(WIFEXITED(st) && !WEXITSTATUS(st), "child after DOFORK");
 	return intact(fd, p);
 }
@@ -410,7 +410,7 @@ static int t_process_madvise(void)
 
 	if (setup(&fd, &p))
 		return 1;
-	CHECK(!intact(fd, p), "");
+	CHECK(!intact(fd, p));
 	pidfd = syscall(SYS_pidfd_open, getpid(), 0);
 	CHECK_OK(pidfd);
 	iov[0].iov_base = p;
@@ -467,7 +467,7 @@ static int map_with(int flags)
 	CHECK_OK(md_kernel_fill(fd, 0, md_size, SEED));
 	p = md_map(fd, md_size, PROT_READ | PROT_WRITE, MAP_SHARED | flags, 0);
 	CHECK(p != MAP_FAILED, "mmap(%#x): %s", flags, strerror(errno));
-	CHECK(!intact(fd, p), "");
+	CHECK(!intact(fd, p));
 	CHECK_OK(munmap(p, md_size));
 	p = md_map(fd, md_size, PROT_READ, MAP_SHARED | flags, 0);
 	CHECK(p != MAP_FAILED, "mmap(PROT_READ, %#x): %s", flags,
@@ -487,12 +487,7 @@ static int t_map_locked(void)
 
 static int vma_count(void)
 {
-	char b[32];
-
-	if (md_read_sysfs("/sys/class/misc/mmapdemo/stats/live_vmas", b,
-			  sizeof(b)))
-		return -1;
-	return atoi(b);
+	return (int)md_stat(MD_STAT("live_vmas"));
 }
 
 /* MAP_FIXED over anonymous memory, then over a mapping of the device. */
@@ -506,12 +501,12 @@ static int t_map_fixed(void)
 		return 1;
 	a = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(a != MAP_FAILED, "");
+	CHECK(a != MAP_FAILED);
 	memset(a, 0xa5, len);
 	q = mmap(a, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
 		 8 * md_page);
 	CHECK(q == a, "MAP_FIXED over anonymous memory: %s", strerror(errno));
-	CHECK(!memcmp(q, p + 8 * md_page, len), "");
+	CHECK(!memcmp(q, p + 8 * md_page, len));
 	CHECK(vma_count() == base + 2, "live_vmas %d, want %d", vma_count(),
 	      base + 2);
 	/* Over the device's own mapping, at another offset: one VMA less. */
@@ -546,7 +541,7 @@ static int t_map_fixed_noreplace(void)
 	q = mmap(p + md_size - md_page, md_page, PROT_READ,
 		 MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
 	CHECK(q == p + md_size - md_page, "into the hole: %s", strerror(errno));
-	CHECK(mmapdemo_pattern_check(q, 0, md_page, SEED) < 0, "");
+	CHECK(mmapdemo_pattern_check(q, 0, md_page, SEED) < 0);
 	return intact(fd, NULL);
 }
 
@@ -606,7 +601,7 @@ static int t_mremap(void)
 		return 1;
 	hole = mmap(NULL, md_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 		    -1, 0);
-	CHECK(hole != MAP_FAILED, "");
+	CHECK(hole != MAP_FAILED);
 	q = mremap(p, md_size, md_size, MREMAP_MAYMOVE | MREMAP_FIXED, hole);
 	CHECK(q == hole, "MREMAP_FIXED: %s", strerror(errno));
 	CHECK(!mapped(p), "the old address is still mapped");
@@ -614,7 +609,7 @@ static int t_mremap(void)
 	CHECK(vma_count() == base + 1, "live_vmas %d", vma_count());
 	/* Write through the moved mapping: the kernel sees it. */
 	q[5] ^= 0xff;
-	CHECK(!intact_with(fd, q, 5, &q[5], 1), "");
+	CHECK(!intact_with(fd, q, 5, &q[5], 1));
 	q[5] ^= 0xff;
 	r = mremap(q, md_size, md_size * 2, MREMAP_MAYMOVE);
 	CHECK(r == MAP_FAILED && errno == EFAULT, "grow: %s", strerror(errno));
@@ -624,7 +619,7 @@ static int t_mremap(void)
 	r = mremap(q, md_size, md_size / 2, 0);
 	CHECK(r == q, "shrink: %s", strerror(errno));
 	CHECK(!mapped(q + md_size / 2), "the shrunk part is still mapped");
-	CHECK(mmapdemo_pattern_check(q, 0, md_size / 2, SEED) < 0, "");
+	CHECK(mmapdemo_pattern_check(q, 0, md_size / 2, SEED) < 0);
 	return intact(fd, NULL);
 }
 
@@ -641,7 +636,7 @@ static int t_mincore(void)
 	uint8_t *p;
 	int fd;
 
-	CHECK(v, "");
+	CHECK(v);
 	if (setup(&fd, &p))
 		return 1;
 	(void)*(volatile uint8_t *)(p + 3 * md_page);
@@ -711,7 +706,7 @@ static int t_sendfile(void)
 	off_t off = md_page - 5;
 	int fd, m;
 
-	CHECK(data && back, "");
+	CHECK(data && back);
 	if (setup(&fd, &p))
 		return 1;
 	m = memfd_create("out", MFD_CLOEXEC);
@@ -728,7 +723,7 @@ static int t_sendfile(void)
 	      strerror(errno));
 	CHECK(off == (off_t)(md_page - 5 + len), "offset %lld",
 	      (long long)off);
-	CHECK(pread(m, back, len, 0) == (ssize_t)len, "");
+	CHECK(pread(m, back, len, 0) == (ssize_t)len);
 	CHECK(mmapdemo_pattern_check(back, md_page - 5, len, SEED) < 0,
 	      "sendfile from the device: wrong bytes");
 to_device:
@@ -739,7 +734,7 @@ to_device:
 	off = 0;
 	CHECK(sendfile(fd, m, &off, len) == (ssize_t)len, "to the device: %s",
 	      strerror(errno));
-	CHECK(lseek(fd, 0, SEEK_CUR) == (off_t)(2 * md_page + 3 + len), "");
+	CHECK(lseek(fd, 0, SEEK_CUR) == (off_t)(2 * md_page + 3 + len));
 	return intact_with(fd, p, 2 * md_page + 3, data, len);
 }
 
@@ -770,19 +765,19 @@ static int t_splice(void)
 	loff_t off = 7;
 	int fd, pfd[2];
 
-	CHECK(data && back, "");
+	CHECK(data && back);
 	if (setup(&fd, &p))
 		return 1;
 	CHECK_OK(pipe(pfd));
 	CHECK_OK(fcntl(pfd[1], F_SETPIPE_SZ, 16 * md_page));
 	CHECK(splice(fd, &off, pfd[1], NULL, len, 0) == (ssize_t)len,
 	      "from the device: %s", strerror(errno));
-	CHECK(off == (loff_t)(7 + len), "");
-	CHECK(read(pfd[0], back, len) == (ssize_t)len, "");
+	CHECK(off == (loff_t)(7 + len));
+	CHECK(read(pfd[0], back, len) == (ssize_t)len);
 	CHECK(mmapdemo_pattern_check(back, 7, len, SEED) < 0,
 	      "splice from the device: wrong bytes");
 	md_random(data, len, 13);
-	CHECK(write(pfd[1], data, len) == (ssize_t)len, "");
+	CHECK(write(pfd[1], data, len) == (ssize_t)len);
 	off = 5 * md_page - 1;
 	CHECK(splice(pfd[0], NULL, fd, &off, len, 0) == (ssize_t)len,
 	      "to the device: %s", strerror(errno));
@@ -826,7 +821,7 @@ static int t_fstat(void)
 	CHECK_OK(fstat(fd, &st));
 	CHECK(S_ISCHR(st.st_mode), "mode %o", st.st_mode);
 	CHECK(st.st_size == 0, "st_size %lld", (long long)st.st_size);
-	CHECK(lseek(fd, 0, SEEK_END) == (off_t)md_size, "");
+	CHECK(lseek(fd, 0, SEEK_END) == (off_t)md_size);
 	return intact(fd, p);
 }
 
@@ -876,8 +871,8 @@ static int t_o_append(void)
 	md_random(data, sizeof(data), 15);
 	CHECK_ERRNO(write(afd, data, sizeof(data)), ENOSPC);
 	CHECK_ERRNO(pwrite(afd, data, sizeof(data), 0), ENOSPC);
-	CHECK(read(afd, back, sizeof(back)) == sizeof(back), "");
-	CHECK(mmapdemo_pattern_check(back, 0, sizeof(back), SEED) < 0, "");
+	CHECK(read(afd, back, sizeof(back)) == sizeof(back));
+	CHECK(mmapdemo_pattern_check(back, 0, sizeof(back), SEED) < 0);
 	/* fcntl(F_SETFL) turns it on and off. */
 	CHECK_OK(fcntl(fd, F_SETFL, O_APPEND));
 	CHECK_ERRNO(write(fd, data, sizeof(data)), ENOSPC);

@@ -20,13 +20,11 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
 
-#define PARAM_SIZE	"/sys/module/mmapdemo/parameters/size"
 #define NTH_MAX		5000
 #define SEED		0x5eed0001u
 
@@ -182,7 +180,7 @@ static int it_open(int fd, unsigned int n, bool *injected, bool *failed)
 		struct mmapdemo_info info;
 
 		CHECK_OK(ioctl(fd2, MMAPDEMO_IOC_INFO, &info));
-		CHECK(info.size == md_size, "");
+		CHECK(info.size == md_size);
 		close(fd2);
 	}
 	return 0;
@@ -288,10 +286,10 @@ static int split_iter(int fd, unsigned int n, bool *injected, bool *failed,
 		CHECK(vmas == (unmap ? 2 : 3), "%d VMAs after the split", vmas);
 	CHECK((uint64_t)vmas == live_vmas(), "%d VMAs, live_vmas %llu", vmas,
 	      (unsigned long long)live_vmas());
-	CHECK(p[0] == mmapdemo_pattern_byte(SEED, 0), "");
-	CHECK(p[2 * md_page] == mmapdemo_pattern_byte(SEED, 2 * md_page), "");
+	CHECK(p[0] == mmapdemo_pattern_byte(SEED, 0));
+	CHECK(p[2 * md_page] == mmapdemo_pattern_byte(SEED, 2 * md_page));
 	if (r)
-		CHECK(p[md_page] == mmapdemo_pattern_byte(SEED, md_page), "");
+		CHECK(p[md_page] == mmapdemo_pattern_byte(SEED, md_page));
 	CHECK_OK(munmap(p, len));
 	return 0;
 }
@@ -323,7 +321,7 @@ static int it_fork(int fd, unsigned int n, bool *injected, bool *failed)
 	*injected = nth_disarm();
 	OUTCOME(pid, err, e_fork);
 	if (pid > 0) {
-		CHECK(waitpid(pid, &status, 0) == pid, "");
+		CHECK(waitpid(pid, &status, 0) == pid);
 		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		      "child: status %#x", status);
 	}
@@ -357,7 +355,7 @@ static int it_ioctls(int fd, unsigned int n, bool *injected, bool *failed)
 		OUTCOME(r, err, e_nomem_fault);				\
 	} while (0)
 	ARMED(ioctl(fd, MMAPDEMO_IOC_INFO, &info));
-	CHECK(r || info.size == md_size, "");
+	CHECK(r || info.size == md_size);
 	ARMED(ioctl(fd, MMAPDEMO_IOC_STATS, &s));
 	ARMED(ioctl(fd, MMAPDEMO_IOC_SET_MODE, &mode));
 	ARMED(ioctl(fd, MMAPDEMO_IOC_FILL, &f));
@@ -378,19 +376,19 @@ static int it_rw(int fd, unsigned int n, bool *injected, bool *failed)
 	int err;
 	bool inj;
 
-	CHECK(buf && want && back, "");
+	CHECK(buf && want && back);
 	md_random(buf, len, n);
 	nth_arm(n);
 	r = pwrite(fd, buf, len, off);
 	err = errno;
 	*injected = nth_disarm();
 	OUTCOME(r, err, e_nomem_fault);
-	CHECK(r <= (ssize_t)len, "");
+	CHECK(r <= (ssize_t)len);
 	/* The bytes it reported written, then the pattern untouched. */
 	w = r > 0 ? r : 0;
 	memcpy(want, buf, w);
 	mmapdemo_pattern_fill(want + w, off + w, len - w, SEED);
-	CHECK(pread(fd, back, len, off) == (ssize_t)len, "");
+	CHECK(pread(fd, back, len, off) == (ssize_t)len);
 	CHECK(!memcmp(back, want, len), "after a write of %zd bytes", r);
 
 	memset(back, 0, len);
@@ -400,7 +398,7 @@ static int it_rw(int fd, unsigned int n, bool *injected, bool *failed)
 	inj = nth_disarm();
 	*injected |= inj;
 	OUTCOME(r, err, e_nomem_fault);
-	CHECK(r <= (ssize_t)len, "");
+	CHECK(r <= (ssize_t)len);
 	if (r > 0)
 		CHECK(!memcmp(back, want, r), "read %zd bytes, not the data", r);
 	/* The pattern back for the next iteration. */
@@ -422,7 +420,7 @@ static int it_resize(int fd, unsigned int n, bool *injected, bool *failed)
 	int pfd, err;
 	ssize_t r;
 
-	pfd = open(PARAM_SIZE, O_WRONLY | O_CLOEXEC);
+	pfd = open(MD_PARAM("size"), O_WRONLY | O_CLOEXEC);
 	CHECK_OK(pfd);
 	nth_arm(n);
 	r = write(pfd, "8M", 2);
@@ -430,19 +428,19 @@ static int it_resize(int fd, unsigned int n, bool *injected, bool *failed)
 	*injected = nth_disarm();
 	close(pfd);
 	OUTCOME(r, err, e_nomem_fault);
-	CHECK_OK(md_read_sysfs(PARAM_SIZE, val, sizeof(val)));
+	CHECK_OK(md_read_sysfs(MD_PARAM("size"), val, sizeof(val)));
 	CHECK_OK(ioctl(fd, MMAPDEMO_IOC_INFO, &info));
 	if (r < 0) {
 		snprintf(want, sizeof(want), "%llu",
 			 (unsigned long long)md_size);
 		CHECK(!strcmp(val, want), "size %s after a failed resize", val);
-		CHECK(info.size == md_size, "");
+		CHECK(info.size == md_size);
 		CHECK(buffer_holds(fd, SEED) == 0, "data lost by a failed resize");
 		return 0;
 	}
 	CHECK(!strcmp(val, "8388608") && info.size == 8 << 20, "size %s", val);
 	snprintf(want, sizeof(want), "%llu", (unsigned long long)md_size);
-	CHECK_OK(md_write_sysfs(PARAM_SIZE, want));
+	CHECK_OK(md_write_sysfs(MD_PARAM("size"), want));
 	CHECK_OK(md_kernel_fill(fd, 0, md_size, SEED));
 	return 0;
 }
@@ -460,7 +458,7 @@ static int ring_use(int fd, const struct mmapdemo_ring_setup *s)
 		   MMAPDEMO_RING_OFFSET);
 	CHECK(p != MAP_FAILED, "ring mmap: %s", strerror(errno));
 	c = (void *)p;
-	CHECK(c->magic == MMAPDEMO_RING_MAGIC, "");
+	CHECK(c->magic == MMAPDEMO_RING_MAGIC);
 	sqe = (void *)(p + s->sq_off);
 	memset(sqe, 0, sizeof(*sqe));
 	sqe->opcode = MMAPDEMO_OP_ECHO;
@@ -628,30 +626,6 @@ static int t_ring(void)
 		     O_RDWR, it_ring);
 }
 
-static int md_delete_module(void)
-{
-	return syscall(SYS_delete_module, "mmapdemo", O_NONBLOCK);
-}
-
-static int md_load(const char *params)
-{
-	const char *ko = getenv("MMAPDEMO_KO");
-	int fd, ret, e;
-
-	if (!ko) {
-		errno = ENOENT;
-		return -1;
-	}
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = syscall(SYS_finit_module, fd, params, 0);
-	e = errno;
-	close(fd);
-	errno = e;
-	return ret;
-}
-
 #define DEV1_SIZE	"/sys/class/misc/mmapdemo1/size"
 
 /*
@@ -670,7 +644,7 @@ static int t_second_device(void)
 
 	CHECK(nth_open() >= 0, "/proc/thread-self/fail-nth: %s",
 	      strerror(errno));
-	CHECK_OK(md_delete_module());
+	CHECK_OK(md_unload());
 	CHECK_OK(md_load("devices=2"));
 	fd0 = md_open(O_RDWR);
 	CHECK_OK(fd0);
@@ -708,7 +682,7 @@ static int t_second_device(void)
 	CHECK(n <= NTH_MAX, "still injecting after %u iterations", NTH_MAX);
 	CHECK_OK(munmap(p0, md_size));
 	CHECK_OK(close(fd0));
-	CHECK_OK(md_delete_module());
+	CHECK_OK(md_unload());
 	CHECK_OK(md_load(""));
 	return 0;
 }

@@ -55,12 +55,10 @@
 
 #include "harness.h"
 
-#define PARAM(n)	"/sys/module/mmapdemo/parameters/" n
-
 /* The device under test (--device N): its node, size file and counter. */
 static char devnode[32] = MMAPDEMO_DEVICE;
-static char size_file[96] = PARAM("size");
-static char live_file[96] = "/sys/class/misc/mmapdemo/stats/live_vmas";
+static char size_file[96] = MD_PARAM("size");
+static char live_file[96] = MD_STAT("live_vmas");
 
 #define NFD		5
 #define NREG		40
@@ -70,21 +68,49 @@ static char live_file[96] = "/sys/class/misc/mmapdemo/stats/live_vmas";
 /* Operation types, for the counts in the summary. */
 enum op {
 	OP_OPEN, OP_CLOSE, OP_MMAP, OP_MMAP_RING, OP_MUNMAP, OP_MREMAP,
-	OP_MPROTECT, OP_MADVISE, OP_TOUCH, OP_FORK, OP_PREAD, OP_PWRITE,
-	OP_READ_WRITE, OP_LSEEK, OP_IO_MAPPED, OP_OWN_WRITE, OP_OWN_CHECK,
-	OP_INFO, OP_SET_MODE, OP_FILL, OP_CHECKSUM, OP_STATS, OP_RING_SETUP,
-	OP_DOORBELL, OP_PRODUCER, OP_EVENTFD, OP_RING_STATS, OP_SCRIBBLE,
-	OP_SQE, OP_CQ_DRAIN, OP_POLL, OP_IOCTL_RANDOM, OP_RESIZE,
-	OP_FAULT_AROUND, OP_COUNT
+	OP_MPROTECT, OP_MADVISE, OP_TOUCH_PAGES, OP_FORK, OP_PREAD, OP_PWRITE,
+	OP_READ_OR_WRITE, OP_LSEEK, OP_RW_VIA_MAPPING, OP_OWN_PAGE_WRITE,
+	OP_OWN_PAGE_CHECK, OP_INFO, OP_SET_MODE, OP_FILL, OP_CHECKSUM,
+	OP_STATS, OP_RING_SETUP, OP_DOORBELL, OP_PRODUCER, OP_EVENTFD,
+	OP_RING_STATS, OP_SCRIBBLE_CTRL, OP_SUBMIT_SQE, OP_CQ_DRAIN, OP_POLL,
+	OP_IOCTL_RANDOM, OP_RESIZE, OP_FAULT_AROUND, OP_COUNT,
 };
 
 static const char * const op_names[OP_COUNT] = {
-	"open", "close", "mmap", "mmap_ring", "munmap", "mremap",
-	"mprotect", "madvise", "touch", "fork", "pread", "pwrite",
-	"read_write", "lseek", "io_mapped", "own_write", "own_check",
-	"info", "set_mode", "fill", "checksum", "stats", "ring_setup",
-	"doorbell", "producer", "eventfd", "ring_stats", "scribble",
-	"sqe", "cq_drain", "poll", "ioctl_random", "resize", "fault_around",
+	[OP_OPEN] = "open",
+	[OP_CLOSE] = "close",
+	[OP_MMAP] = "mmap",
+	[OP_MMAP_RING] = "mmap_ring",
+	[OP_MUNMAP] = "munmap",
+	[OP_MREMAP] = "mremap",
+	[OP_MPROTECT] = "mprotect",
+	[OP_MADVISE] = "madvise",
+	[OP_TOUCH_PAGES] = "touch_pages",
+	[OP_FORK] = "fork",
+	[OP_PREAD] = "pread",
+	[OP_PWRITE] = "pwrite",
+	[OP_READ_OR_WRITE] = "read_or_write",
+	[OP_LSEEK] = "lseek",
+	[OP_RW_VIA_MAPPING] = "rw_via_mapping",
+	[OP_OWN_PAGE_WRITE] = "own_page_write",
+	[OP_OWN_PAGE_CHECK] = "own_page_check",
+	[OP_INFO] = "info",
+	[OP_SET_MODE] = "set_mode",
+	[OP_FILL] = "fill",
+	[OP_CHECKSUM] = "checksum",
+	[OP_STATS] = "stats",
+	[OP_RING_SETUP] = "ring_setup",
+	[OP_DOORBELL] = "doorbell",
+	[OP_PRODUCER] = "producer",
+	[OP_EVENTFD] = "eventfd",
+	[OP_RING_STATS] = "ring_stats",
+	[OP_SCRIBBLE_CTRL] = "scribble_ctrl",
+	[OP_SUBMIT_SQE] = "submit_sqe",
+	[OP_CQ_DRAIN] = "cq_drain",
+	[OP_POLL] = "poll",
+	[OP_IOCTL_RANDOM] = "ioctl_random",
+	[OP_RESIZE] = "resize",
+	[OP_FAULT_AROUND] = "fault_around",
 };
 
 /* Per worker, in memory shared with the parent. */
@@ -483,13 +509,13 @@ static void own_check(uint64_t pg, int how)
 	switch (how) {
 	case 0:
 		note("check own page %" PRIu64 " via pread", pg);
-		check(OP_OWN_CHECK, pread(cfd, cmpbuf, page, pg * page),
+		check(OP_OWN_PAGE_CHECK, pread(cfd, cmpbuf, page, pg * page),
 		      MUST_OK, NONE);
 		verify_page(cmpbuf, pg, "pread");
 		break;
 	default:
 		note("check own page %" PRIu64 " via CHECKSUM", pg);
-		check(OP_OWN_CHECK, ioctl(cfd, MMAPDEMO_IOC_CHECKSUM, &ck),
+		check(OP_OWN_PAGE_CHECK, ioctl(cfd, MMAPDEMO_IOC_CHECKSUM, &ck),
 		      MUST_OK, NONE);
 		mmapdemo_pattern_fill(cmpbuf, pg * page, page, s);
 		if (ck.crc32c != mmapdemo_crc32c(0, cmpbuf, page))
@@ -513,12 +539,12 @@ static void own_write(uint64_t pg, int how)
 	f.seed = page_seed(widx, pg, *g);
 	if (how) {
 		note("write own page %" PRIu64 " gen %u via FILL", pg, *g);
-		check(OP_OWN_WRITE, ioctl(cfd, MMAPDEMO_IOC_FILL, &f), MUST_OK,
+		check(OP_OWN_PAGE_WRITE, ioctl(cfd, MMAPDEMO_IOC_FILL, &f), MUST_OK,
 		      NONE);
 	} else {
 		note("write own page %" PRIu64 " gen %u via pwrite", pg, *g);
 		mmapdemo_pattern_fill(cmpbuf, pg * page, page, f.seed);
-		if (check(OP_OWN_WRITE, pwrite(cfd, cmpbuf, page, pg * page),
+		if (check(OP_OWN_PAGE_WRITE, pwrite(cfd, cmpbuf, page, pg * page),
 			  MUST_OK, NONE) != page)
 			die("short pwrite");
 	}
@@ -957,15 +983,15 @@ static void op_touch(struct region *r)
 		if (!(r->prot & PROT_WRITE) || !(r->prot & PROT_READ))
 			return;
 		if (r->off == 0 && chance(50)) {
-			ws->ops[OP_SCRIBBLE]++;
+			ws->ops[OP_SCRIBBLE_CTRL]++;
 			scribble_ctrl(r);
 		} else {
-			ws->ops[OP_SQE]++;
+			ws->ops[OP_SUBMIT_SQE]++;
 			ring_sqe(r);
 		}
 		return;
 	}
-	ws->ops[OP_TOUCH]++;
+	ws->ops[OP_TOUCH_PAGES]++;
 	sub_range(r, &from, &to);
 	if (to - from > 4)
 		to = from + 4;
@@ -1126,7 +1152,7 @@ static void op_rw(bool wr, bool positioned)
 			return;
 		check(OP_LSEEK, lseek(f->fd, off, SEEK_SET), MUST_OK, NONE);
 		ret = wr ? write(f->fd, buf, len) : read(f->fd, buf, len);
-		ret = check(OP_READ_WRITE, ret, must, allowed);
+		ret = check(OP_READ_OR_WRITE, ret, must, allowed);
 		if (ret >= 0 && lseek(f->fd, 0, SEEK_CUR) != off + ret)
 			die("file position %jd after %ld bytes from %" PRId64,
 			    (intmax_t)lseek(f->fd, 0, SEEK_CUR), ret, off);
@@ -1169,7 +1195,7 @@ static void op_lseek(void)
 }
 
 /* read() into, or write() from, a mapping of the device itself. */
-static void op_io_mapped(void)
+static void op_rw_via_mapping(void)
 {
 	struct region *r = pick_region();
 	struct fdent *f = pick_fd(true);
@@ -1187,7 +1213,7 @@ static void op_io_mapped(void)
 		pub_range(&off, &len, r->len);
 		note("write fd %d off %#" PRIx64 " len %" PRIu64 " from %p",
 		     f->fd, off, len, (void *)r->addr);
-		ret = check(OP_IO_MAPPED, pwrite(f->fd, r->addr, len, off),
+		ret = check(OP_RW_VIA_MAPPING, pwrite(f->fd, r->addr, len, off),
 			    MUST_OK, NONE);
 		if ((uint64_t)ret != len)
 			die("wrote %ld of %" PRIu64, ret, len);
@@ -1206,7 +1232,7 @@ static void op_io_mapped(void)
 	len = 1 + rnd(r->len);
 	note("read fd %d off %#" PRIx64 " len %" PRIu64 " into %p", f->fd,
 	     off, len, (void *)r->addr);
-	ret = check(OP_IO_MAPPED, pread(f->fd, r->addr, len, off), MUST_OK,
+	ret = check(OP_RW_VIA_MAPPING, pread(f->fd, r->addr, len, off), MUST_OK,
 		    NONE);
 	if ((uint64_t)ret != (len < size - off ? len : size - off))
 		die("read %ld of %" PRIu64, ret, len);
@@ -1272,30 +1298,47 @@ static void op_set_mode(struct fdent *f)
 	f->mapped = 0;
 }
 
+/*
+ * The range and flags of a FILL (@fill: public bytes only, which nobody
+ * checks) or a CHECKSUM (anywhere): valid three times in four, else a
+ * range or a flag the kernel must refuse with EINVAL.
+ */
+static void range_args(bool fill, __u64 *off, __u64 *len, __u32 *flags,
+		       int *must, struct errs *allowed)
+{
+	uint64_t o, l;
+
+	if (!chance(75)) {
+		bad_range(&o, &l);
+		*must = MUST_FAIL;
+		*allowed = E(EINVAL);
+	} else if (fill) {
+		pub_range(&o, &l, 16 * page);
+		if (chance(5))
+			l = 0;
+	} else {
+		o = rnd(size + 1);
+		l = rnd(size - o + 1);
+		if (l > 64 * (uint64_t)page)
+			l = rnd(64 * page);
+	}
+	*off = o;
+	*len = l;
+	if (chance(10)) {
+		*flags = 1u << rnd(32);
+		*must = MUST_FAIL;
+		*allowed = E(EINVAL);
+	}
+}
+
 static void op_fill(struct fdent *f)
 {
 	struct mmapdemo_fill fl = { .seed = (uint32_t)rnd64() };
 	struct errs allowed = NONE;
 	int must = MUST_OK;
-	uint64_t off, len;
 	void *p;
 
-	if (chance(75)) {
-		pub_range(&off, &len, 16 * page);
-		if (chance(5))
-			len = 0;
-	} else {
-		bad_range(&off, &len);
-		must = MUST_FAIL;
-		allowed = E(EINVAL);
-	}
-	fl.offset = off;
-	fl.length = len;
-	if (chance(10)) {
-		fl.flags = 1u << rnd(32);
-		must = MUST_FAIL;
-		allowed = E(EINVAL);
-	}
+	range_args(true, &fl.offset, &fl.length, &fl.flags, &must, &allowed);
 	p = arg_or_bad(&fl, false, &must, &allowed);
 	if (!fd_writable(f)) {
 		must = MUST_FAIL;
@@ -1312,26 +1355,9 @@ static void op_checksum(struct fdent *f)
 	struct mmapdemo_checksum ck = { 0 };
 	struct errs allowed = NONE;
 	int must = MUST_OK;
-	uint64_t off, len;
 	void *p;
 
-	if (chance(75)) {
-		off = rnd(size + 1);
-		len = rnd(size - off + 1);
-		if (len > 64 * (uint64_t)page)
-			len = rnd(64 * page);
-	} else {
-		bad_range(&off, &len);
-		must = MUST_FAIL;
-		allowed = E(EINVAL);
-	}
-	ck.offset = off;
-	ck.length = len;
-	if (chance(10)) {
-		ck.flags = 1u << rnd(32);
-		must = MUST_FAIL;
-		allowed = E(EINVAL);
-	}
+	range_args(false, &ck.offset, &ck.length, &ck.flags, &must, &allowed);
 	/* In, then out: a read-only argument faults on the way out. */
 	p = arg_or_bad(&ck, true, &must, &allowed);
 	note("CHECKSUM fd %d [%#llx, +%#llx) flags %#x arg %p", f->fd,
@@ -1677,43 +1703,6 @@ again:
 	      stats ? EITHER : MUST_FAIL, stats ? E(EFAULT) : E(ENOTTY));
 }
 
-static void op_ioctl(void)
-{
-	unsigned int which = (unsigned int)rnd(10);
-	struct fdent *f = which == 5 || which == 6 || which == 7 ?
-			  pick_ring_fd(which == 5) : pick_fd(true);
-
-	if (!f)
-		return;
-	switch (which) {
-	case 0:
-		op_info(f);
-		break;
-	case 1:
-		op_set_mode(f);
-		break;
-	case 2:
-		op_fill(f);
-		break;
-	case 3:
-		op_checksum(f);
-		break;
-	case 4:
-		op_stats(f);
-		break;
-	case 5:
-		op_ring_setup(f);
-		break;
-	case 6:
-	case 7:
-		op_ring_ioctl(f);
-		break;
-	default:
-		op_ioctl_random(f);
-		break;
-	}
-}
-
 /* Resizing: the parent maps the buffer throughout, so never now. */
 static void op_resize(void)
 {
@@ -1746,145 +1735,151 @@ static void op_fault_around(void)
 				bad[rnd(ARRAY_SIZE(bad))];
 
 	note("write fault_around=%s", v);
-	check(OP_FAULT_AROUND, md_write_sysfs(PARAM("fault_around"), v),
+	check(OP_FAULT_AROUND, md_write_sysfs(MD_PARAM("fault_around"), v),
 	      valid ? MUST_OK : MUST_FAIL, E(EINVAL));
+}
+
+static void op_mmap_data(void)
+{
+	op_mmap(false);
+}
+
+static void op_mmap_ring(void)
+{
+	op_mmap(true);
+}
+
+static void op_touch_mapping(void)
+{
+	op_touch(pick_region());
+}
+
+static void op_touch_ring(void)
+{
+	op_touch(pick_ring_region());
+}
+
+static void op_pread(void)
+{
+	op_rw(false, true);
+}
+
+static void op_pwrite(void)
+{
+	op_rw(true, true);
+}
+
+static void op_read_or_write(void)
+{
+	op_rw(chance(50), false);
+}
+
+static void own_page_write(void)
+{
+	own_write(pick_own_page(), (int)rnd(2));
+}
+
+static void own_page_check(void)
+{
+	own_check(pick_own_page(), (int)rnd(2));
+}
+
+/*
+ * What a worker does next, each with its weight in the draw. An ioctl
+ * runs on an open file: any (OPEN_FD), mostly one with a ring (RING_FD),
+ * or mostly one with a ring or able to set one up (RING_RW_FD).
+ */
+enum fd_kind { NO_FD, OPEN_FD, RING_FD, RING_RW_FD };
+
+static const struct action {
+	unsigned int weight;
+	enum fd_kind fd;
+	void (*run)(void);
+	void (*run_on)(struct fdent *f);
+} actions[] = {
+#define DO(w, fn)		{ .weight = (w), .run = (fn) }
+#define ON(w, kind, fn)		{ .weight = (w), .fd = (kind), .run_on = (fn) }
+	DO(40, op_open),
+	DO(30, op_close),
+	DO(100, op_mmap_data),
+	DO(40, op_mmap_ring),
+	DO(50, op_munmap),
+	DO(30, op_mremap),
+	DO(30, op_mprotect),
+	DO(40, op_madvise),
+	DO(120, op_touch_mapping),
+	DO(5, op_fork),
+	DO(45, op_pread),
+	DO(40, op_pwrite),
+	DO(30, op_read_or_write),
+	DO(15, op_lseek),
+	DO(30, op_rw_via_mapping),
+	DO(30, own_page_write),
+	DO(20, own_page_check),
+	ON(21, OPEN_FD, op_info),
+	ON(21, OPEN_FD, op_set_mode),
+	ON(21, OPEN_FD, op_fill),
+	ON(21, OPEN_FD, op_checksum),
+	ON(21, OPEN_FD, op_stats),
+	ON(21, RING_RW_FD, op_ring_setup),
+	ON(42, RING_FD, op_ring_ioctl),
+	ON(42, OPEN_FD, op_ioctl_random),
+	DO(25, op_touch_ring),
+	DO(10, op_cq_drain),
+	DO(5, op_poll),
+	DO(20, op_resize),
+	DO(35, op_fault_around),
+#undef DO
+#undef ON
+};
+
+static unsigned int action_weights(void)
+{
+	unsigned int sum = 0;
+	size_t k;
+
+	for (k = 0; k < ARRAY_SIZE(actions); k++)
+		sum += actions[k].weight;
+	return sum;
+}
+
+static void run_action(const struct action *a)
+{
+	struct fdent *f;
+
+	if (a->fd == NO_FD) {
+		a->run();
+		return;
+	}
+	f = a->fd == OPEN_FD ? pick_fd(true) : pick_ring_fd(a->fd == RING_RW_FD);
+	if (f)
+		a->run_on(f);
 }
 
 static double now(void);
 
 static void worker_loop(uint64_t nops)
 {
+	unsigned int total = action_weights();
 	uint64_t i;
+	size_t k;
 
 	for (i = 0; i < nops; i++) {
-		unsigned int r = (unsigned int)rnd(1000);
-		enum op op;
+		unsigned int r = (unsigned int)rnd(total);
 
 		if (deadline && !(i % 32) && now() > deadline) {
 			ws->timed_out = 1;
 			break;
 		}
 		ws->op++;
-		if (free_regions() < NREG / 4 && chance(30))
-			r = 220;	/* munmap */
-		if (r < 40)
-			op = OP_OPEN;
-		else if (r < 70)
-			op = OP_CLOSE;
-		else if (r < 170)
-			op = OP_MMAP;
-		else if (r < 210)
-			op = OP_MMAP_RING;
-		else if (r < 260)
-			op = OP_MUNMAP;
-		else if (r < 290)
-			op = OP_MREMAP;
-		else if (r < 320)
-			op = OP_MPROTECT;
-		else if (r < 360)
-			op = OP_MADVISE;
-		else if (r < 480)
-			op = OP_TOUCH;
-		else if (r < 485)
-			op = OP_FORK;
-		else if (r < 530)
-			op = OP_PREAD;
-		else if (r < 570)
-			op = OP_PWRITE;
-		else if (r < 600)
-			op = OP_READ_WRITE;
-		else if (r < 615)
-			op = OP_LSEEK;
-		else if (r < 645)
-			op = OP_IO_MAPPED;
-		else if (r < 675)
-			op = OP_OWN_WRITE;
-		else if (r < 695)
-			op = OP_OWN_CHECK;
-		else if (r < 905)
-			op = OP_INFO;
-		else if (r < 930)
-			op = OP_SQE;	/* or a scribble */
-		else if (r < 940)
-			op = OP_CQ_DRAIN;
-		else if (r < 945)
-			op = OP_POLL;
-		else if (r < 965)
-			op = OP_RESIZE;
-		else
-			op = OP_FAULT_AROUND;
-
-		switch (op) {
-		case OP_OPEN:
-			op_open();
-			break;
-		case OP_CLOSE:
-			op_close();
-			break;
-		case OP_MMAP:
-			op_mmap(false);
-			break;
-		case OP_MMAP_RING:
-			op_mmap(true);
-			break;
-		case OP_MUNMAP:
+		/* Running out of region slots: unmap more often. */
+		if (free_regions() < NREG / 4 && chance(30)) {
 			op_munmap();
-			break;
-		case OP_MREMAP:
-			op_mremap();
-			break;
-		case OP_MPROTECT:
-			op_mprotect();
-			break;
-		case OP_MADVISE:
-			op_madvise();
-			break;
-		case OP_TOUCH:
-			op_touch(pick_region());
-			break;
-		case OP_SQE:
-			op_touch(pick_ring_region());
-			break;
-		case OP_FORK:
-			op_fork();
-			break;
-		case OP_PREAD:
-			op_rw(false, true);
-			break;
-		case OP_PWRITE:
-			op_rw(true, true);
-			break;
-		case OP_READ_WRITE:
-			op_rw(chance(50), false);
-			break;
-		case OP_LSEEK:
-			op_lseek();
-			break;
-		case OP_IO_MAPPED:
-			op_io_mapped();
-			break;
-		case OP_OWN_WRITE:
-			own_write(pick_own_page(), (int)rnd(2));
-			break;
-		case OP_OWN_CHECK:
-			own_check(pick_own_page(), (int)rnd(2));
-			break;
-		case OP_INFO:
-			op_ioctl();	/* any ioctl */
-			break;
-		case OP_CQ_DRAIN:
-			op_cq_drain();
-			break;
-		case OP_POLL:
-			op_poll();
-			break;
-		case OP_RESIZE:
-			op_resize();
-			break;
-		default:
-			op_fault_around();
-			break;
+			continue;
 		}
+		for (k = 0; r >= actions[k].weight; k++)
+			r -= actions[k].weight;
+		run_action(&actions[k]);
 	}
 }
 
@@ -1900,18 +1895,18 @@ static void own_check_mapped(int mode)
 	char *p;
 
 	note("own pages through a fresh mapping, mode %d", mode);
-	fd = (int)check(OP_OWN_CHECK, open(devnode, O_RDONLY),
+	fd = (int)check(OP_OWN_PAGE_CHECK, open(devnode, O_RDONLY),
 			MUST_OK, NONE);
-	check(OP_OWN_CHECK, ioctl(fd, MMAPDEMO_IOC_SET_MODE, &mode), MUST_OK,
+	check(OP_OWN_PAGE_CHECK, ioctl(fd, MMAPDEMO_IOC_SET_MODE, &mode), MUST_OK,
 	      NONE);
 	p = mmap(NULL, own_pages * page, PROT_READ, MAP_SHARED, fd,
 		 first * page);
-	check(OP_OWN_CHECK, p == MAP_FAILED ? -1 : 0, MUST_OK, NONE);
+	check(OP_OWN_PAGE_CHECK, p == MAP_FAILED ? -1 : 0, MUST_OK, NONE);
 	for (pg = first; pg < first + own_pages; pg++)
 		verify_page((uint8_t *)p + (pg - first) * page, pg,
 			    mode ? "a remap mapping" : "a fault mapping");
-	check(OP_OWN_CHECK, munmap(p, own_pages * page), MUST_OK, NONE);
-	check(OP_OWN_CHECK, close(fd), MUST_OK, NONE);
+	check(OP_OWN_PAGE_CHECK, munmap(p, own_pages * page), MUST_OK, NONE);
+	check(OP_OWN_PAGE_CHECK, close(fd), MUST_OK, NONE);
 }
 
 static void __attribute__((noreturn)) worker(int idx, uint64_t nops)
@@ -1985,11 +1980,7 @@ static void tap(bool ok, const char *fmt, ...)
 
 static uint64_t live_vmas(void)
 {
-	char b[32];
-
-	if (md_read_sysfs(live_file, b, sizeof(b)))
-		return UINT64_MAX;
-	return strtoull(b, NULL, 10);
+	return md_stat(live_file);
 }
 
 static bool info_size(int fd, uint64_t want)
@@ -2290,7 +2281,7 @@ int main(int argc, char **argv)
 	fd = open(devnode, O_RDWR | O_CLOEXEC);
 	if (fd < 0 || ioctl(fd, MMAPDEMO_IOC_INFO, &info) ||
 	    md_read_sysfs(size_file, orig_size, sizeof(orig_size)) ||
-	    md_read_sysfs(PARAM("fault_around"), orig_fa, sizeof(orig_fa))) {
+	    md_read_sysfs(MD_PARAM("fault_around"), orig_fa, sizeof(orig_fa))) {
 		printf("Bail out! cannot open %s: %m\n", devnode);
 		return 1;
 	}
@@ -2375,7 +2366,7 @@ int main(int argc, char **argv)
 		    "no mapping left: live_vmas 0 in sysfs and STATS");
 	}
 	tap(resize_unmapped(fd, orig_size, orig_bytes, "1M", 1 << 20) &&
-	    !md_write_sysfs(PARAM("fault_around"), orig_fa),
+	    !md_write_sysfs(MD_PARAM("fault_around"), orig_fa),
 	    "resize after the run: bad sizes EINVAL, 1M and back to %s zeroed",
 	    orig_size);
 	close(fd);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,9 +15,6 @@
 enum mmapdemo_map_mode md_mode = MMAPDEMO_MODE_FAULT;
 long md_page;
 uint64_t md_size;
-
-static const char *const md_mode_names[] = { "fault", "remap" };
-#define MD_NR_MODES	ARRAY_SIZE(md_mode_names)
 
 void md_diag(const char *fmt, ...)
 {
@@ -108,6 +106,54 @@ int md_write_sysfs(const char *path, const char *val)
 	return n == (ssize_t)strlen(val) ? 0 : -1;
 }
 
+/* A counter from sysfs, e.g. md_stat(MD_STAT("live_vmas")); ~0 if none. */
+uint64_t md_stat(const char *path)
+{
+	char buf[32];
+
+	if (md_read_sysfs(path, buf, sizeof(buf)))
+		return UINT64_MAX;
+	return strtoull(buf, NULL, 10);
+}
+
+/*
+ * Loading and unloading without libkmod (the tests are static): the
+ * module at $MMAPDEMO_KO with @params. An unload attempt never waits, so
+ * one refused because something still maps the device fails with
+ * EWOULDBLOCK.
+ */
+int md_load(const char *params)
+{
+	const char *ko = getenv("MMAPDEMO_KO");
+	int fd, ret, e;
+
+	if (!ko) {
+		errno = ENOENT;
+		return -1;
+	}
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = syscall(SYS_finit_module, fd, params, 0);
+	e = errno;
+	close(fd);
+	errno = e;
+	return ret;
+}
+
+int md_unload(void)
+{
+	return syscall(SYS_delete_module, "mmapdemo", O_NONBLOCK);
+}
+
+/* Loaded afresh with @params, whether or not it was loaded before. */
+int md_reload(const char *params)
+{
+	if (access(MD_SYSFS_MODULE, F_OK) == 0 && md_unload())
+		return -1;
+	return md_load(params);
+}
+
 /* xorshift32: reproducible data that no pattern in the driver matches. */
 void md_random(void *buf, size_t len, uint32_t seed)
 {
@@ -164,11 +210,12 @@ static int md_run_one(const struct md_test *t, size_t num,
 		_exit(t->fn() ? 1 : 0);
 	}
 	if (md_child_passed(pid, t)) {
-		printf("ok %zu - %s: %s\n", num, md_mode_names[md_mode],
+		printf("ok %zu - %s: %s\n", num, mmapdemo_mode_name(md_mode),
 		       t->name);
 		return 0;
 	}
-	printf("not ok %zu - %s: %s\n", num, md_mode_names[md_mode], t->name);
+	printf("not ok %zu - %s: %s\n", num, mmapdemo_mode_name(md_mode),
+	       t->name);
 	return 1;
 }
 
@@ -189,27 +236,22 @@ static int md_query_device(void)
 int md_main(int argc, char **argv, const struct md_test *tests, size_t n)
 {
 	const char *only = NULL;
-	unsigned int timeout = 60, run_modes = MD_FAULT, m;
+	unsigned int timeout = 60, run_modes = MD_BOTH, m;
 	size_t i, planned = 0, num = 0;
 	int failed = 0, opt;
 
 	while ((opt = getopt(argc, argv, "m:t:")) != -1) {
 		switch (opt) {
 		case 'm':
-			if (!strcmp(optarg, "remap"))
-				run_modes = MD_REMAP;
-			else if (!strcmp(optarg, "fault"))
-				run_modes = MD_FAULT;
-			else if (!strcmp(optarg, "both"))
-				run_modes = MD_BOTH;
-			else
+			if (mmapdemo_mode_parse(optarg) < 0)
 				return 2;
+			run_modes = 1u << mmapdemo_mode_parse(optarg);
 			break;
 		case 't':
 			only = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-m fault|remap|both] [-t test]\n",
+			fprintf(stderr, "usage: %s [-m fault|remap] [-t test]\n",
 				argv[0]);
 			return 2;
 		}
@@ -220,8 +262,8 @@ int md_main(int argc, char **argv, const struct md_test *tests, size_t n)
 	if (getenv("MD_TEST_TIMEOUT"))
 		timeout = strtoul(getenv("MD_TEST_TIMEOUT"), NULL, 10);
 
-	/* -m both: every test in the fault mode, then in the remap mode. */
-	for (m = 0; m < MD_NR_MODES; m++)
+	/* Every test in the fault mode, then in the remap mode (or -m's). */
+	for (m = 0; m < MMAPDEMO_MODE_COUNT; m++)
 		for (i = 0; i < n; i++)
 			if ((run_modes & (1u << m)) &&
 			    (tests[i].modes & (1u << m)) &&
@@ -231,7 +273,7 @@ int md_main(int argc, char **argv, const struct md_test *tests, size_t n)
 	if (md_query_device())
 		return 1;
 
-	for (m = 0; m < MD_NR_MODES; m++) {
+	for (m = 0; m < MMAPDEMO_MODE_COUNT; m++) {
 		for (i = 0; i < n; i++) {
 			const struct md_test *t = &tests[i];
 			int r;

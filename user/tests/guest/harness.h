@@ -51,7 +51,12 @@ struct md_test {
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* The mode under test, from -m; tests open files in it with md_open(). */
+/* Where the module and the device show their state in sysfs. */
+#define MD_SYSFS_MODULE	"/sys/module/mmapdemo"
+#define MD_PARAM(name)	MD_SYSFS_MODULE "/parameters/" name
+#define MD_STAT(name)	"/sys/class/misc/mmapdemo/stats/" name
+
+/* The mode under test; tests open files in it with md_open(). */
 extern enum mmapdemo_map_mode md_mode;
 extern long md_page;
 extern uint64_t md_size;
@@ -66,13 +71,21 @@ int md_kernel_crc(int fd, uint64_t off, uint64_t len, uint32_t *crc);
 int md_kernel_fill(int fd, uint64_t off, uint64_t len, uint32_t seed);
 int md_read_sysfs(const char *path, char *buf, size_t len);
 int md_write_sysfs(const char *path, const char *val);
+uint64_t md_stat(const char *path);
+int md_load(const char *params);
+int md_unload(void);
+int md_reload(const char *params);
 void md_random(void *buf, size_t len, uint32_t seed);
 
+/*
+ * Ends the test as failed unless @cond holds; the optional rest is a
+ * printf-style message (a string literal first) saying what was seen.
+ */
 #define CHECK(cond, ...)						\
 	do {								\
 		if (!(cond)) {						\
 			md_diag("%s:%d: failed: %s", __FILE__, __LINE__, #cond); \
-			md_diag(__VA_ARGS__);				\
+			md_diag("" __VA_ARGS__);			\
 			return 1;					\
 		}							\
 	} while (0)

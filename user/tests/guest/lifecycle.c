@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest tests of the module's lifetime rules, run once per map mode:
+ * Guest tests of the module's lifetime rules, in both map modes:
  * unloading while mapped, resizing through the size parameter, and the
  * load-time parameters. They unload and reload the module (the path is in
  * $MMAPDEMO_KO) and leave it loaded with its defaults.
@@ -17,40 +17,6 @@
 
 #include "harness.h"
 
-#define PARAM(name)	"/sys/module/mmapdemo/parameters/" name
-
-static int md_delete_module(void)
-{
-	return syscall(SYS_delete_module, "mmapdemo", O_NONBLOCK);
-}
-
-static int md_load(const char *params)
-{
-	const char *ko = getenv("MMAPDEMO_KO");
-	int fd, ret, e;
-
-	if (!ko) {
-		errno = ENOENT;
-		return -1;
-	}
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = syscall(SYS_finit_module, fd, params, 0);
-	e = errno;
-	close(fd);
-	errno = e;
-	return ret;
-}
-
-/* Back to the state every test starts from: loaded with defaults. */
-static int md_reload(const char *params)
-{
-	if (access("/sys/module/mmapdemo", F_OK) == 0 && md_delete_module())
-		return -1;
-	return md_load(params);
-}
-
 /* 7. rmmod fails while anything is mapped, succeeds after munmap. */
 static int t_rmmod_while_mapped(void)
 {
@@ -63,16 +29,16 @@ static int t_rmmod_while_mapped(void)
 	CHECK(p != MAP_FAILED, "mmap");
 	CHECK_OK(close(fd));
 	/* The mapping's file pins the module (fops->owner). */
-	CHECK_ERRNO(md_delete_module(), EWOULDBLOCK);
+	CHECK_ERRNO(md_unload(), EWOULDBLOCK);
 	p[md_size - 1] = 'z';
 	fd = md_open(O_RDONLY);
 	CHECK_OK(fd);
 	CHECK(pread(fd, &c, 1, md_size - 1) == 1 && c == 'z',
 	      "mapping broken by the refused unload");
 	CHECK_OK(close(fd));
-	CHECK_ERRNO(md_delete_module(), EWOULDBLOCK);
+	CHECK_ERRNO(md_unload(), EWOULDBLOCK);
 	CHECK_OK(munmap(p, md_size));
-	CHECK_OK(md_delete_module());
+	CHECK_OK(md_unload());
 	CHECK(access("/dev/mmapdemo", F_OK) == -1, "device node left behind");
 	CHECK_OK(md_load(""));
 	return 0;
@@ -102,11 +68,11 @@ static int t_rmmod_pinned_by_child(void)
 	}
 	close(fd);
 	CHECK_OK(munmap(p, md_page));
-	CHECK_ERRNO(md_delete_module(), EWOULDBLOCK);
-	CHECK(write(pfd[1], "x", 1) == 1, "");
+	CHECK_ERRNO(md_unload(), EWOULDBLOCK);
+	CHECK(write(pfd[1], "x", 1) == 1);
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
 	      !WEXITSTATUS(status), "child failed");
-	CHECK_OK(md_delete_module());
+	CHECK_OK(md_unload());
 	CHECK_OK(md_load(""));
 	return 0;
 }
@@ -123,11 +89,11 @@ static int t_resize_while_mapped_ebusy(void)
 	p = md_map(fd, md_page, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	CHECK(p != MAP_FAILED, "mmap");
 	p[0] = 'k';
-	CHECK_ERRNO(md_write_sysfs(PARAM("size"), "8M"), EBUSY);
-	CHECK_OK(md_read_sysfs(PARAM("size"), val, sizeof(val)));
+	CHECK_ERRNO(md_write_sysfs(MD_PARAM("size"), "8M"), EBUSY);
+	CHECK_OK(md_read_sysfs(MD_PARAM("size"), val, sizeof(val)));
 	CHECK(strtoull(val, NULL, 10) == md_size, "size changed to %s", val);
 	CHECK_OK(ioctl(fd, MMAPDEMO_IOC_INFO, &info));
-	CHECK(info.size == md_size, "");
+	CHECK(info.size == md_size);
 	CHECK(p[0] == 'k', "mapped data lost");
 	CHECK_OK(munmap(p, md_page));
 	return 0;
@@ -145,13 +111,13 @@ static int t_resize_unmapped(void)
 	p = md_map(fd, md_page, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	CHECK(p != MAP_FAILED, "mmap");
 	CHECK_OK(munmap(p, md_page));
-	CHECK_OK(md_write_sysfs(PARAM("size"), "10000"));	/* rounds up */
-	CHECK_OK(md_read_sysfs(PARAM("size"), val, sizeof(val)));
+	CHECK_OK(md_write_sysfs(MD_PARAM("size"), "10000"));	/* rounds up */
+	CHECK_OK(md_read_sysfs(MD_PARAM("size"), val, sizeof(val)));
 	CHECK(strtoull(val, NULL, 10) == 3 * (uint64_t)md_page, "size %s",
 	      val);
 	CHECK_OK(ioctl(fd, MMAPDEMO_IOC_INFO, &info));
 	CHECK(info.size == 3 * (uint64_t)md_page, "open file sees old size");
-	CHECK_OK(md_write_sysfs(PARAM("size"), "8M"));
+	CHECK_OK(md_write_sysfs(MD_PARAM("size"), "8M"));
 	fd2 = md_open(O_RDWR);
 	CHECK_OK(fd2);
 	p = md_map(fd2, 8 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
@@ -161,7 +127,7 @@ static int t_resize_unmapped(void)
 	CHECK_ERRNO(md_map(fd2, md_page, PROT_READ, MAP_SHARED, 8 << 20),
 		    EINVAL);
 	CHECK_OK(munmap(p, 8 << 20));
-	CHECK_OK(md_write_sysfs(PARAM("size"), "4M"));
+	CHECK_OK(md_write_sysfs(MD_PARAM("size"), "4M"));
 	return 0;
 }
 
@@ -177,21 +143,21 @@ static int t_bad_params_einval(void)
 
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		errno = 0;
-		CHECK(md_write_sysfs(PARAM("size"), sizes[i]) == -1 &&
+		CHECK(md_write_sysfs(MD_PARAM("size"), sizes[i]) == -1 &&
 		      errno == EINVAL, "size=\"%s\": %s", sizes[i],
 		      strerror(errno));
 	}
-	CHECK_ERRNO(md_write_sysfs(PARAM("map_mode"), "lazy"), EINVAL);
-	CHECK_OK(md_read_sysfs(PARAM("size"), val, sizeof(val)));
-	CHECK(strtoull(val, NULL, 10) == md_size, "");
-	CHECK_OK(md_read_sysfs(PARAM("map_mode"), val, sizeof(val)));
+	CHECK_ERRNO(md_write_sysfs(MD_PARAM("map_mode"), "lazy"), EINVAL);
+	CHECK_OK(md_read_sysfs(MD_PARAM("size"), val, sizeof(val)));
+	CHECK(strtoull(val, NULL, 10) == md_size);
+	CHECK_OK(md_read_sysfs(MD_PARAM("map_mode"), val, sizeof(val)));
 	CHECK(!strcmp(val, "fault"), "map_mode %s", val);
 	/* At load time too: the load fails, nothing is left behind. */
-	CHECK_OK(md_delete_module());
+	CHECK_OK(md_unload());
 	CHECK_ERRNO(md_load("size=0"), EINVAL);
 	CHECK_ERRNO(md_load("map_mode=eager"), EINVAL);
 	CHECK_ERRNO(md_load("dev_mode=01777"), EINVAL);
-	CHECK(access("/sys/module/mmapdemo", F_OK) == -1, "");
+	CHECK(access(MD_SYSFS_MODULE, F_OK) == -1);
 	CHECK_OK(md_load(""));
 	return 0;
 }
@@ -210,11 +176,11 @@ static int t_map_mode_param(void)
 	CHECK_OK(ioctl(fd, MMAPDEMO_IOC_INFO, &info));
 	CHECK(info.map_mode == (uint32_t)md_mode, "file mode %u",
 	      info.map_mode);
-	CHECK(info.default_mode == (uint32_t)md_mode, "");
+	CHECK(info.default_mode == (uint32_t)md_mode);
 	CHECK(info.size == 64 << 10, "size %llu",
 	      (unsigned long long)info.size);
 	close(fd);
-	CHECK_OK(md_write_sysfs(PARAM("map_mode"),
+	CHECK_OK(md_write_sysfs(MD_PARAM("map_mode"),
 				md_mode == MMAPDEMO_MODE_REMAP ? "fault" :
 				"remap"));
 	fd = open(MMAPDEMO_DEVICE, O_RDWR);
@@ -254,7 +220,7 @@ static int t_dev_mode_param(void)
 		p[0] = 1;
 		_exit(0);
 	}
-	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status), "");
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status));
 	CHECK(WEXITSTATUS(status) == 0, "non-root user failed at step %d",
 	      WEXITSTATUS(status));
 	CHECK_OK(md_reload(""));
@@ -299,7 +265,7 @@ static int t_no_page_leak(void)
 	size_t i;
 	int fd;
 
-	CHECK_OK(md_delete_module());
+	CHECK_OK(md_unload());
 	flush_page_cache();
 	before = mem_free_kb();
 	CHECK_OK(md_load("size=128M"));
@@ -312,7 +278,7 @@ static int t_no_page_leak(void)
 	loaded = mem_free_kb();
 	CHECK_OK(munmap(p, size));
 	CHECK_OK(close(fd));
-	CHECK_OK(md_delete_module());
+	CHECK_OK(md_unload());
 	flush_page_cache();
 	after = mem_free_kb();
 	CHECK(before > 0 && loaded > 0 && after > 0, "/proc/meminfo");

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest tests of the mapping: run once per map mode (-m fault|remap).
+ * Guest tests of the mapping, in both map modes (-m fault|remap: one).
  * Each test checks one behaviour of mmap() on /dev/mmapdemo against the
  * kernel's own view of the buffer (read(), the CHECKSUM and FILL ioctls).
  */
@@ -51,7 +51,7 @@ static int t_mmap_write_then_read(void)
 
 		md_random(data, sizeof(data), 100 + i);
 		memcpy(p + off, data, sizeof(data));
-		CHECK(pread(fd, back, sizeof(back), off) == sizeof(back), "");
+		CHECK(pread(fd, back, sizeof(back), off) == sizeof(back));
 		CHECK(!memcmp(data, back, sizeof(data)),
 		      "read() at %llu differs", (unsigned long long)off);
 	}
@@ -72,7 +72,7 @@ static int t_write_then_mmap_read(void)
 		uint64_t off = probe_offsets(i);
 
 		md_random(data, sizeof(data), 200 + i);
-		CHECK(pwrite(fd, data, sizeof(data), off) == sizeof(data), "");
+		CHECK(pwrite(fd, data, sizeof(data), off) == sizeof(data));
 		CHECK(!memcmp(p + off, data, sizeof(data)),
 		      "mapping at %llu differs", (unsigned long long)off);
 	}
@@ -95,11 +95,11 @@ static int t_write_fault_keeps_rest(void)
 	int pass;
 
 	CHECK_OK(fd);
-	CHECK(back, "");
+	CHECK(back);
 	/* head bytes of data, then a page that faults. */
 	u = mmap(NULL, 2 * md_page, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(u != MAP_FAILED, "");
+	CHECK(u != MAP_FAILED);
 	CHECK_OK(mprotect(u + md_page, md_page, PROT_NONE));
 	md_random(u + md_page - head, head, 99);
 	for (pass = 0; pass < 2; pass++) {
@@ -115,7 +115,7 @@ static int t_write_fault_keeps_rest(void)
 		}
 		CHECK(r >= 0 && r <= (ssize_t)head, "%s returned %zd",
 		      pass ? "pwritev" : "pwrite", r);
-		CHECK(pread(fd, back, len, off) == (ssize_t)len, "");
+		CHECK(pread(fd, back, len, off) == (ssize_t)len);
 		CHECK(!memcmp(back, u + md_page - head, r), "written bytes");
 		CHECK(mmapdemo_pattern_check(back + r, off + r, len - r, 77) < 0,
 		      "%s: bytes past the %zd written changed",
@@ -124,7 +124,7 @@ static int t_write_fault_keeps_rest(void)
 	/* Nothing readable at all: EFAULT, and nothing changed. */
 	CHECK_OK(md_kernel_fill(fd, 0, md_size, 77));
 	CHECK_ERRNO(pwrite(fd, u + md_page, 64, off), EFAULT);
-	CHECK(pread(fd, back, 64, off) == 64, "");
+	CHECK(pread(fd, back, 64, off) == 64);
 	CHECK(mmapdemo_pattern_check(back, off, 64, 77) < 0, "EFAULT write");
 	munmap(u, 2 * md_page);
 	free(back);
@@ -225,11 +225,11 @@ static int t_mmap_nonzero_offset(void)
 	CHECK(mmapdemo_pattern_check(part, off, 2 * md_page, 42) < 0,
 	      "offset mapping does not start at the offset");
 	part[5] = 0x5a;
-	CHECK(whole[off + 5] == 0x5a, "");
+	CHECK(whole[off + 5] == 0x5a);
 	/* The last page of the buffer, mapped alone. */
 	part = md_map(fd, md_page, PROT_READ, MAP_SHARED, md_size - md_page);
 	CHECK(part != MAP_FAILED, "last page: %s", strerror(errno));
-	CHECK(!memcmp(part, whole + md_size - md_page, md_page), "");
+	CHECK(!memcmp(part, whole + md_size - md_page, md_page));
 	return 0;
 }
 
@@ -258,7 +258,7 @@ static int t_map_private_fault_cow(void)
 	CHECK(priv != MAP_FAILED && shared != MAP_FAILED, "mmap");
 	/* Before a private write, kernel updates show through. */
 	CHECK_OK(md_kernel_fill(fd, 0, 2 * md_page, 9));
-	CHECK(priv[100] == mmapdemo_pattern_byte(9, 100), "");
+	CHECK(priv[100] == mmapdemo_pattern_byte(9, 100));
 	CHECK_OK(md_kernel_fill(fd, 0, 2 * md_page, 10));
 	CHECK(priv[100] == mmapdemo_pattern_byte(10, 100),
 	      "kernel update not seen before the first private write");
@@ -318,7 +318,7 @@ static int t_mremap_grow_fails(void)
 		    EFAULT);
 	p[md_page] = 2;
 	CHECK(p[0] == 1, "mapping damaged");
-	CHECK(pread(fd, &p[8], 1, md_page) == 1 && p[8] == 2, "");
+	CHECK(pread(fd, &p[8], 1, md_page) == 1 && p[8] == 2);
 	return 0;
 }
 
@@ -333,7 +333,7 @@ static int t_mremap_shrink_works(void)
 	q = mremap(p, 4 * md_page, 2 * md_page, 0);
 	CHECK(q == p, "shrink: %s", strerror(errno));
 	q[md_page + 1] = 0x77;
-	CHECK(pread(fd, &q[0], 1, md_page + 1) == 1 && q[0] == 0x77, "");
+	CHECK(pread(fd, &q[0], 1, md_page + 1) == 1 && q[0] == 0x77);
 	return 0;
 }
 
@@ -381,7 +381,7 @@ static int t_fork_shares(void)
 	      !WEXITSTATUS(status), "child failed");
 	/* The child is gone: its writes stay, the parent's pages too. */
 	CHECK_OK(md_kernel_crc(fd, md_size / 2, md_page, &kcrc));
-	CHECK(kcrc == mmapdemo_crc32c(0, p + md_size / 2, md_page), "");
+	CHECK(kcrc == mmapdemo_crc32c(0, p + md_size / 2, md_page));
 	{
 		uint8_t want[64];
 
@@ -414,8 +414,7 @@ static int t_partial_munmap_middle(void)
 	CHECK(pread(fd, &c, 1, 2 * md_page + 1) == 1 && c == 0x22,
 	      "last piece");
 	CHECK_OK(md_kernel_fill(fd, 0, 3 * md_page, 4));
-	CHECK(p[2 * md_page + 9] == mmapdemo_pattern_byte(4, 2 * md_page + 9),
-	      "");
+	CHECK(p[2 * md_page + 9] == mmapdemo_pattern_byte(4, 2 * md_page + 9));
 	return 0;
 }
 
@@ -495,7 +494,7 @@ static int t_gup_process_vm_readv(void)
 			CHECK(n == sizeof(buf), "process_vm_readv: %s",
 			      strerror(e));
 			CHECK(mmapdemo_pattern_check(buf, md_page - 100,
-						     sizeof(buf), 21) < 0, "");
+						     sizeof(buf), 21) < 0);
 		} else {
 			/* VM_PFNMAP: no struct pages for GUP to pin. */
 			CHECK(n == -1 && e == EFAULT, "got %zd (%s)", n,
@@ -526,9 +525,9 @@ static int t_gup_vmsplice(void)
 		return 0;
 	}
 	CHECK(n == sizeof(buf), "vmsplice: %zd %s", n, strerror(errno));
-	CHECK(read(pfd[0], buf, sizeof(buf)) == sizeof(buf), "");
+	CHECK(read(pfd[0], buf, sizeof(buf)) == sizeof(buf));
 	CHECK(mmapdemo_pattern_check(buf, 2 * md_page + 500, sizeof(buf),
-				     22) < 0, "");
+				     22) < 0);
 	return 0;
 }
 
@@ -583,7 +582,7 @@ static int t_debugger_access(void)
 		_exit(0);
 	}
 	CHECK_OK(ptrace(PTRACE_ATTACH, pid, NULL, NULL));
-	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status), "");
+	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status));
 
 	errno = 0;
 	word = ptrace(PTRACE_PEEKDATA, pid, p + off, NULL);
@@ -599,7 +598,7 @@ static int t_debugger_access(void)
 	CHECK(mem >= 0, "%s: %s", path, strerror(errno));
 	CHECK(pread(mem, buf, sizeof(buf), (off_t)(uintptr_t)(p + 4096)) ==
 	      sizeof(buf), "/proc/PID/mem read: %s", strerror(errno));
-	CHECK(mmapdemo_pattern_check(buf, 4096, sizeof(buf), 24) < 0, "");
+	CHECK(mmapdemo_pattern_check(buf, 4096, sizeof(buf), 24) < 0);
 	c = 0xee;
 	CHECK(pwrite(mem, &c, 1, (off_t)(uintptr_t)(p + 4099)) == 1,
 	      "/proc/PID/mem write: %s", strerror(errno));
@@ -665,7 +664,7 @@ static int t_both_modes_at_once(void)
 	md_random(pa, md_size, 31);
 	CHECK(!memcmp(pa, pb, md_size), "the two mappings differ");
 	pb[77] ^= 0xff;
-	CHECK(pa[77] == pb[77], "");
+	CHECK(pa[77] == pb[77]);
 	return 0;
 }
 
@@ -679,20 +678,19 @@ static int t_ioctl_info_set_mode(void)
 
 	CHECK_OK(fd);
 	CHECK_OK(ioctl(fd, MMAPDEMO_IOC_INFO, &info));
-	CHECK(info.abi_version == MMAPDEMO_ABI_VERSION, "");
-	CHECK(info.page_size == (uint32_t)md_page, "");
-	CHECK(info.size == md_size && info.size % md_page == 0, "");
-	CHECK(info.map_mode == (uint32_t)md_mode, "");
-	CHECK(info.nr_chunks >= 1 && info.nr_chunks <= md_size / md_page, "");
-	CHECK(info.reserved == 0, "");
-	CHECK_OK(md_read_sysfs("/sys/module/mmapdemo/parameters/map_mode",
-			       param, sizeof(param)));
+	CHECK(info.abi_version == MMAPDEMO_ABI_VERSION);
+	CHECK(info.page_size == (uint32_t)md_page);
+	CHECK(info.size == md_size && info.size % md_page == 0);
+	CHECK(info.map_mode == (uint32_t)md_mode);
+	CHECK(info.nr_chunks >= 1 && info.nr_chunks <= md_size / md_page);
+	CHECK(info.reserved == 0);
+	CHECK_OK(md_read_sysfs(MD_PARAM("map_mode"), param, sizeof(param)));
 	CHECK(!strcmp(param, info.default_mode ? "remap" : "fault"),
 	      "default_mode %u vs parameter %s", info.default_mode, param);
 	CHECK_ERRNO(ioctl(fd, MMAPDEMO_IOC_SET_MODE, &m), EINVAL);
 	m = UINT32_MAX;
 	CHECK_ERRNO(ioctl(fd, MMAPDEMO_IOC_SET_MODE, &m), EINVAL);
-	CHECK(md_map(fd, md_page, PROT_READ, MAP_SHARED, 0) != MAP_FAILED, "");
+	CHECK(md_map(fd, md_page, PROT_READ, MAP_SHARED, 0) != MAP_FAILED);
 	m = !md_mode;
 	CHECK_ERRNO(ioctl(fd, MMAPDEMO_IOC_SET_MODE, &m), EBUSY);
 	return 0;
@@ -738,19 +736,7 @@ static int t_ioctl_errors(void)
 	return 0;
 }
 
-static int sysfs_stat(const char *name, uint64_t *v)
-{
-	char path[128], buf[32];
-
-	snprintf(path, sizeof(path), "/sys/class/misc/mmapdemo/stats/%s",
-		 name);
-	if (md_read_sysfs(path, buf, sizeof(buf)))
-		return -1;
-	*v = strtoull(buf, NULL, 10);
-	return 0;
-}
-
-#define FAULT_AROUND_PARAM "/sys/module/mmapdemo/parameters/fault_around"
+#define FAULT_AROUND_PARAM MD_PARAM("fault_around")
 #define FAULT_AROUND_DEFAULT "262144"
 /* The window the fault-around tests use: 16 pages. */
 #define FA_PAGES 16
@@ -817,8 +803,8 @@ static int t_stats(void)
 	p[0] = 1;
 	p[md_page] = 1;
 	p[3 * md_page] = 1;
-	CHECK(pread(fd, &c, 1, 0) == 1, "");
-	CHECK(pwrite(fd, &c, 1, 0) == 1, "");
+	CHECK(pread(fd, &c, 1, 0) == 1);
+	CHECK(pwrite(fd, &c, 1, 0) == 1);
 	CHECK_OK(md_kernel_fill(fd, 0, 1, 1));
 	CHECK_OK(md_kernel_crc(fd, 0, 1, (uint32_t *)&v));
 	CHECK_OK(get_stats(fd, &b));
@@ -837,15 +823,15 @@ static int t_stats(void)
 	}
 	CHECK(b.bytes_read == a.bytes_read + 1, "bytes_read");
 	CHECK(b.bytes_written == a.bytes_written + 1, "bytes_written");
-	CHECK(b.fills == a.fills + 1 && b.checksums == a.checksums + 1, "");
-	CHECK_OK(sysfs_stat("mmaps", &v));
+	CHECK(b.fills == a.fills + 1 && b.checksums == a.checksums + 1);
+	v = md_stat(MD_STAT("mmaps"));
 	CHECK(v == b.mmaps, "sysfs mmaps %llu", (unsigned long long)v);
-	CHECK_OK(sysfs_stat("live_vmas", &v));
+	v = md_stat(MD_STAT("live_vmas"));
 	CHECK(v == b.live_vmas, "sysfs live_vmas");
-	CHECK_OK(sysfs_stat("fault_pages", &v));
+	v = md_stat(MD_STAT("fault_pages"));
 	CHECK(v == b.fault_pages, "sysfs fault_pages");
 	CHECK_OK(munmap(p, 4 * md_page));
-	CHECK_OK(sysfs_stat("live_vmas", &v));
+	v = md_stat(MD_STAT("live_vmas"));
 	CHECK(v == a.live_vmas, "live_vmas after munmap");
 	CHECK_OK(set_fault_around(FAULT_AROUND_DEFAULT));
 	return 0;
@@ -866,7 +852,7 @@ static int t_stats_old_layout(void)
 	memset(old, 0xff, sizeof(old));
 	CHECK_OK(ioctl(fd, 0x8040b704, old));
 	CHECK_OK(get_stats(fd, &now));
-	CHECK(old[0] == now.mmaps && old[7] == now.resizes, "");
+	CHECK(old[0] == now.mmaps && old[7] == now.resizes);
 	CHECK(old[8] == ~0ULL, "wrote past the old struct");
 	CHECK_ERRNO(ioctl(fd, _IOR(MMAPDEMO_IOC_MAGIC, 0x04, __u64[7]), old),
 		    ENOTTY);
@@ -1013,7 +999,7 @@ static int t_fault_around_vma_and_buffer_end(void)
 	      "%llu faults, %llu pages",
 	      (unsigned long long)(b.faults - a.faults),
 	      (unsigned long long)(b.fault_pages - a.fault_pages));
-	CHECK(resident((uint8_t *)p, 3, vec) == 3, "");
+	CHECK(resident((uint8_t *)p, 3, vec) == 3);
 	for (i = 0; i < 3; i++)
 		CHECK(mmapdemo_pattern_check((uint8_t *)p + i * md_page,
 					     off + i * md_page, md_page,
@@ -1029,9 +1015,9 @@ static int t_fault_around_vma_and_buffer_end(void)
 	CHECK_OK(get_stats(fd, &a));
 	p = map_aligned(fd, 1, PROT_READ, MAP_SHARED, md_size - md_page, 15);
 	CHECK(p != MAP_FAILED, "mmap");
-	CHECK(p[md_page - 1] == mmapdemo_pattern_byte(52, md_size - 1), "");
+	CHECK(p[md_page - 1] == mmapdemo_pattern_byte(52, md_size - 1));
 	CHECK_OK(get_stats(fd, &b));
-	CHECK(b.fault_pages == a.fault_pages + 1, "");
+	CHECK(b.fault_pages == a.fault_pages + 1);
 	CHECK_OK(set_fault_around(FAULT_AROUND_DEFAULT));
 	return 0;
 }
@@ -1064,7 +1050,7 @@ static int t_fault_around_skips_mapped(void)
 	(void)p[0];
 	(void)q[0];
 	CHECK_OK(get_stats(fd, &b));
-	CHECK(b.faults == a.faults + 2, "");
+	CHECK(b.faults == a.faults + 2);
 	CHECK(b.fault_pages == a.fault_pages + 2 * FA_PAGES - 3,
 	      "%llu pages", (unsigned long long)(b.fault_pages - a.fault_pages));
 	CHECK(resident((uint8_t *)p, FA_PAGES, vec) == FA_PAGES, "shared");
@@ -1126,7 +1112,7 @@ static int t_fault_around_private_cow(void)
 			      "the faulting page was not copied");
 		else
 			CHECK(q[7 * md_page] ==
-			      mmapdemo_pattern_byte(55, 7 * md_page), "");
+			      mmapdemo_pattern_byte(55, 7 * md_page));
 	}
 	CHECK_OK(set_fault_around(FAULT_AROUND_DEFAULT));
 	return 0;

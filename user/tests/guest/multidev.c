@@ -12,7 +12,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,30 +19,6 @@
 
 #define NDEV		3
 #define DEVICES		"devices=3"
-
-static int md_delete_module(void)
-{
-	return syscall(SYS_delete_module, "mmapdemo", O_NONBLOCK);
-}
-
-static int md_load(const char *params)
-{
-	const char *ko = getenv("MMAPDEMO_KO");
-	int fd, ret, e;
-
-	if (!ko) {
-		errno = ENOENT;
-		return -1;
-	}
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = syscall(SYS_finit_module, fd, params, 0);
-	e = errno;
-	close(fd);
-	errno = e;
-	return ret;
-}
 
 /* The node of device i, /dev/mmapdemo or /dev/mmapdemo<i>. */
 static const char *dev_path(unsigned int i)
@@ -134,7 +109,7 @@ static int t_devices_exist(void)
 	char val[32];
 	unsigned int i;
 
-	CHECK_OK(md_read_sysfs("/sys/module/mmapdemo/parameters/devices", val,
+	CHECK_OK(md_read_sysfs(MD_PARAM("devices"), val,
 			       sizeof(val)));
 	CHECK(!strcmp(val, "3"), "devices=%s", val);
 	for (i = 0; i < NDEV; i++) {
@@ -352,7 +327,7 @@ static int t_resize_one(void)
 	/* The mapped devices refuse theirs, the parameter for device 0 too. */
 	CHECK_ERRNO(md_write_sysfs(dev_attr(0, "size"), "1M"), EBUSY);
 	CHECK_ERRNO(md_write_sysfs(dev_attr(2, "size"), "1M"), EBUSY);
-	CHECK_ERRNO(md_write_sysfs("/sys/module/mmapdemo/parameters/size",
+	CHECK_ERRNO(md_write_sysfs(MD_PARAM("size"),
 				   "1M"), EBUSY);
 	CHECK(mmapdemo_crc32c(0, p0, md_size) == c0, "device 0 changed");
 	CHECK(mmapdemo_crc32c(0, p2, md_size) == c2, "device 2 changed");
@@ -397,7 +372,7 @@ static int t_map_mode_per_device(void)
 		      "%s: map_mode %u, default %u", dev_path(i), info.map_mode,
 		      info.default_mode);
 	}
-	CHECK_OK(md_read_sysfs("/sys/module/mmapdemo/parameters/map_mode", val,
+	CHECK_OK(md_read_sysfs(MD_PARAM("map_mode"), val,
 			       sizeof(val)));
 	CHECK(!strcmp(val, "fault"), "parameter map_mode=%s", val);
 	CHECK_OK(md_write_sysfs(dev_attr(2, "map_mode"), "fault"));
@@ -415,11 +390,11 @@ static int t_rmmod_while_any_mapped(void)
 		CHECK(p != MAP_FAILED, "");
 		p[0] = 'a' + i;
 		/* The mapping's file pins the module (fops->owner). */
-		CHECK_ERRNO(md_delete_module(), EWOULDBLOCK);
+		CHECK_ERRNO(md_unload(), EWOULDBLOCK);
 		CHECK(p[0] == 'a' + i, "mapping broken by the refused unload");
 		CHECK_OK(munmap(p, md_page));
 	}
-	CHECK_OK(md_delete_module());
+	CHECK_OK(md_unload());
 	for (i = 0; i < NDEV; i++)
 		CHECK(access(dev_path(i), F_OK) == -1, "%s left behind",
 		      dev_path(i));
@@ -436,17 +411,17 @@ static int t_bad_devices_param(void)
 	};
 	size_t i;
 
-	CHECK_OK(md_delete_module());
+	CHECK_OK(md_unload());
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		CHECK_ERRNO(md_load(bad[i]), EINVAL);
-		CHECK(access("/sys/module/mmapdemo", F_OK) == -1, "%s", bad[i]);
+		CHECK(access(MD_SYSFS_MODULE, F_OK) == -1, "%s", bad[i]);
 		CHECK(access(MMAPDEMO_DEVICE, F_OK) == -1, "%s", bad[i]);
 	}
 	/* The limit itself loads. */
 	CHECK_OK(md_load("devices=16 size=64K"));
 	CHECK(access(dev_path(MMAPDEMO_MAX_DEVICES - 1), F_OK) == 0, "");
 	CHECK(attr_u64(MMAPDEMO_MAX_DEVICES - 1, "size") == 64 << 10, "");
-	CHECK_OK(md_delete_module());
+	CHECK_OK(md_unload());
 	CHECK_OK(md_load(DEVICES));
 	return 0;
 }

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest tests of the rings (driver/ring.c), run once per map mode
- * (-m fault|remap): the region and its mapping rules, ordering and no loss
- * across the 2^32 index wrap, back-pressure, poll, epoll and eventfd
- * wakeups, the producer's exact drop count, hostile writers of the shared
- * control page, and teardown while the worker is busy (munmap, close,
- * exit, rmmod attempts).
+ * Guest tests of the rings (driver/ring.c), in both map modes: the region
+ * and its mapping rules, ordering and no loss across the 2^32 index wrap,
+ * back-pressure, poll, epoll and eventfd wakeups, the producer's exact
+ * drop count, hostile writers of the shared control page, and teardown
+ * while the worker is busy (munmap, close, exit, rmmod attempts).
  *
  * RING_RECORDS in the environment sets the number of echo round trips of
- * the big ordering test (default 1048576; 40-ring-*.sh use 524288 on the
+ * the big ordering test (default 1048576; 40-ring.sh uses 524288 on the
  * stock kernel and 131072 on the debug kernel).
  */
 #include <ctype.h>
@@ -28,7 +27,6 @@
 #include "harness.h"
 
 #define CTRL_OFF	((off_t)MMAPDEMO_RING_OFFSET)
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* One ring through libmmapdemo, with raw views for the hostile tests. */
 struct tring {
@@ -327,8 +325,7 @@ static int t_mmap_region_rules(void)
 	/* Part of the region, alone: the control page, the SQ pages. */
 	hdr = md_map(t.fd, md_page, PROT_READ, MAP_SHARED, CTRL_OFF);
 	CHECK(hdr != MAP_FAILED, "control page alone: %s", strerror(errno));
-	CHECK(((struct mmapdemo_ring_ctrl *)hdr)->magic == MMAPDEMO_RING_MAGIC,
-	      "");
+	CHECK(((struct mmapdemo_ring_ctrl *)hdr)->magic == MMAPDEMO_RING_MAGIC);
 	sq = md_map(t.fd, md_page, rw, MAP_SHARED, CTRL_OFF + t.s.sq_off);
 	CHECK(sq != MAP_FAILED, "SQ page alone: %s", strerror(errno));
 	sq[100] = 0x5a;
@@ -342,7 +339,7 @@ static int t_mmap_region_rules(void)
 	CHECK(buf != MAP_FAILED, "buffer: %s", strerror(errno));
 	md_random(buf, md_size, 3);
 	CHECK_OK(md_kernel_crc(t.fd, 0, md_size, &crc));
-	CHECK(crc == mmapdemo_crc32c(0, buf, md_size), "");
+	CHECK(crc == mmapdemo_crc32c(0, buf, md_size));
 
 	/* /proc/self/mem reaches the region (vm_ops->access in remap). */
 	{
@@ -352,7 +349,7 @@ static int t_mmap_region_rules(void)
 		CHECK_OK(mem);
 		CHECK(pread(mem, &magic, 4, (off_t)(uintptr_t)t.c) == 4,
 		      "/proc/self/mem: %s", strerror(errno));
-		CHECK(magic == MMAPDEMO_RING_MAGIC, "");
+		CHECK(magic == MMAPDEMO_RING_MAGIC);
 		close(mem);
 	}
 	tring_close(&t);
@@ -388,7 +385,7 @@ static int t_region_map_mode(void)
 	CHECK(pf == (md_mode == MMAPDEMO_MODE_REMAP), "pf flag %d in %s mode",
 	      pf, mmapdemo_mode_name(md_mode));
 	/* Both modes share the same memory between views. */
-	CHECK(echo_run(&t, 0, 100, 8, NULL) == 0, "");
+	CHECK(echo_run(&t, 0, 100, 8, NULL) == 0);
 	tring_close(&t);
 	return 0;
 }
@@ -405,7 +402,7 @@ static int t_echo_order_wrap(void)
 	struct tring t;
 
 	CHECK_OK(tring_open(&t, 256, 512, first));
-	CHECK(echo_run(&t, 0, n, 256, NULL) == 0, "");
+	CHECK(echo_run(&t, 0, n, 256, NULL) == 0);
 	dt = now_ns() - t0;
 	CHECK_OK(tring_stats(&t, &st));
 	CHECK(st.submissions == n && st.completions == n && !st.errors &&
@@ -442,8 +439,8 @@ static int t_cq_backpressure(void)
 		echo_fill(sqe, i);
 	}
 	CHECK(!mmapdemo_ring_sq_reserve(t.r), "reserved past a full SQ");
-	CHECK(mmapdemo_ring_sq_space(t.r) == 0, "");
-	CHECK(mmapdemo_ring_sq_commit(t.r) == 64, "");
+	CHECK(mmapdemo_ring_sq_space(t.r) == 0);
+	CHECK(mmapdemo_ring_sq_commit(t.r) == 64);
 	/* Published but not rung: the SQ is full, no POLLOUT. */
 	p = (struct pollfd){ .fd = t.fd, .events = POLLIN | POLLOUT };
 	CHECK(poll(&p, 1, 0) == 0, "revents %#x with a full SQ, empty CQ",
@@ -451,7 +448,7 @@ static int t_cq_backpressure(void)
 
 	CHECK_OK(mmapdemo_ring_doorbell(t.r));
 	n = mmapdemo_ring_wait(t.r, 10000);
-	CHECK(n > 0, "");
+	CHECK(n > 0);
 	/* The kernel stops at 8 completions; give it time to misbehave. */
 	for (i = 0; i < 1000; i++) {
 		CHECK_OK(tring_stats(&t, &st));
@@ -485,7 +482,7 @@ static int t_cq_backpressure(void)
 		CHECK_OK(mmapdemo_ring_doorbell(t.r));
 	}
 	CHECK_OK(tring_stats(&t, &st));
-	CHECK(st.completions == 64 && !st.status, "");
+	CHECK(st.completions == 64 && !st.status);
 	tring_close(&t);
 	return 0;
 }
@@ -517,13 +514,13 @@ static int t_checksum_fill_ops(void)
 		sqe->offset = i < n ? r[i].off : 0;
 		sqe->length = i < n ? r[i].len : md_size;
 	}
-	CHECK(mmapdemo_ring_submit(t.r) == (int)n + 1, "");
+	CHECK(mmapdemo_ring_submit(t.r) == (int)n + 1);
 	for (i = 0; i < n + 1; i++) {
 		uint64_t off = i < n ? r[i].off : 0;
 		uint64_t len = i < n ? r[i].len : md_size;
 
-		CHECK(mmapdemo_ring_wait(t.r, 10000) > 0, "");
-		CHECK(mmapdemo_ring_cq_peek(t.r, &cqe) > 0, "");
+		CHECK(mmapdemo_ring_wait(t.r, 10000) > 0);
+		CHECK(mmapdemo_ring_cq_peek(t.r, &cqe) > 0);
 		CHECK(cqe->user_data == i && cqe->res == 0 &&
 		      cqe->opcode == MMAPDEMO_OP_CHECKSUM, "checksum %zu: %d",
 		      i, cqe->res);
@@ -545,11 +542,11 @@ static int t_checksum_fill_ops(void)
 	sqe->offset = 7;
 	sqe->length = 2 * md_page;
 	sqe->user_data = 101;
-	CHECK(mmapdemo_ring_submit(t.r) == 2, "");
+	CHECK(mmapdemo_ring_submit(t.r) == 2);
 	for (i = 0; i < 2; i++) {
-		CHECK(mmapdemo_ring_wait(t.r, 10000) > 0, "");
-		CHECK(mmapdemo_ring_cq_peek(t.r, &cqe) > 0, "");
-		CHECK(cqe->user_data == 100 + i && cqe->res == 0, "");
+		CHECK(mmapdemo_ring_wait(t.r, 10000) > 0);
+		CHECK(mmapdemo_ring_cq_peek(t.r, &cqe) > 0);
+		CHECK(cqe->user_data == 100 + i && cqe->res == 0);
 		if (i == 1) {
 			CHECK(mmapdemo_pattern_check(buf + 7, 7, 2 * md_page,
 						     0xfeed) < 0,
@@ -611,10 +608,10 @@ static int t_bad_sqes_fail_alone(void)
 		*sqe = bad[i];
 		sqe->user_data = 1000 + i;
 	}
-	CHECK(mmapdemo_ring_submit(t.r) == (int)n, "");
+	CHECK(mmapdemo_ring_submit(t.r) == (int)n);
 	for (i = 0; i < n; i++) {
-		CHECK(mmapdemo_ring_wait(t.r, 10000) > 0, "");
-		CHECK(mmapdemo_ring_cq_peek(t.r, &cqe) > 0, "");
+		CHECK(mmapdemo_ring_wait(t.r, 10000) > 0);
+		CHECK(mmapdemo_ring_cq_peek(t.r, &cqe) > 0);
 		CHECK(cqe->user_data == 1000 + i && cqe->res == -EINVAL,
 		      "bad SQE %zu: res %d", i, cqe->res);
 		mmapdemo_ring_cq_release(t.r, 1);
@@ -622,7 +619,7 @@ static int t_bad_sqes_fail_alone(void)
 	CHECK_OK(tring_stats(&t, &st));
 	CHECK(st.errors == n && st.completions == n && st.status == 0,
 	      "errors %llu", (unsigned long long)st.errors);
-	CHECK(echo_run(&t, 0, 100, 16, NULL) == 0, "");
+	CHECK(echo_run(&t, 0, 100, 16, NULL) == 0);
 	tring_close(&t);
 	return 0;
 }
@@ -645,12 +642,12 @@ static int t_poll_no_lost_wakeup(void)
 		int r;
 
 		echo_fill(mmapdemo_ring_sq_reserve(t.r), i);
-		CHECK(mmapdemo_ring_submit(t.r) == 1, "");
+		CHECK(mmapdemo_ring_submit(t.r) == 1);
 		r = poll(&p, 1, 10000);
 		CHECK(r == 1 && (p.revents & POLLIN),
 		      "round trip %d: poll %d revents %#x (lost wakeup?)", i,
 		      r, p.revents);
-		CHECK(mmapdemo_ring_cq_peek(t.r, &cqe) == 1, "");
+		CHECK(mmapdemo_ring_cq_peek(t.r, &cqe) == 1);
 		if (echo_check(cqe, i))
 			return 1;
 		mmapdemo_ring_cq_release(t.r, 1);
@@ -673,18 +670,18 @@ static int t_epoll_eventfd(void)
 	CHECK_OK(tring_open(&t, 4, 4, 0));
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	CHECK(ep >= 0 && efd >= 0, "");
+	CHECK(ep >= 0 && efd >= 0);
 	CHECK_OK(epoll_ctl(ep, EPOLL_CTL_ADD, t.fd, &ev));
 	CHECK_OK(mmapdemo_ring_set_eventfd(t.r, efd));
 	for (i = 0; i < n; i++) {
 		int r;
 
 		echo_fill(mmapdemo_ring_sq_reserve(t.r), i);
-		CHECK(mmapdemo_ring_submit(t.r) == 1, "");
+		CHECK(mmapdemo_ring_submit(t.r) == 1);
 		r = epoll_wait(ep, out, 2, 10000);
 		CHECK(r == 1 && (out[0].events & EPOLLIN),
 		      "round trip %d: epoll_wait %d (lost wakeup?)", i, r);
-		CHECK(mmapdemo_ring_cq_peek(t.r, &cqe) == 1, "");
+		CHECK(mmapdemo_ring_cq_peek(t.r, &cqe) == 1);
 		if (echo_check(cqe, i))
 			return 1;
 		mmapdemo_ring_cq_release(t.r, 1);
@@ -694,17 +691,17 @@ static int t_epoll_eventfd(void)
 			CHECK(poll(&p, 1, 10000) == 1,
 			      "round trip %d: eventfd not signalled", i);
 		}
-		CHECK(read(efd, &v, 8) == 8 && v >= 1, "");
+		CHECK(read(efd, &v, 8) == 8 && v >= 1);
 	}
 	/* Unregistered: completions no longer signal it. */
 	CHECK_OK(mmapdemo_ring_set_eventfd(t.r, -1));
-	CHECK(echo_run(&t, n, 10, 4, NULL) == 0, "");
+	CHECK(echo_run(&t, n, 10, 4, NULL) == 0);
 	CHECK_ERRNO(read(efd, &v, 8), EAGAIN);
 	/* Not an eventfd, not a file, not a valid number. */
 	CHECK_OK(pipe(pfd));
 	CHECK(mmapdemo_ring_set_eventfd(t.r, pfd[0]) == -EINVAL, "pipe");
-	CHECK(mmapdemo_ring_set_eventfd(t.r, 1000000) == -EBADF, "");
-	CHECK(mmapdemo_ring_set_eventfd(t.r, -2) == -EINVAL, "");
+	CHECK(mmapdemo_ring_set_eventfd(t.r, 1000000) == -EBADF);
+	CHECK(mmapdemo_ring_set_eventfd(t.r, -2) == -EINVAL);
 	{
 		struct mmapdemo_ring_eventfd e = { .fd = efd, .flags = 1 };
 
@@ -713,7 +710,7 @@ static int t_epoll_eventfd(void)
 	/* Closing a registered eventfd early is fine: the ring holds it. */
 	CHECK_OK(mmapdemo_ring_set_eventfd(t.r, efd));
 	close(efd);
-	CHECK(echo_run(&t, n + 10, 10, 4, NULL) == 0, "");
+	CHECK(echo_run(&t, n + 10, 10, 4, NULL) == 0);
 	tring_close(&t);
 	return 0;
 }
@@ -732,7 +729,7 @@ static int t_producer_drops_exact(void)
 
 	CHECK_OK(tring_open(&t, 4, 64, UINT32_MAX - 10));
 	CHECK_OK(mmapdemo_ring_producer_start(t.r, 1000000, count, ud));
-	CHECK(wait_producer_done(&t, &st) == 0, "");
+	CHECK(wait_producer_done(&t, &st) == 0);
 	CHECK(st.records == 64 && st.dropped == count - 64,
 	      "records %llu dropped %llu", (unsigned long long)st.records,
 	      (unsigned long long)st.dropped);
@@ -818,14 +815,14 @@ static int t_producer_control(void)
 	CHECK_OK(mmapdemo_ring_producer_stop(t.r));	/* not running: fine */
 
 	CHECK_OK(mmapdemo_ring_producer_start(t.r, 20000, 0, 1));
-	CHECK(mmapdemo_ring_producer_start(t.r, 20000, 0, 1) == -EBUSY, "");
+	CHECK(mmapdemo_ring_producer_start(t.r, 20000, 0, 1) == -EBUSY);
 	CHECK(mmapdemo_ring_wait(t.r, 10000) > 0, "no record");
 	CHECK_OK(tring_stats(&t, &a));
-	CHECK(a.producing == 1, "");
+	CHECK(a.producing == 1);
 	CHECK_OK(mmapdemo_ring_producer_stop(t.r));
 	CHECK_OK(tring_stats(&t, &a));
 	tail = __atomic_load_n(&t.c->cq_tail, __ATOMIC_ACQUIRE);
-	CHECK(!a.producing, "");
+	CHECK(!a.producing);
 	usleep(100000);
 	CHECK_OK(tring_stats(&t, &b));
 	CHECK(b.records == a.records && b.dropped == a.dropped &&
@@ -835,13 +832,13 @@ static int t_producer_control(void)
 	/* Restart: values from 0 again, with the new user_data. */
 	while ((n = mmapdemo_ring_cq_peek(t.r, &cqe)) > 0)
 		mmapdemo_ring_cq_release(t.r, n);
-	CHECK(n == 0, "");
+	CHECK(n == 0);
 	CHECK_OK(mmapdemo_ring_producer_start(t.r, 5000, 10, 2));
-	CHECK(mmapdemo_ring_wait(t.r, 10000) > 0, "");
+	CHECK(mmapdemo_ring_wait(t.r, 10000) > 0);
 	n = mmapdemo_ring_cq_peek(t.r, &cqe);
 	CHECK(n > 0 && cqe->value == 0 && cqe->user_data == 2,
 	      "restart: value %llu", (unsigned long long)cqe->value);
-	CHECK(wait_producer_done(&t, &b) == 0, "");
+	CHECK(wait_producer_done(&t, &b) == 0);
 	CHECK(b.records + b.dropped == a.records + a.dropped + 10, "count");
 	tring_close(&t);
 	return 0;
@@ -856,11 +853,11 @@ static int t_producer_with_submissions(void)
 
 	CHECK_OK(tring_open(&t, 64, 128, 0));
 	CHECK_OK(mmapdemo_ring_producer_start(t.r, 200000, 0, 5));
-	CHECK(echo_run(&t, 0, 50000, 64, &rs) == 0, "");
+	CHECK(echo_run(&t, 0, 50000, 64, &rs) == 0);
 	CHECK_OK(mmapdemo_ring_producer_stop(t.r));
 	CHECK_OK(tring_stats(&t, &st));
-	CHECK(st.completions == 50000 && !st.errors, "");
-	CHECK(rs.seen <= st.records, "");
+	CHECK(st.completions == 50000 && !st.errors);
+	CHECK(rs.seen <= st.records);
 	md_diag("%llu records beside the echoes, %llu dropped",
 		(unsigned long long)st.records, (unsigned long long)st.dropped);
 	tring_close(&t);
@@ -929,8 +926,8 @@ static int expect_broken(struct tring *t, uint32_t status)
 	CHECK(st.status == status, "status %u, want %u", st.status, status);
 	CHECK(t->c->status == status, "control page status %u", t->c->status);
 	CHECK_ERRNO(ioctl(t->fd, MMAPDEMO_IOC_RING_DOORBELL), EBADMSG);
-	CHECK(mmapdemo_ring_doorbell(t->r) == -EBADMSG, "");
-	CHECK(mmapdemo_ring_producer_start(t->r, 1000, 0, 0) == -EBADMSG, "");
+	CHECK(mmapdemo_ring_doorbell(t->r) == -EBADMSG);
+	CHECK(mmapdemo_ring_producer_start(t->r, 1000, 0, 0) == -EBADMSG);
 	CHECK(!st.producing, "a broken ring still produces");
 	return 0;
 }
@@ -942,14 +939,14 @@ static int t_hostile_sq_tail(void)
 
 	CHECK_OK(tring_open(&t, 16, 16, 0));
 	CHECK_OK(tring_open(&other, 16, 16, 0));
-	CHECK(echo_run(&t, 0, 100, 16, NULL) == 0, "");
+	CHECK(echo_run(&t, 0, 100, 16, NULL) == 0);
 	CHECK_OK(in_child(hostile_sq_tail, &t));
 	CHECK_OK(mmapdemo_ring_doorbell(t.r));
 	if (expect_broken(&t, MMAPDEMO_RING_ERR_SQ_TAIL))
 		return 1;
-	CHECK(mmapdemo_ring_wait(t.r, 1000) == -EBADMSG, "");
+	CHECK(mmapdemo_ring_wait(t.r, 1000) == -EBADMSG);
 	/* The other ring, on another file, is unaffected. */
-	CHECK(echo_run(&other, 0, 1000, 16, NULL) == 0, "");
+	CHECK(echo_run(&other, 0, 1000, 16, NULL) == 0);
 	tring_close(&t);
 	tring_close(&other);
 	return kernel_healthy();
@@ -961,10 +958,10 @@ static int t_hostile_cq_head(void)
 	struct tring t;
 
 	CHECK_OK(tring_open(&t, 16, 16, 0));
-	CHECK(echo_run(&t, 0, 100, 16, NULL) == 0, "");
+	CHECK(echo_run(&t, 0, 100, 16, NULL) == 0);
 	CHECK_OK(in_child(hostile_cq_head, &t));
 	echo_fill(mmapdemo_ring_sq_reserve(t.r), 0);
-	CHECK(mmapdemo_ring_submit(t.r) == 1, "");
+	CHECK(mmapdemo_ring_submit(t.r) == 1);
 	if (expect_broken(&t, MMAPDEMO_RING_ERR_CQ_HEAD))
 		return 1;
 	tring_close(&t);
@@ -1004,7 +1001,7 @@ static int t_hostile_geometry(void)
 	uint32_t sq_head = 0, cq_tail = 0;
 
 	CHECK_OK(tring_open(&t, 16, 16, 0));
-	CHECK(echo_run(&t, 0, 10, 16, NULL) == 0, "");
+	CHECK(echo_run(&t, 0, 10, 16, NULL) == 0);
 	sq_head = t.c->sq_head;
 	cq_tail = t.c->cq_tail;
 	CHECK_OK(in_child(hostile_geometry, &t));
@@ -1025,7 +1022,7 @@ static int t_hostile_geometry(void)
 	if (echo_check(&t.cq[cq_tail & 15], 10))
 		return 1;
 	CHECK_OK(tring_stats(&t, &st));
-	CHECK(st.status == 0 && st.errors == 0, "");
+	CHECK(st.status == 0 && st.errors == 0);
 	tring_close(&t);
 	return 0;
 }
@@ -1152,15 +1149,15 @@ static int make_busy(struct tring *t, unsigned int n)
 	for (i = 0; i < n; i++) {
 		struct mmapdemo_sqe *sqe = mmapdemo_ring_sq_reserve(t->r);
 
-		CHECK(sqe, "");
+		CHECK(sqe);
 		sqe->opcode = MMAPDEMO_OP_CHECKSUM;
 		sqe->length = md_size;
 		sqe->user_data = i;
 	}
-	CHECK(mmapdemo_ring_submit(t->r) == (int)n, "");
+	CHECK(mmapdemo_ring_submit(t->r) == (int)n);
 	CHECK_OK(mmapdemo_ring_producer_start(t->r, 5000, 0, 9));
 	/* Make sure the worker is at it. */
-	CHECK(mmapdemo_ring_wait(t->r, 10000) > 0, "");
+	CHECK(mmapdemo_ring_wait(t->r, 10000) > 0);
 	return 0;
 }
 
@@ -1168,7 +1165,7 @@ static int module_refcnt(void)
 {
 	char buf[32];
 
-	if (md_read_sysfs("/sys/module/mmapdemo/refcnt", buf, sizeof(buf)))
+	if (md_read_sysfs(MD_SYSFS_MODULE "/refcnt", buf, sizeof(buf)))
 		return -1;
 	return atoi(buf);
 }
@@ -1221,7 +1218,7 @@ static int t_teardown_close_busy(void)
 	CHECK_OK(ioctl(fd, MMAPDEMO_IOC_RING_SETUP, &s));
 	c = md_map(fd, s.region_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		   CTRL_OFF);
-	CHECK(c != MAP_FAILED, "");
+	CHECK(c != MAP_FAILED);
 	sq = (struct mmapdemo_sqe *)((char *)c + s.sq_off);
 	for (i = 0; i < 1024; i++) {
 		sq[i].opcode = MMAPDEMO_OP_CHECKSUM;
@@ -1275,37 +1272,13 @@ static int t_teardown_exit_busy(void)
 	}
 	CHECK(read(pipefd[0], &c, 1) == 1, "child failed to get busy");
 	CHECK_OK(kill(pid, SIGKILL));
-	CHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status), "");
+	CHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status));
 	/* Exit's fput may finish just after the parent is told. */
 	for (int i = 0; i < 500 && module_refcnt() != 0; i++)
 		usleep(10000);
 	CHECK(module_refcnt() == 0, "module still referenced: %d",
 	      module_refcnt());
 	return kernel_healthy();
-}
-
-static int md_delete_module(void)
-{
-	return syscall(SYS_delete_module, "mmapdemo", O_NONBLOCK);
-}
-
-static int md_load(const char *params)
-{
-	const char *ko = getenv("MMAPDEMO_KO");
-	int fd, ret, e;
-
-	if (!ko) {
-		errno = ENOENT;
-		return -1;
-	}
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = syscall(SYS_finit_module, fd, params, 0);
-	e = errno;
-	close(fd);
-	errno = e;
-	return ret;
 }
 
 /*
@@ -1321,13 +1294,13 @@ static int t_rmmod_while_busy(void)
 	CHECK_OK(tring_open(&t, 1024, MMAPDEMO_RING_MAX_ENTRIES, 0));
 	if (make_busy(&t, 256))
 		return 1;
-	CHECK_ERRNO(md_delete_module(), EWOULDBLOCK);
+	CHECK_ERRNO(md_unload(), EWOULDBLOCK);
 	CHECK_OK(mmapdemo_ring_producer_stop(t.r));
-	CHECK_ERRNO(md_delete_module(), EWOULDBLOCK);
+	CHECK_ERRNO(md_unload(), EWOULDBLOCK);
 	CHECK_OK(tring_stats(&t, &st));
-	CHECK(st.status == 0, "");
+	CHECK(st.status == 0);
 	tring_close(&t);
-	CHECK_OK(md_delete_module());
+	CHECK_OK(md_unload());
 	CHECK(access("/dev/mmapdemo", F_OK) == -1, "device node left behind");
 	CHECK_OK(md_load(""));
 	return kernel_healthy();

@@ -36,7 +36,6 @@
 
 #define WORKERS		8
 #define REGIONS		16
-#define PARAM_SIZE	"/sys/module/mmapdemo/parameters/size"
 #define SYNC_EVERY	100
 
 /* Shared with the children (MAP_SHARED | MAP_ANONYMOUS). */
@@ -286,7 +285,7 @@ static int resizer(bool expect_busy)
 	unsigned int i = 0;
 
 	while (!board->stop && !board->error[0]) {
-		int r = md_write_sysfs(PARAM_SIZE, sizes[i & 1]);
+		int r = md_write_sysfs(MD_PARAM("size"), sizes[i & 1]);
 
 		__atomic_add_fetch(&board->resize_tries, 1, __ATOMIC_RELAXED);
 		if (r == 0) {
@@ -316,7 +315,7 @@ static int synced_resizer(void)
 	for (k = 1; k <= cycles / SYNC_EVERY; k++) {
 		if (wait_until(&board->arrived, k * WORKERS))
 			return 1;
-		if (md_write_sysfs(PARAM_SIZE, k & 1 ? "8M" : "4M")) {
+		if (md_write_sysfs(MD_PARAM("size"), k & 1 ? "8M" : "4M")) {
 			fail_board("resize with nothing mapped: %s",
 				   strerror(errno));
 			return 2;
@@ -361,7 +360,7 @@ static int reap(pid_t pid, const char *what)
 {
 	int st;
 
-	CHECK(waitpid(pid, &st, 0) == pid, "");
+	CHECK(waitpid(pid, &st, 0) == pid);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: status %#x (%s)",
 	      what, st, board->error);
 	return 0;
@@ -378,7 +377,7 @@ static int run(bool keep_data)
 		cycles = strtoul(getenv("MD_STRESS_CYCLES"), NULL, 10);
 	board = mmap(NULL, sizeof(*board), PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	CHECK(board != MAP_FAILED, "");
+	CHECK(board != MAP_FAILED);
 	fd = md_open(O_RDWR);
 	CHECK_OK(fd);
 	CHECK_OK(ioctl(fd, MMAPDEMO_IOC_STATS, &before));
@@ -394,13 +393,13 @@ static int run(bool keep_data)
 	for (i = 0; i < WORKERS; i++)
 		CHECK(reap(workers[i], "worker") == 0, "worker %d", i);
 	board->stop = 1;
-	CHECK(reap(ks, "kernel FILL/CHECKSUM") == 0, "");
-	CHECK(reap(rs, "resizer") == 0, "");
+	CHECK(reap(ks, "kernel FILL/CHECKSUM") == 0);
+	CHECK(reap(rs, "resizer") == 0);
 	if (ss)
-		CHECK(reap(ss, "synced resizer") == 0, "");
+		CHECK(reap(ss, "synced resizer") == 0);
 	/* Back to 4M, the size every other test expects (counted). */
 	if (!keep_data) {
-		CHECK_OK(md_write_sysfs(PARAM_SIZE, "4M"));
+		CHECK_OK(md_write_sysfs(MD_PARAM("size"), "4M"));
 		board->resize_ok++;
 		board->resize_tries++;
 	}
@@ -441,13 +440,13 @@ static int t_no_lost_write(void)
 	fd = md_open(O_RDWR);
 	CHECK_OK(fd);
 	hold = md_map(fd, md_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
-	CHECK(hold != MAP_FAILED, "");
+	CHECK(hold != MAP_FAILED);
 	if (run(true))
 		return 1;
-	CHECK(board->resize_ok == 0 && board->resize_busy > 0, "");
+	CHECK(board->resize_ok == 0 && board->resize_busy > 0);
 	rlen = md_size / REGIONS;
 	buf = malloc(rlen);
-	CHECK(buf, "");
+	CHECK(buf);
 	for (i = 0; i < WORKERS; i++) {
 		uint32_t seed = gen_seed(i, board->acked[i]), crc;
 
@@ -457,7 +456,7 @@ static int t_no_lost_write(void)
 					     seed) < 0,
 		      "region %d lost generation %u (mapping)", i,
 		      board->acked[i]);
-		CHECK(pread(fd, buf, rlen, i * rlen) == (ssize_t)rlen, "");
+		CHECK(pread(fd, buf, rlen, i * rlen) == (ssize_t)rlen);
 		CHECK(mmapdemo_pattern_check(buf, i * rlen, rlen, seed) < 0,
 		      "region %d (read)", i);
 		CHECK_OK(md_kernel_crc(fd, i * rlen, rlen, &crc));

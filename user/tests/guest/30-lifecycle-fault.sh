@@ -1,4 +1,0 @@
-#!/bin/sh
-# Unload, resize and parameter rules in the fault mode (lifecycle.c).
-. /run/mmapdemo/repo/scripts/guest/lib.sh
-exec "$GUEST_TESTS/lifecycle" -m fault
