@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * One device: its buffer (which a resize replaces), the map mode its new
- * files start in, its counters and their sysfs files.
+ * files start in, its counters, and their files in the misc device's
+ * sysfs directory (/sys/class/misc/mmapdemo<n>/: size, map_mode, stats/).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -247,7 +248,63 @@ static const struct attribute_group mmapdemo_stats_group = {
 	.attrs = mmapdemo_stats_attrs,
 };
 
+/* size: like the size parameter, for this device; EBUSY while mapped. */
+static ssize_t size_store(struct device *d, struct device_attribute *attr,
+			  const char *b, size_t count)
+{
+	u64 bytes, rounded;
+	int ret;
+
+	ret = mmapdemo_kstrtosize(b, &bytes);
+	if (!ret)
+		ret = mmapdemo_size_valid(bytes, &rounded);
+	if (!ret)
+		ret = mmapdemo_dev_resize(mmapdemo_sysfs_dev(d), rounded);
+	if (ret)
+		return ret == -ERANGE ? -EINVAL : ret;
+	return count;
+}
+
+static ssize_t size_show(struct device *d, struct device_attribute *attr,
+			 char *b)
+{
+	return sysfs_emit(b, "%llu\n", mmapdemo_dev_size(mmapdemo_sysfs_dev(d)));
+}
+static DEVICE_ATTR_RW(size);
+
+/* map_mode: the mode this device's newly opened files start in. */
+static ssize_t map_mode_store(struct device *d, struct device_attribute *attr,
+			      const char *b, size_t count)
+{
+	int mode = sysfs_match_string(mmapdemo_map_mode_names, b);
+
+	if (mode < 0)
+		return -EINVAL;
+	WRITE_ONCE(mmapdemo_sysfs_dev(d)->map_mode, mode);
+	return count;
+}
+
+static ssize_t map_mode_show(struct device *d, struct device_attribute *attr,
+			     char *b)
+{
+	u32 mode = READ_ONCE(mmapdemo_sysfs_dev(d)->map_mode);
+
+	return sysfs_emit(b, "%s\n", mmapdemo_map_mode_names[mode]);
+}
+static DEVICE_ATTR_RW(map_mode);
+
+static struct attribute *mmapdemo_dev_attrs[] = {
+	&dev_attr_size.attr,
+	&dev_attr_map_mode.attr,
+	NULL,
+};
+
+static const struct attribute_group mmapdemo_dev_group = {
+	.attrs = mmapdemo_dev_attrs,
+};
+
 const struct attribute_group *mmapdemo_dev_groups[] = {
+	&mmapdemo_dev_group,
 	&mmapdemo_stats_group,
 	NULL,
 };

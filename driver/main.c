@@ -29,9 +29,10 @@
 #include "ring.h"
 
 #define MMAPDEMO_VERSION	"0.1.0"
-#define MMAPDEMO_MAX_DEVICES	1
-
-/* size= and map_mode= at load time; afterwards device 0's own. */
+/*
+ * size= and map_mode= at load time, which every device starts with;
+ * afterwards device 0's own (each device has them in sysfs as well).
+ */
 static u64 mmapdemo_size = SZ_4M;
 static u32 mmapdemo_map_mode = MMAPDEMO_MODE_FAULT;
 static ushort mmapdemo_dev_mode = 0600;
@@ -138,6 +139,9 @@ MODULE_PARM_DESC(fault_around, "Bytes a fault maps around its page (default 256K
 
 module_param_named(dev_mode, mmapdemo_dev_mode, ushort, 0444);
 MODULE_PARM_DESC(dev_mode, "Permissions of the device nodes (default 0600)");
+
+module_param_named(devices, mmapdemo_nr_devices, uint, 0444);
+MODULE_PARM_DESC(devices, "Devices: /dev/mmapdemo, /dev/mmapdemo1, ... (default 1, at most 16)");
 
 static int mmapdemo_fop_open(struct inode *inode, struct file *file)
 {
@@ -316,6 +320,11 @@ static int __init mmapdemo_init(void)
 	if (mmapdemo_dev_mode & ~0777) {
 		pr_err("dev_mode %#o is not a permission mask\n",
 		       mmapdemo_dev_mode);
+		return -EINVAL;
+	}
+	if (!mmapdemo_nr_devices || mmapdemo_nr_devices > MMAPDEMO_MAX_DEVICES) {
+		pr_err("devices=%u is out of range: 1 to %u\n",
+		       mmapdemo_nr_devices, MMAPDEMO_MAX_DEVICES);
 		return -EINVAL;
 	}
 	ret = mmapdemo_ring_init();

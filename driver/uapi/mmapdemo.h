@@ -44,6 +44,12 @@
 
 #define MMAPDEMO_ABI_VERSION	1
 #define MMAPDEMO_DEVICE		"/dev/mmapdemo"
+/*
+ * The module parameter devices=N (1 to MMAPDEMO_MAX_DEVICES) makes N
+ * devices: MMAPDEMO_DEVICE, then MMAPDEMO_DEVICE "1" ... "<N-1>", each
+ * with its own buffer.
+ */
+#define MMAPDEMO_MAX_DEVICES	16
 #define MMAPDEMO_IOC_MAGIC	0xB7
 
 /* How a file's mmap() maps the buffer (struct mmapdemo_info.map_mode). */
@@ -59,7 +65,7 @@ struct mmapdemo_info {
 	__u32 page_size;	/* kernel PAGE_SIZE */
 	__u64 size;		/* buffer size in bytes, a multiple of page_size */
 	__u32 map_mode;		/* this file's mode (enum mmapdemo_map_mode) */
-	__u32 default_mode;	/* the module parameter map_mode */
+	__u32 default_mode;	/* the device's map_mode (sysfs, parameter) */
 	__u32 nr_chunks;	/* physically contiguous runs in the buffer */
 	__u32 huge;		/* MMAPDEMO_HUGE_*: what can map 2 MiB entries */
 };
@@ -108,7 +114,7 @@ struct mmapdemo_stats {
 	__u64 bytes_written;	/* through write() */
 	__u64 fills;		/* FILL ioctls */
 	__u64 checksums;	/* CHECKSUM ioctls */
-	__u64 resizes;		/* buffer replaced through the size parameter */
+	__u64 resizes;		/* buffer replaced through size (sysfs, parameter) */
 	__u64 fault_pages;	/* pages those faults mapped, fault-around
 				 * included
 				 */

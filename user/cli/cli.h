@@ -32,6 +32,8 @@
 
 struct cli {
 	const char *device;	/* --device, MMAPDEMO_DEVICE by default */
+	bool device_set;	/* --device given: this device only */
+	char device_buf[32];	/* --device N: the path of device N */
 	const char *cmd;	/* subcommand, for messages */
 	bool verbose;
 	int exit;	/* exit code, when cli_getopt() says CLI_OPT_EXIT */
@@ -73,6 +75,8 @@ int cli_parse_mode(const struct cli *c, const char *arg, bool allow_both,
 
 int cli_open(const struct cli *c, int oflags, int mode, struct mmapdemo **md,
 	     struct mmapdemo_info *info);
+int cli_set_device(struct cli *c, const char *arg);
+unsigned int cli_nr_devices(void);
 
 int cmd_load(struct cli *c, int argc, char **argv);
 int cmd_unload(struct cli *c, int argc, char **argv);

@@ -107,22 +107,46 @@ static void view_unmap(struct view *v)
 
 int cmd_info(struct cli *c, int argc, char **argv)
 {
-	struct mmapdemo_info info;
+	char paths[MMAPDEMO_MAX_DEVICES][32];
+	const char *devices[MMAPDEMO_MAX_DEVICES];
+	struct mmapdemo_info infos[MMAPDEMO_MAX_DEVICES];
 	struct mmapdemo *md = NULL;
-	bool json;
+	unsigned int n = 1, i;
+	struct cli one;
+	bool json = false;
 	int ret;
 
 	if (!cli_json_only(c, argc, argv, &json))
 		return c->exit;
 
-	ret = cli_open(c, O_RDONLY, -1, &md, &info);
-	if (ret)
-		return ret;
-	if (json)
-		format_info_json(stdout, c->device, &info);
-	else
-		format_info_text(stdout, c->device, &info);
-	mmapdemo_unref(md);
+	/* Without --device: every device the module made, in order. */
+	one = *c;
+	devices[0] = c->device;
+	if (!c->device_set)
+		n = cli_nr_devices();
+	for (i = 0; i < n; i++) {
+		if (!c->device_set) {
+			mmapdemo_device_path(i, paths[i], sizeof(paths[i]));
+			devices[i] = paths[i];
+		}
+		one.device = devices[i];
+		ret = cli_open(&one, O_RDONLY, -1, &md, &infos[i]);
+		if (ret)
+			return ret;
+		mmapdemo_unref(md);
+	}
+	if (json && n > 1) {
+		format_info_json_array(stdout, devices, infos, n);
+		return EXIT_OK;
+	}
+	for (i = 0; i < n; i++) {
+		if (i)
+			putchar('\n');
+		if (json)
+			format_info_json(stdout, devices[i], &infos[i]);
+		else
+			format_info_text(stdout, devices[i], &infos[i]);
+	}
 	return EXIT_OK;
 }
 

@@ -431,19 +431,19 @@ static bool pid_uses(const char *pid, const char *path)
 	return found;
 }
 
-/* Name the processes that keep the module busy, as far as we can see. */
-static void report_users(const struct cli *c)
+/* Name the processes that have @device open or mapped; up to *found. */
+static void report_users_of(const struct cli *c, const char *device,
+			    int *found)
 {
 	char path[PATH_MAX], comm[64], buf[300];
 	struct dirent *de;
-	int found = 0;
 	DIR *proc;
 	FILE *f;
 
-	if (!realpath(c->device, path))
-		snprintf(path, sizeof(path), "%s", MMAPDEMO_DEVICE);
+	if (!realpath(device, path))
+		snprintf(path, sizeof(path), "%s", device);
 	proc = opendir("/proc");
-	while (proc && (de = readdir(proc)) && found < MAX_USERS) {
+	while (proc && (de = readdir(proc)) && *found < MAX_USERS) {
 		if (!isdigit((unsigned char)de->d_name[0]) ||
 		    !pid_uses(de->d_name, path))
 			continue;
@@ -455,10 +455,28 @@ static void report_users(const struct cli *c)
 			fclose(f);
 		comm[strcspn(comm, "\n")] = '\0';
 		cli_error(c, "in use by pid %s (%s)", de->d_name, comm);
-		found++;
+		(*found)++;
 	}
 	if (proc)
 		closedir(proc);
+}
+
+/*
+ * Name the processes that keep the module busy, as far as we can see:
+ * users of the --device given, else of every device.
+ */
+static void report_users(const struct cli *c)
+{
+	unsigned int n = c->device_set ? 1 : cli_nr_devices(), i;
+	char path[32];
+	int found = 0;
+
+	for (i = 0; i < n; i++) {
+		if (c->device_set)
+			report_users_of(c, c->device, &found);
+		else if (!mmapdemo_device_path(i, path, sizeof(path)))
+			report_users_of(c, path, &found);
+	}
 }
 
 int cmd_unload(struct cli *c, int argc, char **argv)
@@ -535,6 +553,8 @@ int cmd_status(struct cli *c, int argc, char **argv)
 {
 	struct module_param params[MAX_PARAMS];
 	const char *holders[MAX_HOLDERS];
+	struct device_status devices[MMAPDEMO_MAX_DEVICES];
+	char paths[MMAPDEMO_MAX_DEVICES][32];
 	struct module_status st = {
 		.name = MODULE_NAME,
 		.state = "not loaded",
@@ -545,12 +565,14 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	struct kmod_list *list, *l;
 	struct kmod_module *mod = NULL;
 	struct kmod_ctx *ctx;
-	bool json;
+	bool json = false;
 	int state;
+	unsigned int i;
 
 	if (!cli_json_only(c, argc, argv, &json))
 		return c->exit;
 	st.device = c->device;
+	st.devices = devices;
 
 	if (module_by_name(c, &ctx, &mod))
 		return EXIT_FAIL;
@@ -579,6 +601,13 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		qsort(params, st.nr_params, sizeof(params[0]), param_cmp);
 		st.params = params;
 		st.device_present = !access(c->device, F_OK);
+		/* Every device the module made (devices=). */
+		for (i = 0; i < cli_nr_devices(); i++) {
+			mmapdemo_device_path(i, paths[i], sizeof(paths[i]));
+			devices[i].path = paths[i];
+			devices[i].present = !access(paths[i], F_OK);
+			st.nr_devices++;
+		}
 	}
 
 	if (json)

@@ -269,23 +269,43 @@ void format_info_text(FILE *f, const char *device,
 	fprintf(f, "huge:         %s\n", huge_str(info->huge));
 }
 
+static void info_json_object(struct json *j, const char *device,
+			     const struct mmapdemo_info *info)
+{
+	json_begin_object(j, NULL);
+	json_str(j, "device", device);
+	json_u64(j, "abi_version", info->abi_version);
+	json_u64(j, "size", info->size);
+	json_u64(j, "page_size", info->page_size);
+	json_str(j, "map_mode", mode_str(info->map_mode));
+	json_str(j, "default_mode", mode_str(info->default_mode));
+	json_u64(j, "nr_chunks", info->nr_chunks);
+	json_bool(j, "huge_remap", info->huge & MMAPDEMO_HUGE_REMAP);
+	json_bool(j, "huge_fault", info->huge & MMAPDEMO_HUGE_FAULT);
+	json_end_object(j);
+}
+
 void format_info_json(FILE *f, const char *device,
 		      const struct mmapdemo_info *info)
 {
 	struct json j;
 
 	json_init(&j, f);
-	json_begin_object(&j, NULL);
-	json_str(&j, "device", device);
-	json_u64(&j, "abi_version", info->abi_version);
-	json_u64(&j, "size", info->size);
-	json_u64(&j, "page_size", info->page_size);
-	json_str(&j, "map_mode", mode_str(info->map_mode));
-	json_str(&j, "default_mode", mode_str(info->default_mode));
-	json_u64(&j, "nr_chunks", info->nr_chunks);
-	json_bool(&j, "huge_remap", info->huge & MMAPDEMO_HUGE_REMAP);
-	json_bool(&j, "huge_fault", info->huge & MMAPDEMO_HUGE_FAULT);
-	json_end_object(&j);
+	info_json_object(&j, device, info);
+	json_finish(&j);
+}
+
+void format_info_json_array(FILE *f, const char * const *devices,
+			    const struct mmapdemo_info *infos, size_t n)
+{
+	struct json j;
+	size_t i;
+
+	json_init(&j, f);
+	json_begin_array(&j, NULL);
+	for (i = 0; i < n; i++)
+		info_json_object(&j, devices[i], &infos[i]);
+	json_end_array(&j);
 	json_finish(&j);
 }
 
@@ -335,8 +355,12 @@ void format_status_text(FILE *f, const struct module_status *st)
 	for (i = 0; i < st->nr_params; i++)
 		fprintf(f, "param:    %s=%s\n", st->params[i].name,
 			st->params[i].value);
-	fprintf(f, "device:   %s (%s)\n", st->device,
-		st->device_present ? "present" : "missing");
+	if (!st->nr_devices)
+		fprintf(f, "device:   %s (%s)\n", st->device,
+			st->device_present ? "present" : "missing");
+	for (i = 0; i < st->nr_devices; i++)
+		fprintf(f, "device:   %s (%s)\n", st->devices[i].path,
+			st->devices[i].present ? "present" : "missing");
 }
 
 void format_status_json(FILE *f, const struct module_status *st)
@@ -368,6 +392,14 @@ void format_status_json(FILE *f, const struct module_status *st)
 		json_end_object(&j);
 		json_str(&j, "device", st->device);
 		json_bool(&j, "device_present", st->device_present);
+		json_begin_array(&j, "devices");
+		for (i = 0; i < st->nr_devices; i++) {
+			json_begin_object(&j, NULL);
+			json_str(&j, "device", st->devices[i].path);
+			json_bool(&j, "present", st->devices[i].present);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
 	}
 	json_end_object(&j);
 	json_finish(&j);

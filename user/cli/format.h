@@ -64,6 +64,8 @@ void format_info_text(FILE *f, const char *device,
 		      const struct mmapdemo_info *info);
 void format_info_json(FILE *f, const char *device,
 		      const struct mmapdemo_info *info);
+void format_info_json_array(FILE *f, const char * const *devices,
+			    const struct mmapdemo_info *infos, size_t n);
 void format_stats_text(FILE *f, const struct mmapdemo_stats *s);
 void format_stats_json(FILE *f, const char *device,
 		       const struct mmapdemo_stats *s);
@@ -77,6 +79,12 @@ struct module_param {
 	const char *value;
 };
 
+/* A device node of the loaded module (devices=N makes N). */
+struct device_status {
+	const char *path;
+	bool present;
+};
+
 struct module_status {
 	const char *name;
 	const char *state;	/* "live", "coming", ... or "not loaded" */
@@ -87,8 +95,10 @@ struct module_status {
 	size_t nr_holders;
 	const struct module_param *params;
 	size_t nr_params;
-	const char *device;
+	const char *device;		/* --device, or the first */
 	bool device_present;
+	const struct device_status *devices;	/* every device, in order */
+	size_t nr_devices;
 };
 
 void format_status_text(FILE *f, const struct module_status *st);

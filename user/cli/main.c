@@ -2,12 +2,13 @@
 /*
  * mmapdemo: load, inspect and exercise the mmapdemo driver.
  *
- *   mmapdemo [--device PATH] [--verbose] COMMAND [OPTIONS] [ARGS]
+ *   mmapdemo [--device PATH|N] [--verbose] COMMAND [OPTIONS] [ARGS]
  *
  * Errors go to stderr as "mmapdemo: COMMAND: message"; the exit codes are
  * in cli.h and mmapdemo(1).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,8 @@
 #define JSON_OPT	"      --json           print one JSON object\n"
 
 #define COMMON_OPTS							\
-	"  -d, --device PATH    the device (default " MMAPDEMO_DEVICE ")\n" \
+	"  -d, --device PATH|N  the device (default " MMAPDEMO_DEVICE "); N:\n" \
+	"                       device N of devices= (0 " MMAPDEMO_DEVICE ")\n" \
 	"      --verbose        say more (libkmod messages, seeds)\n"	\
 	"  -h, --help           show this help\n"
 
@@ -54,7 +56,7 @@ static const struct cli_command commands[] = {
 		.name = "status",
 		.run = cmd_status,
 		.args = "[--json]",
-		.summary = "show the module's state, refcount and holders",
+		.summary = "show the module's state, holders and devices",
 		.help = JSON_OPT,
 		.notes = "Exit status 0 if the module is loaded, 3 if not.\n",
 	}, {
@@ -62,7 +64,9 @@ static const struct cli_command commands[] = {
 		.run = cmd_info,
 		.args = "[--json]",
 		.summary = "show the buffer size, page size and map modes",
-		.help = JSON_OPT,
+		.help = "      --json           print one JSON object (an array of\n"
+			"                       them for several devices)\n",
+		.notes = "Without --device, every device of the module.\n",
 	}, {
 		.name = "fill",
 		.run = cmd_fill,
@@ -174,7 +178,7 @@ static void print_main_help(FILE *f)
 {
 	const struct cli_command *cmd;
 
-	fputs("Usage: mmapdemo [--device PATH] [--verbose] COMMAND [OPTIONS]\n"
+	fputs("Usage: mmapdemo [--device PATH|N] [--verbose] COMMAND [OPTIONS]\n"
 	      "       mmapdemo COMMAND --help\n"
 	      "       mmapdemo --help | --version\n"
 	      "\nCommands:\n", f);
@@ -261,7 +265,9 @@ int cli_getopt(struct cli *c, int argc, char **argv, const char *shortopts,
 		opt = getopt_long(argc, argv, sopts, all, NULL);
 		switch (opt) {
 		case 'd':
-			c->device = optarg;
+			c->exit = cli_set_device(c, optarg);
+			if (c->exit)
+				return CLI_OPT_EXIT;
 			continue;
 		case OPT_VERBOSE:
 			c->verbose = true;
@@ -381,6 +387,44 @@ int cli_parse_mode(const struct cli *c, const char *arg, bool allow_both,
 }
 
 /*
+ * --device PATH, or --device N for device N of a module loaded with
+ * devices= (0: /dev/mmapdemo, N: /dev/mmapdemoN).
+ */
+int cli_set_device(struct cli *c, const char *arg)
+{
+	char *end;
+	unsigned long n;
+
+	c->device_set = true;
+	if (!*arg || strspn(arg, "0123456789") != strlen(arg)) {
+		c->device = arg;
+		return EXIT_OK;
+	}
+	errno = 0;
+	n = strtoul(arg, &end, 10);
+	if (errno || n > UINT_MAX ||
+	    mmapdemo_device_path(n, c->device_buf, sizeof(c->device_buf)))
+		return cli_usage(c, "no device %s: devices are 0 to %d", arg,
+				 MMAPDEMO_MAX_DEVICES - 1);
+	c->device = c->device_buf;
+	return EXIT_OK;
+}
+
+/* Devices of the loaded module: its devices= parameter, else one. */
+unsigned int cli_nr_devices(void)
+{
+	unsigned int n = 1;
+	FILE *f = fopen("/sys/module/mmapdemo/parameters/devices", "re");
+
+	if (f) {
+		if (fscanf(f, "%u", &n) != 1 || !n || n > MMAPDEMO_MAX_DEVICES)
+			n = 1;
+		fclose(f);
+	}
+	return n;
+}
+
+/*
  * Open the device, set the file's map mode (@mode < 0: keep the default)
  * and read its info; on failure say why (with the hint when the device is
  * missing) and return the exit code.
@@ -431,7 +475,8 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+:d:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
-			c.device = optarg;
+			if (cli_set_device(&c, optarg))
+				return EXIT_USAGE;
 			break;
 		case OPT_VERBOSE:
 			c.verbose = true;

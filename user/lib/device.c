@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -31,6 +32,19 @@ static int md_ioctl(const struct mmapdemo *md, unsigned long req, void *arg)
 	if (ioctl(md->fd, req, arg) < 0)
 		return -errno;
 	return 0;
+}
+
+int mmapdemo_device_path(unsigned int index, char *buf, size_t len)
+{
+	int n;
+
+	if (!buf || index >= MMAPDEMO_MAX_DEVICES)
+		return -EINVAL;
+	if (index)
+		n = snprintf(buf, len, "%s%u", MMAPDEMO_DEVICE, index);
+	else
+		n = snprintf(buf, len, "%s", MMAPDEMO_DEVICE);
+	return n < 0 || (size_t)n >= len ? -ERANGE : 0;
 }
 
 int mmapdemo_open(const char *path, int oflags, struct mmapdemo **out)

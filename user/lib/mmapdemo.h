@@ -31,6 +31,7 @@ extern "C" {
 struct mmapdemo;
 
 /* Handle lifetime. */
+int mmapdemo_device_path(unsigned int index, char *buf, size_t len);
 int mmapdemo_open(const char *path, int oflags, struct mmapdemo **out);
 struct mmapdemo *mmapdemo_ref(struct mmapdemo *md);
 struct mmapdemo *mmapdemo_unref(struct mmapdemo *md);

@@ -626,6 +626,67 @@ static int t_ring(void)
 		     O_RDWR, it_ring);
 }
 
+#define DEV1_SIZE	"/sys/class/misc/mmapdemo1/size"
+
+/*
+ * Two devices: resizes of device 1 through its own size file, armed
+ * with n, fail cleanly or succeed, and never touch device 0, which stays
+ * mapped throughout with its data. Reloads the module with devices=2
+ * and leaves it loaded with its defaults.
+ */
+static int t_second_device(void)
+{
+	uint8_t *p0 = MAP_FAILED;
+	char val[32], want[32];
+	unsigned int n;
+	int fd0, pfd, err;
+	ssize_t r;
+
+	CHECK(nth_open() >= 0, "/proc/thread-self/fail-nth: %s",
+	      strerror(errno));
+	CHECK_OK(md_unload());
+	CHECK_OK(md_load("devices=2"));
+	fd0 = md_open(O_RDWR);
+	CHECK_OK(fd0);
+	CHECK_OK(md_kernel_fill(fd0, 0, md_size, SEED));
+	p0 = md_map(fd0, md_size, PROT_READ, MAP_SHARED, 0);
+	CHECK(p0 != MAP_FAILED, "mmap: %s", strerror(errno));
+	snprintf(want, sizeof(want), "%llu", (unsigned long long)md_size);
+	for (n = 1; n <= NTH_MAX; n++) {
+		bool injected;
+
+		pfd = open(DEV1_SIZE, O_WRONLY | O_CLOEXEC);
+		CHECK_OK(pfd);
+		nth_arm(n);
+		r = write(pfd, "8M", 2);
+		err = errno;
+		injected = nth_disarm();
+		close(pfd);
+		if (r < 0)
+			CHECK(err_in(err, e_nomem_fault), "n=%u: unexpected errno %s",
+			      n, strerrorname_np(err));
+		CHECK(r >= 0 || injected, "failed with no fault injected");
+		CHECK_OK(md_read_sysfs(DEV1_SIZE, val, sizeof(val)));
+		CHECK(!strcmp(val, r < 0 ? want : "8388608"), "n=%u: size %s", n,
+		      val);
+		CHECK(mmapdemo_pattern_check(p0, 0, md_size, SEED) == -1,
+		      "n=%u: device 0's mapping changed", n);
+		CHECK(buffer_holds(fd0, SEED) == 0, "n=%u: device 0's data", n);
+		if (r >= 0)
+			CHECK_OK(md_write_sysfs(DEV1_SIZE, want));
+		if (!injected) {
+			md_diag("device 1 resize: %u iterations", n);
+			break;
+		}
+	}
+	CHECK(n <= NTH_MAX, "still injecting after %u iterations", NTH_MAX);
+	CHECK_OK(munmap(p0, md_size));
+	CHECK_OK(close(fd0));
+	CHECK_OK(md_unload());
+	CHECK_OK(md_load(""));
+	return 0;
+}
+
 static const struct md_test tests[] = {
 	{ "failnth_open", t_open, 0, MD_FAULT },
 	{ "failnth_mmap_shared", t_mmap_shared, 0, MD_BOTH },
@@ -638,6 +699,7 @@ static const struct md_test tests[] = {
 	{ "failnth_read_write", t_rw, 0, MD_FAULT },
 	{ "failnth_resize", t_resize, 0, MD_FAULT },
 	{ "failnth_ring", t_ring, 0, MD_BOTH },
+	{ "failnth_second_device", t_second_device, 0, MD_FAULT },
 };
 
 int main(int argc, char **argv)

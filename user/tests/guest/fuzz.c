@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A bounded, seeded random-operation fuzzer over /dev/mmapdemo.
+ * A bounded, seeded random-operation fuzzer over /dev/mmapdemo, or over
+ * device N of devices= (--device N; the size file is then that
+ * device's own, fault_around is the module's).
  *
- * usage: fuzz [--seed N] [--ops N] [--procs N] [--max-seconds S] [--verbose]
+ * usage: fuzz [--seed N] [--ops N] [--procs N] [--max-seconds S]
+ *             [--device N] [--verbose]
  *
  * Several worker processes share the device. Each one loops over random
  * operations: open/close, mmap (data and ring offsets, random lengths,
@@ -51,6 +54,11 @@
 #include <sys/wait.h>
 
 #include "harness.h"
+
+/* The device under test (--device N): its node, size file and counter. */
+static char devnode[32] = MMAPDEMO_DEVICE;
+static char size_file[96] = MD_PARAM("size");
+static char live_file[96] = MD_STAT("live_vmas");
 
 #define NFD		5
 #define NREG		40
@@ -554,7 +562,7 @@ static void op_open(void)
 	if (!f)
 		return;
 	note("open flags %#x", fl);
-	f->fd = (int)check(OP_OPEN, open(MMAPDEMO_DEVICE, fl), MUST_OK, NONE);
+	f->fd = (int)check(OP_OPEN, open(devnode, fl), MUST_OK, NONE);
 	f->acc = acc;
 	f->mode = default_mode;
 	f->mapped = 0;
@@ -1721,7 +1729,7 @@ static void op_resize(void)
 	else
 		snprintf(val, sizeof(val), "%s", bad[rnd(ARRAY_SIZE(bad))]);
 	note("write size=%s", val);
-	check(OP_RESIZE, md_write_sysfs(MD_PARAM("size"), val), MUST_FAIL,
+	check(OP_RESIZE, md_write_sysfs(size_file, val), MUST_FAIL,
 	      valid ? E(EBUSY) : E(EINVAL));
 }
 
@@ -1896,7 +1904,7 @@ static void own_check_mapped(int mode)
 	char *p;
 
 	note("own pages through a fresh mapping, mode %d", mode);
-	fd = (int)check(OP_OWN_PAGE_CHECK, open(MMAPDEMO_DEVICE, O_RDONLY),
+	fd = (int)check(OP_OWN_PAGE_CHECK, open(devnode, O_RDONLY),
 			MUST_OK, NONE);
 	check(OP_OWN_PAGE_CHECK, ioctl(fd, MMAPDEMO_IOC_SET_MODE, &mode), MUST_OK,
 	      NONE);
@@ -1921,7 +1929,7 @@ static void __attribute__((noreturn)) worker(int idx, uint64_t nops)
 	gen = gens + idx * own_pages;
 	for (i = 0; i < NFD; i++)
 		fds[i].fd = -1;
-	cfd = open(MMAPDEMO_DEVICE, O_RDWR | O_CLOEXEC);
+	cfd = open(devnode, O_RDWR | O_CLOEXEC);
 	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	iobuf = malloc(IOBUF);
 	cmpbuf = malloc(page);
@@ -1981,7 +1989,7 @@ static void tap(bool ok, const char *fmt, ...)
 
 static uint64_t live_vmas(void)
 {
-	return md_stat(MD_STAT("live_vmas"));
+	return md_stat(live_file);
 }
 
 static bool info_size(int fd, uint64_t want)
@@ -2040,18 +2048,18 @@ static bool resize_unmapped(int fd, const char *orig, uint64_t orig_bytes,
 	}
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		errno = 0;
-		if (!md_write_sysfs(MD_PARAM("size"), bad[i]) || errno != EINVAL) {
+		if (!md_write_sysfs(size_file, bad[i]) || errno != EINVAL) {
 			md_diag("size=\"%s\": %s, want EINVAL", bad[i],
 				strerrorname_np(errno) ?: "success");
 			return false;
 		}
 	}
-	if (md_write_sysfs(MD_PARAM("size"), tmp)) {
+	if (md_write_sysfs(size_file, tmp)) {
 		md_diag("size=%s: %m", tmp);
 		return false;
 	}
 	ok = info_size(fd, tmp_bytes) && all_zero(fd, tmp_bytes);
-	if (md_write_sysfs(MD_PARAM("size"), orig)) {
+	if (md_write_sysfs(size_file, orig)) {
 		md_diag("size=%s: %m", orig);
 		return false;
 	}
@@ -2074,8 +2082,12 @@ static bool owned_intact(int fd, const bool *passed)
 		goto out;
 	}
 	for (mode = 0; mode < 2; mode++) {
-		int mfd = md_open_mode(O_RDONLY, mode);
+		int mfd = open(devnode, O_RDONLY | O_CLOEXEC);
 
+		if (mfd >= 0 && ioctl(mfd, MMAPDEMO_IOC_SET_MODE, &mode)) {
+			close(mfd);
+			mfd = -1;
+		}
 		if (mfd < 0) {
 			md_diag("open/SET_MODE %d: %m", mode);
 			goto out;
@@ -2184,9 +2196,29 @@ static double now(void)
 static void print_usage(void)
 {
 	fprintf(stderr, "usage: %s [--seed N] [--ops N] [--procs N]\n"
-		"       [--max-seconds S] [--verbose]\n",
+		"       [--max-seconds S] [--device N] [--verbose]\n",
 		program_invocation_short_name);
 	exit(2);
+}
+
+/*
+ * --device N: fuzz device N of devices= (0 keeps the size parameter;
+ * the others have only their own size file).
+ */
+static int set_device(unsigned long n)
+{
+	const char *name;
+
+	if (n >= MMAPDEMO_MAX_DEVICES ||
+	    mmapdemo_device_path(n, devnode, sizeof(devnode)))
+		return -1;
+	name = strrchr(devnode, '/') + 1;
+	if (n)
+		snprintf(size_file, sizeof(size_file),
+			 "/sys/class/misc/%s/size", name);
+	snprintf(live_file, sizeof(live_file),
+		 "/sys/class/misc/%s/stats/live_vmas", name);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -2197,6 +2229,7 @@ int main(int argc, char **argv)
 		{ "procs", required_argument, NULL, 'p' },
 		{ "max-seconds", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "device", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct wstats dummy = { 0 };
@@ -2209,7 +2242,7 @@ int main(int argc, char **argv)
 	int c, fd, w;
 	pid_t *pids;
 
-	while ((c = getopt_long(argc, argv, "s:n:p:t:v", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:n:p:t:vd:", lopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			opt.seed = strtoull(optarg, NULL, 0);
@@ -2226,6 +2259,10 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			opt.verbose = true;
+			break;
+		case 'd':
+			if (set_device(strtoul(optarg, NULL, 10)))
+				print_usage();
 			break;
 		default:
 			print_usage();
@@ -2244,15 +2281,17 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("1..%d\n", opt.procs + 4);
 	md_diag("fuzz: seed %" PRIu64 ", %" PRIu64
-	     " ops, %d processes (reproduce: fuzz --seed %" PRIu64
-	     " --ops %" PRIu64 " --procs %d)", opt.seed, opt.ops, opt.procs, opt.seed, opt.ops,
-	     opt.procs);
+	     " ops, %d processes on %s (reproduce: fuzz --seed %" PRIu64
+	     " --ops %" PRIu64 " --procs %d --device %s)", opt.seed, opt.ops,
+	     opt.procs, devnode, opt.seed, opt.ops, opt.procs,
+	     devnode[strlen(MMAPDEMO_DEVICE)] ? devnode + strlen(MMAPDEMO_DEVICE) :
+	     "0");
 
-	fd = open(MMAPDEMO_DEVICE, O_RDWR | O_CLOEXEC);
+	fd = open(devnode, O_RDWR | O_CLOEXEC);
 	if (fd < 0 || ioctl(fd, MMAPDEMO_IOC_INFO, &info) ||
-	    md_read_sysfs(MD_PARAM("size"), orig_size, sizeof(orig_size)) ||
+	    md_read_sysfs(size_file, orig_size, sizeof(orig_size)) ||
 	    md_read_sysfs(MD_PARAM("fault_around"), orig_fa, sizeof(orig_fa))) {
-		printf("Bail out! cannot open %s: %m\n", MMAPDEMO_DEVICE);
+		printf("Bail out! cannot open %s: %m\n", devnode);
 		return 1;
 	}
 	page = info.page_size;

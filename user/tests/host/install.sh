@@ -80,8 +80,8 @@ else
 	not_ok "installed files"
 fi
 
-check "udev rule" grep -qx \
-	'KERNEL=="mmapdemo", GROUP="mmapdemo", MODE="0660"' \
+check "udev rule" grep -qxF \
+	'KERNEL=="mmapdemo|mmapdemo[0-9]*", GROUP="mmapdemo", MODE="0660"' \
 	"$dest/usr/lib/udev/rules.d/60-mmapdemo.rules"
 
 cat >"$stage/prog.c" <<'PROG'

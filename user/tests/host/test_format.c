@@ -154,6 +154,22 @@ static void test_info_json(void)
 	free(out);
 }
 
+/* Several devices: an array of the same objects. */
+static void test_info_json_array(void)
+{
+	static const char * const devices[] = {
+		"/dev/mmapdemo", "/dev/mmapdemo1",
+	};
+	struct mmapdemo_info infos[2] = { info, info };
+	char *out;
+
+	infos[1].size = 8192;
+	CAPTURE(out, format_info_json_array(f, devices, infos, 2));
+	EXPECT_STR(out,
+		   "[{\"device\": \"/dev/mmapdemo\", \"abi_version\": 1, \"size\": 1048576, \"page_size\": 4096, \"map_mode\": \"fault\", \"default_mode\": \"remap\", \"nr_chunks\": 3, \"huge_remap\": false, \"huge_fault\": true}, {\"device\": \"/dev/mmapdemo1\", \"abi_version\": 1, \"size\": 8192, \"page_size\": 4096, \"map_mode\": \"fault\", \"default_mode\": \"remap\", \"nr_chunks\": 3, \"huge_remap\": false, \"huge_fault\": true}]\n");
+	free(out);
+}
+
 static void test_info_text(void)
 {
 	char *out;
@@ -242,6 +258,9 @@ static void test_status_json(void)
 	static const struct module_param params[] = {
 		{ "map_mode", "remap" }, { "size", "1048576" },
 	};
+	static const struct device_status devices[] = {
+		{ "/dev/mmapdemo", true }, { "/dev/mmapdemo1", false },
+	};
 	struct module_status st = {
 		.name = "mmapdemo", .state = "not loaded", .refcount = -1,
 		.core_size = -1, .device = "/dev/mmapdemo",
@@ -264,7 +283,7 @@ static void test_status_json(void)
 	st.device_present = true;
 	CAPTURE(out, format_status_json(f, &st));
 	EXPECT_STR(out,
-		   "{\"module\": \"mmapdemo\", \"state\": \"live\", \"loaded\": true, \"refcount\": 2, \"size\": 20480, \"holders\": [\"mmapdemo_kunit\"], \"parameters\": {\"map_mode\": \"remap\", \"size\": \"1048576\"}, \"device\": \"/dev/mmapdemo\", \"device_present\": true}\n");
+		   "{\"module\": \"mmapdemo\", \"state\": \"live\", \"loaded\": true, \"refcount\": 2, \"size\": 20480, \"holders\": [\"mmapdemo_kunit\"], \"parameters\": {\"map_mode\": \"remap\", \"size\": \"1048576\"}, \"device\": \"/dev/mmapdemo\", \"device_present\": true, \"devices\": []}\n");
 	free(out);
 
 	st.nr_holders = 0;
@@ -278,6 +297,21 @@ static void test_status_json(void)
 		   "param:    map_mode=remap\n"
 		   "param:    size=1048576\n"
 		   "device:   /dev/mmapdemo (present)\n");
+	free(out);
+
+	/* devices=2: every device listed, in the text and the JSON. */
+	st.devices = devices;
+	st.nr_devices = 2;
+	st.nr_params = 0;
+	CAPTURE(out, format_status_text(f, &st));
+	EXPECT_CONTAINS(out, "holders:  (none)\n"
+			"device:   /dev/mmapdemo (present)\n"
+			"device:   /dev/mmapdemo1 (missing)\n");
+	EXPECT(!strstr(out, "param:"));
+	free(out);
+	CAPTURE(out, format_status_json(f, &st));
+	EXPECT_STR(out,
+		   "{\"module\": \"mmapdemo\", \"state\": \"live\", \"loaded\": true, \"refcount\": 2, \"size\": 20480, \"holders\": [], \"parameters\": {}, \"device\": \"/dev/mmapdemo\", \"device_present\": true, \"devices\": [{\"device\": \"/dev/mmapdemo\", \"present\": true}, {\"device\": \"/dev/mmapdemo1\", \"present\": false}]}\n");
 	free(out);
 }
 
@@ -370,6 +404,7 @@ int main(int argc, char **argv)
 		TAP_TEST(hexdump_empty_and_big_offsets),
 		TAP_TEST(hexdump_matches_util_linux),
 		TAP_TEST(info_json),
+		TAP_TEST(info_json_array),
 		TAP_TEST(info_text),
 		TAP_TEST(json_escaping),
 		TAP_TEST(stats_fields),

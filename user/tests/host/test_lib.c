@@ -142,6 +142,26 @@ static void test_uapi_ioctl_numbers(void)
 	EXPECT_U64(MMAPDEMO_IOC_STATS, 0x8058b704);
 }
 
+/* Device nodes by index: what devices=N creates, and nothing else. */
+static void test_device_path(void)
+{
+	char path[32], tiny[8];
+
+	EXPECT_INT(mmapdemo_device_path(0, path, sizeof(path)), 0);
+	EXPECT_STR(path, "/dev/mmapdemo");
+	EXPECT_INT(mmapdemo_device_path(1, path, sizeof(path)), 0);
+	EXPECT_STR(path, "/dev/mmapdemo1");
+	EXPECT_INT(mmapdemo_device_path(MMAPDEMO_MAX_DEVICES - 1, path,
+					sizeof(path)), 0);
+	EXPECT_STR(path, "/dev/mmapdemo15");
+	EXPECT_INT(mmapdemo_device_path(MMAPDEMO_MAX_DEVICES, path,
+					sizeof(path)), -EINVAL);
+	EXPECT_INT(mmapdemo_device_path(~0u, path, sizeof(path)), -EINVAL);
+	EXPECT_INT(mmapdemo_device_path(0, NULL, 32), -EINVAL);
+	EXPECT_INT(mmapdemo_device_path(1, tiny, sizeof(tiny)), -ERANGE);
+	EXPECT_INT(mmapdemo_device_path(1, tiny, 0), -ERANGE);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct tap_test tests[] = {
@@ -153,6 +173,7 @@ int main(int argc, char **argv)
 		TAP_TEST(null_handles),
 		TAP_TEST(uapi_layout),
 		TAP_TEST(uapi_ioctl_numbers),
+		TAP_TEST(device_path),
 	};
 
 	return tap_main(argc, argv, tests, TAP_COUNT(tests));

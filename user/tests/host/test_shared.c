@@ -48,6 +48,13 @@ static void test_api_exported(void)
 	}
 }
 
+/* Added after the first version: in a version node of its own. */
+static void test_api_1_1_exported(void)
+{
+	EXPECT(dlvsym(RTLD_DEFAULT, "mmapdemo_device_path", "LIBMMAPDEMO_1.1"));
+	EXPECT(!dlvsym(RTLD_DEFAULT, "mmapdemo_device_path", "LIBMMAPDEMO_1"));
+}
+
 static void test_internals_hidden(void)
 {
 	EXPECT(!dlsym(RTLD_DEFAULT, "mmapdemo__crc32c_sw"));
@@ -72,6 +79,7 @@ int main(int argc, char **argv)
 	static const struct tap_test tests[] = {
 		TAP_TEST(linked_dynamically),
 		TAP_TEST(api_exported),
+		TAP_TEST(api_1_1_exported),
 		TAP_TEST(internals_hidden),
 		TAP_TEST(calls_work),
 	};
