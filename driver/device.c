@@ -308,3 +308,26 @@ const struct attribute_group *mmapdemo_dev_groups[] = {
 	&mmapdemo_stats_group,
 	NULL,
 };
+
+/* The page offset of the region the VMA maps: its buffer's page 0. */
+pgoff_t mmapdemo_vma_base(const struct vm_area_struct *vma)
+{
+	return vma->vm_pgoff >= MMAPDEMO_RING_PGOFF ? MMAPDEMO_RING_PGOFF : 0;
+}
+
+/* The device whose counters count this VMA, or NULL (the ring region). */
+static struct mmapdemo_dev *mmapdemo_vma_counted(struct vm_area_struct *vma)
+{
+	struct mmapdemo_file *f = vma->vm_file->private_data;
+
+	return mmapdemo_vma_base(vma) ? NULL : f->dev;
+}
+
+void mmapdemo_vma_count(struct vm_area_struct *vma, enum mmapdemo_stat id,
+			s64 n)
+{
+	struct mmapdemo_dev *dev = mmapdemo_vma_counted(vma);
+
+	if (dev)
+		mmapdemo_stat_add(dev, id, n);
+}

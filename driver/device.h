@@ -91,4 +91,12 @@ int mmapdemo_kstrtosize(const char *s, u64 *out);
 
 extern const struct attribute_group *mmapdemo_dev_groups[];
 
+/* mmap() page offsets at or above this one map the ring region. */
+#define MMAPDEMO_RING_PGOFF \
+	((unsigned long)(MMAPDEMO_RING_OFFSET >> PAGE_SHIFT))
+
+pgoff_t mmapdemo_vma_base(const struct vm_area_struct *vma);
+void mmapdemo_vma_count(struct vm_area_struct *vma, enum mmapdemo_stat id,
+			s64 n);
+
 #endif /* _MMAPDEMO_DEVICE_H */

@@ -44,7 +44,6 @@
 #include "compat.h"
 #include "device.h"
 #include "huge.h"
-#include "mmap.h"
 #include "uapi/mmapdemo.h"
 
 /* The module parameter huge: whether mmap() may use 2 MiB entries. */
@@ -80,32 +79,6 @@ static const struct kernel_param_ops mmapdemo_huge_ops = {
 module_param_cb(huge, &mmapdemo_huge_ops, NULL, 0644);
 MODULE_PARM_DESC(huge,
 		 "2 MiB mappings where this kernel supports them: auto (default) or never. Read at each mmap().");
-
-/**
- * mmapdemo_huge_caps() - MMAPDEMO_HUGE_* bits this kernel and module map
- *
- * Fixed at build time; independent of the parameter huge.
- */
-u32 mmapdemo_huge_caps(void)
-{
-	u32 caps = 0;
-
-#ifdef MMAPDEMO_HAVE_HUGE_PFNMAP
-	caps |= MMAPDEMO_HUGE_REMAP;
-#endif
-#ifdef MMAPDEMO_HAVE_HUGE_FOLIO
-	caps |= MMAPDEMO_HUGE_FAULT;
-#endif
-	return caps;
-}
-EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_huge_caps);
-
-/* Whether buffer.c makes its 2 MiB blocks PMD-order folios. */
-bool mmapdemo_huge_folios(void)
-{
-	return mmapdemo_huge_caps() & MMAPDEMO_HUGE_FAULT;
-}
-EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_huge_folios);
 
 /**
  * mmapdemo_huge_block() - can buffer page @pgoff start a 2 MiB entry?
@@ -188,7 +161,7 @@ static vm_fault_t mmapdemo_huge_insert(struct vm_fault *vmf, struct page *page)
 }
 
 /* vm_ops->huge_fault of both huge VMAs. */
-static vm_fault_t mmapdemo_huge_fault(struct vm_fault *vmf, unsigned int order)
+vm_fault_t mmapdemo_huge_fault(struct vm_fault *vmf, unsigned int order)
 {
 	struct mmapdemo_buf *buf = vmf->vma->vm_private_data;
 	unsigned long pgoff;
@@ -249,14 +222,6 @@ static vm_fault_t mmapdemo_huge_remap_pte_fault(struct vm_fault *vmf)
 	return VM_FAULT_NOPAGE;
 }
 
-static const struct vm_operations_struct mmapdemo_huge_remap_vm_ops = {
-	.open = mmapdemo_vm_open,
-	.close = mmapdemo_vm_close,
-	.fault = mmapdemo_huge_remap_pte_fault,
-	.huge_fault = mmapdemo_huge_fault,
-	.access = mmapdemo_vm_access,
-};
-
 #endif
 
 #ifdef MMAPDEMO_HAVE_HUGE_FOLIO
@@ -280,13 +245,22 @@ static vm_fault_t mmapdemo_huge_folio_pte_fault(struct vm_fault *vmf)
 	return 0;
 }
 
-static const struct vm_operations_struct mmapdemo_huge_folio_vm_ops = {
-	.open = mmapdemo_vm_open,
-	.close = mmapdemo_vm_close,
-	.fault = mmapdemo_huge_folio_pte_fault,
-	.huge_fault = mmapdemo_huge_fault,
-};
+#endif
 
+#ifdef MMAPDEMO_HAVE_HUGE
+/* vm_ops->fault of both huge VMAs: a 4 KiB fault, in the VMA's mode. */
+vm_fault_t mmapdemo_huge_pte_fault(struct vm_fault *vmf)
+{
+#ifdef MMAPDEMO_HAVE_HUGE_PFNMAP
+	if (vmf->vma->vm_flags & VM_PFNMAP)
+		return mmapdemo_huge_remap_pte_fault(vmf);
+#endif
+#ifdef MMAPDEMO_HAVE_HUGE_FOLIO
+	return mmapdemo_huge_folio_pte_fault(vmf);
+#else
+	return VM_FAULT_SIGBUS;
+#endif
+}
 #endif
 
 /* Does any 2 MiB of this VMA qualify for a PMD? */
@@ -313,7 +287,8 @@ static bool mmapdemo_huge_any(const struct vm_area_struct *vma,
  *
  * Called by mmap() for the data buffer. When huge mappings are in effect
  * (the parameter is auto, this kernel has the mode's bit) and some 2 MiB
- * of the VMA can be a PMD, sets the VMA's flags and vm_ops; the remap
+ * of the VMA can be a PMD, sets the VMA's flags (mmap.c gives it the
+ * huge vm_ops of its mode); the remap
  * mode then maps the rest eagerly (mmapdemo_huge_skip()).
  *
  * Return: true when the VMA is a huge one.
@@ -331,7 +306,6 @@ bool mmapdemo_huge_mmap(struct vm_area_struct *vma, struct mmapdemo_buf *buf,
 	if (mode == MMAPDEMO_MODE_REMAP) {
 		mmapdemo_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND |
 				      VM_DONTDUMP | VM_HUGEPAGE);
-		vma->vm_ops = &mmapdemo_huge_remap_vm_ops;
 		return true;
 	}
 #endif
@@ -339,21 +313,10 @@ bool mmapdemo_huge_mmap(struct vm_area_struct *vma, struct mmapdemo_buf *buf,
 	if (mode == MMAPDEMO_MODE_FAULT) {
 		mmapdemo_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP |
 				      VM_HUGEPAGE);
-		vma->vm_ops = &mmapdemo_huge_folio_vm_ops;
 		return true;
 	}
 #endif
 	return false;
-}
-
-/* Is @vma a huge remap VMA (set up by mmapdemo_huge_mmap())? */
-bool mmapdemo_huge_vma(const struct vm_area_struct *vma)
-{
-#ifdef MMAPDEMO_HAVE_HUGE_PFNMAP
-	return vma->vm_ops == &mmapdemo_huge_remap_vm_ops;
-#else
-	return false;
-#endif
 }
 
 /**

@@ -8,17 +8,42 @@
 #include <linux/types.h>
 
 #include "buffer.h"
+#include "compat.h"
+#include "uapi/mmapdemo.h"
 
 /* Pages of one 2 MiB (PMD) entry, and its order; x86-64 only has 2 MiB. */
 #define MMAPDEMO_HUGE_ORDER	9
 #define MMAPDEMO_HUGE_PAGES	BIT(MMAPDEMO_HUGE_ORDER)
 
-u32 mmapdemo_huge_caps(void);
-bool mmapdemo_huge_folios(void);
+/**
+ * mmapdemo_huge_caps() - MMAPDEMO_HUGE_* bits this kernel and module map
+ *
+ * Fixed at build time; independent of the parameter huge.
+ */
+static inline u32 mmapdemo_huge_caps(void)
+{
+	u32 caps = 0;
+
+#ifdef MMAPDEMO_HAVE_HUGE_PFNMAP
+	caps |= MMAPDEMO_HUGE_REMAP;
+#endif
+#ifdef MMAPDEMO_HAVE_HUGE_FOLIO
+	caps |= MMAPDEMO_HUGE_FAULT;
+#endif
+	return caps;
+}
+
+/* Whether buffer.c makes its 2 MiB blocks PMD-order folios. */
+static inline bool mmapdemo_huge_folios(void)
+{
+	return mmapdemo_huge_caps() & MMAPDEMO_HUGE_FAULT;
+}
+
 bool mmapdemo_huge_block(const struct mmapdemo_buf *buf, unsigned long pgoff);
-bool mmapdemo_huge_vma(const struct vm_area_struct *vma);
 bool mmapdemo_huge_mmap(struct vm_area_struct *vma, struct mmapdemo_buf *buf,
 			u32 mode);
+vm_fault_t mmapdemo_huge_fault(struct vm_fault *vmf, unsigned int order);
+vm_fault_t mmapdemo_huge_pte_fault(struct vm_fault *vmf);
 unsigned long mmapdemo_huge_skip(const struct vm_area_struct *vma,
 				 const struct mmapdemo_buf *buf,
 				 unsigned long addr, unsigned long pgoff);

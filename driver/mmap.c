@@ -53,29 +53,6 @@ void mmapdemo_set_fault_around_pages(unsigned long pages)
 	WRITE_ONCE(mmapdemo_fault_around, rounddown_pow_of_two(pages));
 }
 
-/* The page offset of the region the VMA maps: its buffer's page 0. */
-static pgoff_t mmapdemo_vma_base(const struct vm_area_struct *vma)
-{
-	return vma->vm_pgoff >= MMAPDEMO_RING_PGOFF ? MMAPDEMO_RING_PGOFF : 0;
-}
-
-/* The device whose counters count this VMA, or NULL (the ring region). */
-static struct mmapdemo_dev *mmapdemo_vma_counted(struct vm_area_struct *vma)
-{
-	struct mmapdemo_file *f = vma->vm_file->private_data;
-
-	return mmapdemo_vma_base(vma) ? NULL : f->dev;
-}
-
-void mmapdemo_vma_count(struct vm_area_struct *vma, enum mmapdemo_stat id,
-			s64 n)
-{
-	struct mmapdemo_dev *dev = mmapdemo_vma_counted(vma);
-
-	if (dev)
-		mmapdemo_stat_add(dev, id, n);
-}
-
 void mmapdemo_vm_open(struct vm_area_struct *vma)
 {
 	mmapdemo_buf_get_vma(vma->vm_private_data);
@@ -291,6 +268,32 @@ static const struct vm_operations_struct mmapdemo_remap_vm_ops = {
 	.access = mmapdemo_vm_access,
 };
 
+#ifdef MMAPDEMO_HAVE_HUGE
+/*
+ * A VMA with 2 MiB entries, either mode (huge.c): PMDs by huge_fault,
+ * 4 KiB faults for what is left. access serves the remap mode's PFN map
+ * (a folio VMA's pages are reached by GUP first).
+ */
+static const struct vm_operations_struct mmapdemo_huge_vm_ops = {
+	.open = mmapdemo_vm_open,
+	.close = mmapdemo_vm_close,
+	.fault = mmapdemo_huge_pte_fault,
+	.huge_fault = mmapdemo_huge_fault,
+	.access = mmapdemo_vm_access,
+};
+#endif
+
+/* Is @vma a huge remap VMA? */
+static bool mmapdemo_huge_vma(const struct vm_area_struct *vma)
+{
+#ifdef MMAPDEMO_HAVE_HUGE
+	return vma->vm_ops == &mmapdemo_huge_vm_ops &&
+	       (vma->vm_flags & VM_PFNMAP);
+#else
+	return false;
+#endif
+}
+
 /* Buffer pages from @pgoff on, one remap_pfn_range() per contiguous run. */
 static int mmapdemo_remap(struct vm_area_struct *vma, struct mmapdemo_buf *buf,
 			  unsigned long pgoff)
@@ -347,8 +350,11 @@ static int mmapdemo_map_buf(struct vm_area_struct *vma,
 	if (!mmapdemo_pgrange_ok(buf->nr_pages, pgoff, vma_pages(vma)))
 		return -EINVAL;
 	vma->vm_private_data = buf;
-	/* Only the data buffer gets 2 MiB entries; flags and vm_ops set. */
+	/* Only the data buffer gets 2 MiB entries. */
 	if (!base && mmapdemo_huge_mmap(vma, buf, mode)) {
+#ifdef MMAPDEMO_HAVE_HUGE
+		vma->vm_ops = &mmapdemo_huge_vm_ops;
+#endif
 		if (mode == MMAPDEMO_MODE_REMAP)
 			return mmapdemo_remap(vma, buf, pgoff);
 	} else if (mode == MMAPDEMO_MODE_REMAP) {

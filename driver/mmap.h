@@ -32,8 +32,6 @@ int mmapdemo_mmap(struct file *file, struct vm_area_struct *vma);
 void mmapdemo_vm_open(struct vm_area_struct *vma);
 void mmapdemo_vm_close(struct vm_area_struct *vma);
 /* Add @n to counter @id of the device whose data region @vma maps. */
-void mmapdemo_vma_count(struct vm_area_struct *vma, enum mmapdemo_stat id,
-			s64 n);
 vm_fault_t mmapdemo_vm_fault(struct vm_fault *vmf);
 int mmapdemo_vm_access(struct vm_area_struct *vma, unsigned long addr,
 		       void *data, int len, int write);

@@ -12,10 +12,6 @@
 struct mmapdemo_buf;
 struct mmapdemo_file;
 
-/* mmap() page offsets at or above this one map the ring region. */
-#define MMAPDEMO_RING_PGOFF \
-	((unsigned long)(MMAPDEMO_RING_OFFSET >> PAGE_SHIFT))
-
 int mmapdemo_ring_init(void);
 void mmapdemo_ring_exit(void);
 struct mmapdemo_buf *mmapdemo_ring_get_mem_for_vma(struct mmapdemo_file *f);
