@@ -35,6 +35,13 @@ md_stat() {
 	cat "$MD_STATS/$1"
 }
 
+# md_faults: faults the driver served, 4 KiB ones and 2 MiB entries alike
+# (with huge mappings in effect a fault-mode mapping may take only the
+# latter).
+md_faults() {
+	echo $(($(md_stat faults) + $(md_stat huge_faults)))
+}
+
 # md_check_reset: the last checks of a suite that switched the default
 # map mode and had other programs map the device (tap.sh's check).
 md_check_reset() {
