@@ -4,4 +4,4 @@
 # mmapdemo-guest: start-unloaded
 . /run/mmapdemo/repo/scripts/guest/lib.sh
 md_load size=16M || { echo "Bail out! cannot load with size=16M"; exit 1; }
-MD_LOAD_PARAMS=size=16M exec "$GUEST_TESTS/lifecycle"
+MMAPDEMO_TEST_LOAD_PARAMS=size=16M exec "$GUEST_TESTS/lifecycle"

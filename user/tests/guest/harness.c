@@ -125,7 +125,7 @@ uint64_t md_stat(const char *path)
 int md_load(const char *params)
 {
 	/* Parameters of every load, before the test's own (23-huge-*). */
-	const char *base = getenv("MD_LOAD_PARAMS");
+	const char *base = getenv("MMAPDEMO_TEST_LOAD_PARAMS");
 	const char *ko = getenv("MMAPDEMO_KO");
 	char all[256];
 	int fd, ret, e;
