@@ -12,8 +12,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -123,11 +125,30 @@ int mmapdemo_set_mode(struct mmapdemo *md, enum mmapdemo_map_mode mode)
 	return md_ioctl(md, MMAPDEMO_IOC_SET_MODE, &arg);
 }
 
+/*
+ * A module older than this library knows a shorter struct mmapdemo_stats
+ * and answers ENOTTY to today's size: ask again with each earlier layout,
+ * newest first, and leave the counters it does not have at zero.
+ */
 int mmapdemo_get_stats(struct mmapdemo *md, struct mmapdemo_stats *stats)
 {
+	static const unsigned int sizes[] = {
+		sizeof(*stats),
+		offsetof(struct mmapdemo_stats, huge_faults),
+		MMAPDEMO_STATS_SIZE_V1,
+	};
+	unsigned int i;
+	int err = -ENOTTY;
+
 	if (!stats)
 		return -EINVAL;
-	return md_ioctl(md, MMAPDEMO_IOC_STATS, stats);
+	memset(stats, 0, sizeof(*stats));
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]) && err == -ENOTTY;
+	     i++)
+		err = md_ioctl(md, _IOC(_IOC_READ, MMAPDEMO_IOC_MAGIC,
+					_IOC_NR(MMAPDEMO_IOC_STATS), sizes[i]),
+			       stats);
+	return err;
 }
 
 int mmapdemo_map(struct mmapdemo *md, uint64_t offset, size_t length,
