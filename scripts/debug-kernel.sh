@@ -53,9 +53,10 @@ VARIANT=${2:-debug}
 	echo "debug-kernel: unknown variant $VARIANT (debug or kcsan)" >&2
 	exit 1
 }
-# The newest linux-source-X.Y installed here.
-SRC_PKG=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' 'linux-source-*' 2>/dev/null |
-	awk '$1 == "ii" && $2 ~ /^linux-source-[0-9]/ { print $2 }' | sort -V | tail -n 1)
+# The newest linux-source-X.Y installed here; on a machine with none yet
+# (dpkg-query then fails), 6.1, which ensure_deps installs.
+SRC_PKG=$({ dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' 'linux-source-*' 2>/dev/null ||
+	true; } | awk '$1 == "ii" && $2 ~ /^linux-source-[0-9]/ { print $2 }' | sort -V | tail -n 1)
 SRC_PKG=${SRC_PKG:-linux-source-6.1}
 SRC_VER=${SRC_PKG#linux-source-}
 TARBALL=/usr/src/$SRC_PKG.tar.xz

@@ -24,8 +24,9 @@ PACKAGES=(
 	# make bench: gnuplot (no X) for the plot on the host
 	gnuplot-nox
 	# the kernel matrix: each release's root file system (scripts/rootfs.sh);
-	# the debug and KCSAN kernels build inside sid's (the optional
-	# debug-6.1 stage installs linux-source-6.1 when it runs)
+	# the debug and KCSAN kernels build inside sid's (the
+	# debug-6.1 stage installs linux-source-6.1 and the kernel build tools
+	# when it runs: scripts/debug-kernel.sh)
 	mmdebstrap xz-utils zstd
 )
 
