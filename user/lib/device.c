@@ -136,17 +136,17 @@ int mmapdemo_get_stats(struct mmapdemo *md, struct mmapdemo_stats *stats)
 		sizeof(*stats),
 		offsetof(struct mmapdemo_stats, huge_faults),
 		MMAPDEMO_STATS_SIZE_V1,
+		0,
 	};
-	unsigned int i;
+	const unsigned int *size;
 	int err = -ENOTTY;
 
 	if (!stats)
 		return -EINVAL;
 	memset(stats, 0, sizeof(*stats));
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]) && err == -ENOTTY;
-	     i++)
+	for (size = sizes; *size && err == -ENOTTY; size++)
 		err = md_ioctl(md, _IOC(_IOC_READ, MMAPDEMO_IOC_MAGIC,
-					_IOC_NR(MMAPDEMO_IOC_STATS), sizes[i]),
+					_IOC_NR(MMAPDEMO_IOC_STATS), *size),
 			       stats);
 	return err;
 }
