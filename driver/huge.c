@@ -25,11 +25,10 @@
  *        reference and adds the rmap and RSS once per 2 MiB. The VMA has
  *        neither VM_MIXEDMAP nor VM_PFNMAP: there, zapping or splitting
  *        such a PMD skips the rmap removal and the put (vma_is_special_huge())
- *        and leaks the folio. Without VM_MIXEDMAP there is no
- *        vm_insert_pages() and so no fault-around: the 4 KiB fallback
- *        (split parts, unaligned ends, MAP_PRIVATE writes) hands the core
- *        one page per fault, which the core maps and copies on write as
- *        in any file mapping.
+ *        and leaks the folio. Its 4 KiB faults (split parts, unaligned
+ *        ends, MAP_PRIVATE writes, THP off) are mmap.c's fault mode with
+ *        fault-around, mapping page by page where a VM_MIXEDMAP VMA
+ *        would use vm_insert_pages().
  *
  * Both VMAs are VM_HUGEPAGE, so PMDs are used under the THP setting
  * "madvise" as under "always"; "never", MADV_NOHUGEPAGE or
@@ -190,7 +189,7 @@ vm_fault_t mmapdemo_huge_fault(struct vm_fault *vmf, unsigned int order)
  * VMA as PTEs (present entries are left as they are), so such a block
  * costs one fault, not 512, as the eager remap would have.
  */
-static vm_fault_t mmapdemo_huge_remap_pte_fault(struct vm_fault *vmf)
+vm_fault_t mmapdemo_huge_remap_pte_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct mmapdemo_buf *buf = vma->vm_private_data;
@@ -222,45 +221,6 @@ static vm_fault_t mmapdemo_huge_remap_pte_fault(struct vm_fault *vmf)
 	return VM_FAULT_NOPAGE;
 }
 
-#endif
-
-#ifdef MMAPDEMO_HAVE_HUGE_FOLIO
-
-/*
- * 4 KiB faults of a huge fault-mode VMA: the page with a reference, for
- * the core to map (or to copy, in a MAP_PRIVATE write fault). No
- * fault-around: vm_insert_pages() would need VM_MIXEDMAP (see above).
- */
-static vm_fault_t mmapdemo_huge_folio_pte_fault(struct vm_fault *vmf)
-{
-	struct mmapdemo_buf *buf = vmf->vma->vm_private_data;
-	struct page *page = mmapdemo_buf_page(buf, vmf->pgoff);
-
-	if (!page)
-		return VM_FAULT_SIGBUS;
-	get_page(page);
-	vmf->page = page;
-	mmapdemo_vma_count(vmf->vma, MD_STAT_FAULTS, 1);
-	mmapdemo_vma_count(vmf->vma, MD_STAT_FAULT_PAGES, 1);
-	return 0;
-}
-
-#endif
-
-#ifdef MMAPDEMO_HAVE_HUGE
-/* vm_ops->fault of both huge VMAs: a 4 KiB fault, in the VMA's mode. */
-vm_fault_t mmapdemo_huge_pte_fault(struct vm_fault *vmf)
-{
-#ifdef MMAPDEMO_HAVE_HUGE_PFNMAP
-	if (vmf->vma->vm_flags & VM_PFNMAP)
-		return mmapdemo_huge_remap_pte_fault(vmf);
-#endif
-#ifdef MMAPDEMO_HAVE_HUGE_FOLIO
-	return mmapdemo_huge_folio_pte_fault(vmf);
-#else
-	return VM_FAULT_SIGBUS;
-#endif
-}
 #endif
 
 /* Does any 2 MiB of this VMA qualify for a PMD? */

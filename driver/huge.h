@@ -43,7 +43,7 @@ bool mmapdemo_huge_block(const struct mmapdemo_buf *buf, unsigned long pgoff);
 bool mmapdemo_huge_mmap(struct vm_area_struct *vma, struct mmapdemo_buf *buf,
 			u32 mode);
 vm_fault_t mmapdemo_huge_fault(struct vm_fault *vmf, unsigned int order);
-vm_fault_t mmapdemo_huge_pte_fault(struct vm_fault *vmf);
+vm_fault_t mmapdemo_huge_remap_pte_fault(struct vm_fault *vmf);
 unsigned long mmapdemo_huge_skip(const struct vm_area_struct *vma,
 				 const struct mmapdemo_buf *buf,
 				 unsigned long addr, unsigned long pgoff);

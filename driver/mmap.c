@@ -111,6 +111,41 @@ unsigned long mmapdemo_fault_window(const struct vm_area_struct *vma,
 }
 EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_fault_window);
 
+#ifdef MMAPDEMO_HAVE_HUGE_FOLIO
+/*
+ * mmapdemo_insert_run() in the huge fault-mode VMA, which must not be
+ * VM_MIXEDMAP (huge.c) and so has no vm_insert_pages(): one page at a
+ * time with vmf_insert_page_mkwrite(), which takes the page's reference,
+ * rmap and RSS count as the core's own mapping of a page does. It maps
+ * at its vm_fault's address, so each page gets a vm_fault of its own. A
+ * page already mapped is left as it is (and counted).
+ */
+static unsigned long mmapdemo_insert_each(const struct vm_fault *vmf,
+					  unsigned long addr,
+					  struct page **pages, unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		unsigned long a = addr + (i << PAGE_SHIFT);
+		struct vm_fault at = {
+			.vma = vmf->vma,
+			.gfp_mask = vmf->gfp_mask,
+			.pgoff = vmf->vma->vm_pgoff +
+				 ((a - vmf->vma->vm_start) >> PAGE_SHIFT),
+			.address = a,
+			.real_address = a,
+			.pmd = vmf->pmd,
+		};
+
+		if (vmf_insert_page_mkwrite(&at, pages[i], false) !=
+		    VM_FAULT_NOPAGE)
+			break;
+	}
+	return i;
+}
+#endif
+
 /*
  * Map @n pages of the buffer at @addr, skipping any page table entry
  * that is already in use (an earlier fault, a copy-on-write copy, a
@@ -118,12 +153,17 @@ EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_fault_window);
  * one with -EBUSY. Best effort: on any other error the rest is left to
  * later faults. Returns the pages mapped.
  */
-static unsigned long mmapdemo_insert_run(struct vm_area_struct *vma,
+static unsigned long mmapdemo_insert_run(const struct vm_fault *vmf,
 					 unsigned long addr,
 					 struct page **pages, unsigned long n)
 {
+	struct vm_area_struct *vma = vmf->vma;
 	unsigned long mapped = 0;
 
+#ifdef MMAPDEMO_HAVE_HUGE_FOLIO
+	if (!(vma->vm_flags & VM_MIXEDMAP))
+		return mmapdemo_insert_each(vmf, addr, pages, n);
+#endif
 	while (n) {
 		unsigned long left = n, done;
 		int ret = vm_insert_pages(vma, addr, pages, &left);
@@ -148,8 +188,9 @@ static unsigned long mmapdemo_insert_run(struct vm_area_struct *vma,
  * bit); the neighbours are mapped with vm_page_prot, read-only in a
  * MAP_PRIVATE mapping, so a later write there still copies on write.
  * The VMA is VM_MIXEDMAP from mmap() on, which is what lets a fault
- * handler call vm_insert_pages(); the pages stay normal, refcounted,
- * rmapped pages that get_user_pages() and fork handle as before.
+ * handler call vm_insert_pages() (the huge fault-mode VMA is not, and
+ * maps page by page); the pages stay normal, refcounted, rmapped pages
+ * that get_user_pages() and fork handle as before.
  */
 static unsigned long mmapdemo_fault_around_map(struct vm_fault *vmf,
 					       struct mmapdemo_buf *buf,
@@ -162,10 +203,10 @@ static unsigned long mmapdemo_fault_around_map(struct vm_fault *vmf,
 	if (mmapdemo_fault_window(vma, vmf->address, pgoff, buf->nr_pages,
 				  mmapdemo_fault_around_pages(), &w) <= 1)
 		return 0;
-	mapped = mmapdemo_insert_run(vma, w.addr, &buf->pages[w.pgoff],
+	mapped = mmapdemo_insert_run(vmf, w.addr, &buf->pages[w.pgoff],
 				     w.before);
-	mapped += mmapdemo_insert_run(vma, vmf->address + PAGE_SIZE,
-				      &buf->pages[pgoff + 1],
+	mapped += mmapdemo_insert_run(vmf, (vmf->address & PAGE_MASK) +
+				      PAGE_SIZE, &buf->pages[pgoff + 1],
 				      w.nr - w.before - 1);
 	return mapped;
 }
@@ -186,17 +227,33 @@ static bool mmapdemo_fault_nocow(const struct vm_fault *vmf)
  * split of that PMD would leak the folio. A MAP_PRIVATE write still goes
  * through the core, which copies the page and never maps the folio.
  */
-static vm_fault_t mmapdemo_fault_insert(struct vm_fault *vmf,
-					struct page *page,
-					unsigned long around)
+static vm_fault_t mmapdemo_insert_one(struct vm_fault *vmf,
+				      struct page *page)
 {
 	unsigned long one = 1;
 	int ret;
 
+#ifdef MMAPDEMO_HAVE_HUGE_FOLIO
+	/* The huge fault-mode VMA (see mmapdemo_insert_each()). */
+	if (!(vmf->vma->vm_flags & VM_MIXEDMAP))
+		return vmf_insert_page_mkwrite(vmf, page,
+					       vmf->flags & FAULT_FLAG_WRITE);
+#endif
 	ret = vm_insert_pages(vmf->vma, vmf->address & PAGE_MASK, &page, &one);
 	/* -EBUSY: a racing fault mapped it already. */
 	if (ret && ret != -EBUSY)
 		return ret == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+	return VM_FAULT_NOPAGE;
+}
+
+static vm_fault_t mmapdemo_fault_insert(struct vm_fault *vmf,
+					struct page *page,
+					unsigned long around)
+{
+	vm_fault_t ret = mmapdemo_insert_one(vmf, page);
+
+	if (ret != VM_FAULT_NOPAGE)
+		return ret;
 	mmapdemo_vma_count(vmf->vma, MD_STAT_FAULTS, 1);
 	mmapdemo_vma_count(vmf->vma, MD_STAT_FAULT_PAGES, 1 + around);
 	return VM_FAULT_NOPAGE;
@@ -269,6 +326,16 @@ static const struct vm_operations_struct mmapdemo_remap_vm_ops = {
 };
 
 #ifdef MMAPDEMO_HAVE_HUGE
+/* vm_ops->fault of a huge VMA: a 4 KiB fault, in the VMA's mode. */
+static vm_fault_t mmapdemo_huge_pte_fault(struct vm_fault *vmf)
+{
+#ifdef MMAPDEMO_HAVE_HUGE_PFNMAP
+	if (vmf->vma->vm_flags & VM_PFNMAP)
+		return mmapdemo_huge_remap_pte_fault(vmf);
+#endif
+	return mmapdemo_vm_fault(vmf);
+}
+
 /*
  * A VMA with 2 MiB entries, either mode (huge.c): PMDs by huge_fault,
  * 4 KiB faults for what is left. access serves the remap mode's PFN map
