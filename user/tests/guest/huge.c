@@ -655,6 +655,76 @@ static int t_never(void)
 	return then_auto(never_checks);
 }
 
+/*
+ * The system's THP setting "never". The remap mode's special PMDs do not
+ * follow it (the core asks a VM_PFNMAP VMA for PMDs whatever the
+ * setting), and where it does not ask, each 4 KiB fault maps its whole
+ * 2 MiB: one fault or one PMD per 2 MiB. The fault mode gets 4 KiB faults
+ * only, and its huge VMA (no VM_MIXEDMAP) still maps the whole
+ * fault-around window per fault: no cliff of one fault per page.
+ */
+static int thp_never_checks(const char *saved)
+{
+	struct mmapdemo_stats s0, s1;
+	uint64_t blocks = want_pmds(0, md_size), faults;
+	unsigned long window;
+	char v[32];
+	uint8_t *p;
+	int fd;
+
+	CHECK_OK(md_read_sysfs(MD_PARAM("fault_around"), v, sizeof(v)));
+	window = strtoul(v, NULL, 0);
+	CHECK(window >= (unsigned long)md_page, "fault_around %s", v);
+
+	if (saved)
+		CHECK_OK(md_write_sysfs(THP_SYSFS, "never"));
+	p = map_all(&fd, PROT_READ | PROT_WRITE, MAP_SHARED, &s0);
+	CHECK(p, "map: %s", strerror(errno));
+	CHECK(check_pages(p, 0, md_size, SEED) == 0, "");
+	CHECK_OK(get_stats(fd, &s1));
+	faults = s1.faults - s0.faults;
+	md_diag("THP never (was %s): %llu faults, %llu huge, FilePmdMapped %ld kB",
+		saved ? saved : "no THP", (unsigned long long)faults,
+		(unsigned long long)(s1.huge_faults - s0.huge_faults),
+		file_pmd_kb(p));
+	if (md_mode == MMAPDEMO_MODE_REMAP) {
+		CHECK(faults + s1.huge_faults - s0.huge_faults == blocks,
+		      "%llu faults and PMDs for %llu blocks",
+		      (unsigned long long)(faults + s1.huge_faults -
+					   s0.huge_faults),
+		      (unsigned long long)blocks);
+	} else if (saved) {
+		CHECK(s1.huge_faults == s0.huge_faults, "a PMD under never");
+		CHECK(file_pmd_kb(p) <= 0, "FilePmdMapped %ld kB",
+		      file_pmd_kb(p));
+	}
+	if (md_mode == MMAPDEMO_MODE_FAULT && blocks == md_size / SZ_2M)
+		CHECK(faults == md_size / window, "%llu faults, window %lu",
+		      (unsigned long long)faults, window);
+	/* A write through such a PMD is the kernel's byte. */
+	p[md_size - 1] = 0x5a;
+	CHECK(check_kernel(fd, md_size - 1, "\x5a", 1) == 0, "");
+	return unmap_close(fd, p, md_size);
+}
+
+static int t_thp_never(void)
+{
+	char saved[64], *a, *b;
+	int r;
+
+	/* A kernel without THP (the 6.1 debug kernel) has no setting. */
+	if (access(THP_SYSFS, F_OK))
+		return thp_never_checks(NULL);
+	CHECK_OK(md_read_sysfs(THP_SYSFS, saved, sizeof(saved)));
+	a = strchr(saved, '[');
+	b = a ? strchr(a, ']') : NULL;
+	CHECK(a && b, "%s: %s", THP_SYSFS, saved);
+	*b = 0;
+	r = thp_never_checks(a + 1);
+	CHECK_OK(md_write_sysfs(THP_SYSFS, a + 1));
+	return r;
+}
+
 static const struct md_test tests[] = {
 	{ "huge_info", t_info, 0, MD_FAULT },
 	{ "huge_param", t_param, 0, MD_FAULT },
@@ -670,6 +740,7 @@ static const struct md_test tests[] = {
 	{ "huge_map_fixed_unaligned", t_map_fixed, 0, MD_BOTH },
 	{ "huge_offset", t_offset, 0, MD_BOTH },
 	{ "huge_never_nohugepage", t_never, 0, MD_BOTH },
+	{ "huge_thp_never", t_thp_never, 0, MD_BOTH },
 };
 
 int main(int argc, char **argv)
