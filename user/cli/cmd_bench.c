@@ -85,7 +85,7 @@ static const uint64_t quick_setup_sizes[] = { MiB, 4 * MiB };
 
 /* Scaling: the sizes between; the first-touch rows give the others. */
 static const uint64_t scale_sizes[] = {
-	MiB, 4 * MiB, 16 * MiB, 64 * MiB, 256 * MiB, 1024 * MiB,
+	MiB, 2 * MiB, 4 * MiB, 16 * MiB, 64 * MiB, 256 * MiB, 1024 * MiB,
 };
 
 static const uint64_t quick_scale_sizes[] = { 256 << 10, MiB, 4 * MiB };
