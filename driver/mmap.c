@@ -183,10 +183,11 @@ static unsigned long mmapdemo_insert_run(const struct vm_fault *vmf,
 /*
  * Fault-around: besides the page the core VM asked for, map the other
  * pages of its window now, so that touching a buffer sequentially takes
- * one fault per window rather than one per page. The faulting page
- * itself is left to the core (it handles copy-on-write and the dirty
- * bit); the neighbours are mapped with vm_page_prot, read-only in a
- * MAP_PRIVATE mapping, so a later write there still copies on write.
+ * one fault per window rather than one per page. The neighbours are
+ * mapped with vm_page_prot, read-only in a MAP_PRIVATE mapping, so a
+ * later write there still copies on write; the faulting page is mapped
+ * after them (mmapdemo_insert_one()), or by the core where it has a copy
+ * on write to do.
  * The VMA is VM_MIXEDMAP from mmap() on, which is what lets a fault
  * handler call vm_insert_pages() (the huge fault-mode VMA is not, and
  * maps page by page); the pages stay normal, refcounted, rmapped pages
@@ -220,8 +221,12 @@ static bool mmapdemo_fault_nocow(const struct vm_fault *vmf)
 
 /*
  * Map the faulting page here, like its neighbours, and tell the core it
- * is done. For a page of a PMD-order folio (huge.c) this is required,
- * not only cheaper: handed back in vmf->page, the core may map the whole
+ * is done (VM_FAULT_NOPAGE) wherever it has no copy on write to do. That
+ * skips what the core does per fault for a page handed back in
+ * vmf->page: lock_page(), and in a shared mapping set_page_dirty() and
+ * file_update_time() on every write fault (measured in README,
+ * "Performance"). For a page of a PMD-order folio (huge.c) it is also
+ * required: handed back in vmf->page, the core may map the whole
  * folio with a PMD (finish_fault(), do_set_pmd(), if the VMA is allowed
  * THP, e.g. after MADV_HUGEPAGE), and in this VM_MIXEDMAP VMA a zap or
  * split of that PMD would leak the folio. A MAP_PRIVATE write still goes
@@ -274,7 +279,7 @@ vm_fault_t mmapdemo_vm_fault(struct vm_fault *vmf)
 	if (!page)
 		return VM_FAULT_SIGBUS;
 	around = mmapdemo_fault_around_map(vmf, buf, pgoff);
-	if (PageCompound(page) && mmapdemo_fault_nocow(vmf))
+	if (mmapdemo_fault_nocow(vmf))
 		return mmapdemo_fault_insert(vmf, page, around);
 	get_page(page);
 	vmf->page = page;

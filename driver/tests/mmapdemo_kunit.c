@@ -284,11 +284,17 @@ static struct file *fake_file(struct kunit *test, struct mmapdemo_dev **dev)
 	return &m->file;
 }
 
-/* The fault handler, called with a synthetic VMA and a fresh vm_fault. */
+/*
+ * The fault handler, called with a synthetic VMA and a fresh vm_fault: a
+ * write to a MAP_PRIVATE mapping, which the core finishes (it copies the
+ * page), so the handler hands the page back in vmf->page.
+ */
 static vm_fault_t call_fault(struct vm_area_struct *vma, pgoff_t pgoff,
 			     struct page **page)
 {
-	struct vm_fault vmf = { .vma = vma, .pgoff = pgoff };
+	struct vm_fault vmf = {
+		.vma = vma, .pgoff = pgoff, .flags = FAULT_FLAG_WRITE,
+	};
 	vm_fault_t ret = mmapdemo_vm_fault(&vmf);
 
 	*page = vmf.page;
