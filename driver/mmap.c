@@ -251,19 +251,6 @@ static vm_fault_t mmapdemo_insert_one(struct vm_fault *vmf,
 	return VM_FAULT_NOPAGE;
 }
 
-static vm_fault_t mmapdemo_fault_insert(struct vm_fault *vmf,
-					struct page *page,
-					unsigned long around)
-{
-	vm_fault_t ret = mmapdemo_insert_one(vmf, page);
-
-	if (ret != VM_FAULT_NOPAGE)
-		return ret;
-	mmapdemo_vma_count(vmf->vma, MD_STAT_FAULTS, 1);
-	mmapdemo_vma_count(vmf->vma, MD_STAT_FAULT_PAGES, 1 + around);
-	return VM_FAULT_NOPAGE;
-}
-
 /*
  * vmf->pgoff already includes vm_pgoff. It was checked against the buffer
  * at mmap() time and the VMA cannot grow, but the check stays: a fault
@@ -275,17 +262,22 @@ vm_fault_t mmapdemo_vm_fault(struct vm_fault *vmf)
 	pgoff_t pgoff = vmf->pgoff - mmapdemo_vma_base(vmf->vma);
 	struct page *page = mmapdemo_buf_page(buf, pgoff);
 	unsigned long around;
+	vm_fault_t ret = 0;
 
 	if (!page)
 		return VM_FAULT_SIGBUS;
 	around = mmapdemo_fault_around_map(vmf, buf, pgoff);
-	if (mmapdemo_fault_nocow(vmf))
-		return mmapdemo_fault_insert(vmf, page, around);
-	get_page(page);
-	vmf->page = page;
+	if (mmapdemo_fault_nocow(vmf)) {
+		ret = mmapdemo_insert_one(vmf, page);
+		if (ret != VM_FAULT_NOPAGE)
+			return ret;
+	} else {
+		get_page(page);
+		vmf->page = page;
+	}
 	mmapdemo_vma_count(vmf->vma, MD_STAT_FAULTS, 1);
 	mmapdemo_vma_count(vmf->vma, MD_STAT_FAULT_PAGES, 1 + around);
-	return 0;
+	return ret;
 }
 EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_vm_fault);
 
