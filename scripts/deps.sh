@@ -2,8 +2,10 @@
 # Install, from Debian's packages, whatever the build and the guests need
 # and is not there yet. Fast when everything is present (no apt-get run).
 #
-# usage: scripts/deps.sh [--print]
+# usage: scripts/deps.sh [--print | PACKAGE...]
 #   --print  list the packages and exit
+#   PACKAGE  install these instead of the list below (make lint:
+#            linux-source-6.1 for checkpatch.pl)
 set -euo pipefail
 
 PACKAGES=(
@@ -33,6 +35,8 @@ PACKAGES=(
 if [[ ${1:-} == --print ]]; then
 	printf '%s\n' "${PACKAGES[@]}"
 	exit 0
+elif (($#)); then
+	PACKAGES=("$@")
 fi
 
 missing=()

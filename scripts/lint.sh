@@ -8,21 +8,10 @@ cd "$MMAPDEMO_ROOT"
 
 KVER=$(stock_kver)
 B=$MMAPDEMO_ROOT/build
-cache=${MMAPDEMO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mmapdemo}
+cache=$(cache_root)
 # checkpatch.pl ships in the kernel source, not in the headers package:
-# linux-source-6.1, installed here on a machine without it (make deps
-# leaves it to the stages that need it).
-if ! dpkg-query -W -f='${Status}' linux-source-6.1 2>/dev/null |
-		grep -q 'install ok installed'; then
-	[[ $(id -u) -eq 0 ]] ||
-		die "lint: checkpatch.pl comes from linux-source-6.1 (sudo apt-get install linux-source-6.1)"
-	echo "lint: installing linux-source-6.1 (for checkpatch.pl)" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get install -y -q --no-install-recommends linux-source-6.1 >&2 ||
-		{ apt-get update -q >&2 &&
-		  apt-get install -y -q --no-install-recommends linux-source-6.1 >&2; } ||
-		die "lint: could not install linux-source-6.1"
-fi
+# linux-source-6.1, which make deps leaves to the stages that need it.
+scripts/deps.sh linux-source-6.1 || die "lint: could not install linux-source-6.1"
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
 cp_dir=$cache/checkpatch-$srcver
 status=0
