@@ -53,7 +53,6 @@ set -uo pipefail
 . "$(dirname "$0")/matrix.sh"
 cd "$MMAPDEMO_ROOT" || exit 1
 
-STAGES=${MMAPDEMO_STAGES:-host sanitize demo dkms stock ${MATRIX[*]} deb debug kcsan debug-6.1}
 # Suites in driver/tests; each must report.
 KUNIT_SUITES=$(grep -ho '^static struct kunit_suite [a-z_]*' driver/tests/*.c | wc -l)
 B=$MMAPDEMO_ROOT/build
@@ -326,25 +325,19 @@ build_user() {
 }
 
 # The kernel matrix. matrix_tree NAME: the entry's root file system
-# (made, or checked against the archive, by scripts/rootfs.sh: once per
-# run); sets ROOTFS, KREL (its kernel) and CC_VER (its gcc). Returns 1,
-# counted as a failure, when there is none.
-declare -A tree_dir=() tree_cc=() prepared=()
+# (made, or checked against the archive, by the job rootfs:NAME); sets
+# ROOTFS, KREL (its kernel) and CC_VER (its gcc). Returns 1, counted as a
+# failure, when there is none.
 matrix_tree() {
-	local name=$1 log=$B/matrix/$1-rootfs.log
-	mkdir -p "$B/matrix"
-	if [[ -z ${tree_dir[$name]:-} ]]; then
-		if ! tree_dir[$name]=$(scripts/rootfs.sh build "$name" 2>"$log"); then
-			unset "tree_dir[$name]"
-			fail "$name: no root file system (log: $log)"
-			tail -n 10 "$log" | sed 's/^/    /'
-			return 1
-		fi
-		tree_cc[$name]=$(in_rootfs "${tree_dir[$name]}/root" gcc -dumpfullversion 2>/dev/null)
+	local name=$1 dir
+	if ! dir=$(cat "$S/rootfs-$name.dir" 2>/dev/null) || [[ ! -e $dir/.complete ]]; then
+		fail "$name: no root file system (log: $B/matrix/$name-rootfs.log)"
+		tail -n 10 "$B/matrix/$name-rootfs.log" 2>/dev/null | sed 's/^/    /'
+		return 1
 	fi
-	ROOTFS=${tree_dir[$name]}/root
-	KREL=$(cat "${tree_dir[$name]}/kernel.release")
-	CC_VER=${tree_cc[$name]}
+	ROOTFS=$dir/root
+	KREL=$(cat "$dir/kernel.release")
+	CC_VER=$(in_rootfs "$ROOTFS" gcc -dumpfullversion 2>/dev/null)
 }
 
 # matrix_prepare NAME: matrix_tree, then the module (W=1, no warning),
@@ -353,7 +346,6 @@ matrix_tree() {
 matrix_prepare() {
 	local name=$1 out=$B/matrix/$1 log=$B/matrix/$1.log
 	matrix_tree "$name" || return 1
-	[[ -n ${prepared[$name]:-} ]] && return 0
 	: >"$log"
 	step "$name" "module builds against $KREL with gcc $CC_VER, W=1, no warnings" \
 		"$log" in_rootfs "$ROOTFS" "$MMAPDEMO_ROOT/scripts/build-module.sh" --strict \
@@ -377,7 +369,6 @@ matrix_prepare() {
 		fail "$name: the KUnit module does not compile against $KREL (log: $out/kunit-build.log)"
 		grep -m 10 -E '(warning|error):' "$out/kunit-build.log" | sed 's/^/    /'
 	fi
-	prepared[$name]=1
 }
 
 # A release's name for the table: "Debian 13 trixie" and the like.
@@ -422,32 +413,56 @@ deb_stage() {
 		"the Debian packages: apt install, DKMS build, modprobe, tool, examples, Python, purge"
 }
 
-# debug_stage LABEL VARIANT FLAVOR GLOBS: a kernel from
-# scripts/debug-kernel.sh VARIANT, built in the tree of the matrix entry
-# with the newest linux-source (DEBUG_ENTRY), the module built against it
-# there; the guest runs the check action (suites, KUnit, kmemleak scan).
-# LABEL debug-6.1 builds from the host's linux-source-6.1 instead.
+# kernel_job LABEL VARIANT: the job kernel:LABEL, scripts/debug-kernel.sh
+# VARIANT built (or found in the cache) in the tree of the matrix entry
+# with the newest linux-source (DEBUG_ENTRY); LABEL debug-6.1 builds from
+# the host's linux-source-6.1 instead. Its cache dir goes to
+# $S/kernel-LABEL.dir, its progress to build/matrix/LABEL-kernel.log.
+kernel_job() {
+	local label=$1 variant=$2 run=() dir log=$B/matrix/$1-kernel.log
+	mkdir -p "$B/matrix"
+	: >"$log"
+	if [[ $label != debug-6.1 ]]; then
+		dir=$(cat "$S/rootfs-$DEBUG_ENTRY.dir" 2>/dev/null) ||
+			{ echo "no $DEBUG_ENTRY root file system" >>"$log"; return 1; }
+		run=(in_rootfs "$dir/root")
+	fi
+	"${run[@]}" "$MMAPDEMO_ROOT/scripts/debug-kernel.sh" build "$variant" \
+		>"$S/kernel-$label.dir" 2>>"$log" || { rm -f "$S/kernel-$label.dir"; return 1; }
+}
+
+# debug_stage LABEL VARIANT FLAVOR GLOBS: the kernel of the job
+# kernel:LABEL, the module built against it in its tree (user space too,
+# into build/matrix/LABEL-user); the guest runs the check action (suites
+# of FLAVOR matching GLOBS, KUnit, kmemleak scan). LABEL debug-6.1 has the
+# host's root and the host stage's user space.
 debug_stage() {
-	local label=$1 variant=$2 flavor=$3 globs=$4 what run=()
+	local label=$1 variant=$2 flavor=$3 globs=$4 what
 	local out=$B/matrix/$label log=$B/matrix/$label.log
 	# What scripts/lib.sh debug_module and planted-bug.sh build against.
 	local DK_DIR DK_ROOTFS=/ DK_USER=user
 	mkdir -p "$B/matrix"
 	: >"$log"
 	if [[ $label != debug-6.1 ]]; then
-		matrix_prepare "$DEBUG_ENTRY" || return
+		matrix_tree "$DEBUG_ENTRY" || return
 		DK_ROOTFS=$ROOTFS
-		DK_USER=matrix/$DEBUG_ENTRY/user
-		run=(in_rootfs "$ROOTFS")
+		DK_USER=matrix/$label-user
+		step "$label" "user space builds in $DEBUG_ENTRY's tree with gcc $CC_VER, -Werror" \
+			"$log" in_rootfs "$ROOTFS" sh -c "cd '$MMAPDEMO_ROOT' &&
+				make -s -C user O='$B/$DK_USER' WERROR=-Werror lib cli &&
+				make -s -C user/tests/guest O='$B/$DK_USER' WERROR=-Werror &&
+				make -s -C user/examples O='$B/$DK_USER' WERROR=-Werror" || return
 	else
 		out=$B/debug
 		CC_VER=$(gcc -dumpfullversion)
+		if [[ ! -x $B/user/tests/guest/mapping ]]; then
+			fail "$label: no guest programs (the host stage did not build)"
+			return
+		fi
 	fi
-	echo "  building (or finding) the $variant kernel; log: $log"
-	if ! DK_DIR=$("${run[@]}" "$MMAPDEMO_ROOT/scripts/debug-kernel.sh" build "$variant" \
-			2>>"$log"); then
-		fail "$label: could not build the $variant kernel (log: $log)"
-		tail -n 15 "$log" | sed 's/^/    /'
+	if ! DK_DIR=$(cat "$S/kernel-$label.dir" 2>/dev/null) || [[ ! -e $DK_DIR/.complete ]]; then
+		fail "$label: could not build the $variant kernel (log: $B/matrix/$label-kernel.log)"
+		tail -n 15 "$B/matrix/$label-kernel.log" 2>/dev/null | sed 's/^/    /'
 		return
 	fi
 	stage_kernel=$(cat "$DK_DIR/kernel.release")
@@ -541,11 +556,21 @@ stock_stage() {
 		"gcc $(gcc -dumpfullversion)" "host build (W=1), stock suites (all, real clients too), both modes; DKMS"
 }
 
-for stage in $STAGES; do
-	start=$(now)
-	sp=0 sf=0 ss=0 stage_kernel=
-	echo "== $stage"
-	case $stage in
+# rootfs_job NAME: the job rootfs:NAME, the matrix entry's root file
+# system (scripts/rootfs.sh, cached); its dir goes to $S/rootfs-NAME.dir.
+rootfs_job() {
+	mkdir -p "$B/matrix"
+	scripts/rootfs.sh build "$1" >"$S/rootfs-$1.dir" 2>"$B/matrix/$1-rootfs.log" ||
+		{ rm -f "$S/rootfs-$1.dir"; return 1; }
+}
+
+# stage_body NAME: what job NAME does.
+stage_body() {
+	case $1 in
+	rootfs:*) rootfs_job "${1#rootfs:}" ;;
+	kernel:debug) kernel_job debug debug ;;
+	kernel:kcsan) kernel_job kcsan kcsan ;;
+	kernel:debug-6.1) kernel_job debug-6.1 debug ;;
 	host) host_stage ;;
 	sanitize)
 		stage_kernel=$KVER
@@ -556,31 +581,251 @@ for stage in $STAGES; do
 	dkms) dkms_stage ;;
 	stock) stock_stage ;;
 	deb) deb_stage ;;
-	debug) debug_stage debug debug debug "" ;;
+	debug) debug_stage debug debug debug "$DEBUG_SUITES" ;;
 	kcsan) debug_stage kcsan kcsan kcsan "$KCSAN_SUITES" ;;
-	debug-6.1) debug_stage debug-6.1 debug debug "" ;;
+	debug-6.1) debug_stage debug-6.1 debug debug "$DEBUG_SUITES" ;;
 	*)
-		if matrix_entry "$stage"; then
-			matrix_stage "$stage"
+		if matrix_entry "$1"; then
+			matrix_stage "$1"
 		else
-			fail "unknown stage $stage"
+			fail "unknown stage $1"
 		fi
 		;;
 	esac
-	stage_result "$stage" "$sp" "$sf" "$ss" "$start"
-done
+}
 
-echo "== kernels"
+# The jobs and their order. A job waits for the jobs it needs (and pulls
+# them into the run: a stage builds, or waits for, what it uses) and for
+# the jobs it comes after when they are in the run; jobs of one group
+# never run at the same time (a kernel build takes every core). Among
+# ready jobs, the earlier in this list starts first: kernels and root
+# file systems, then the longest guests.
+#   job NAME NEEDS AFTER GROUP
+declare -A J_NEEDS=() J_AFTER=() J_GROUP=()
+JOB_ORDER=()
+job() {
+	J_NEEDS[$1]=$2 J_AFTER[$1]=$3 J_GROUP[$1]=$4
+	JOB_ORDER+=("$1")
+}
+job rootfs:$DEBUG_ENTRY "" "" ""
+job kernel:debug "rootfs:$DEBUG_ENTRY" "" kbuild
+job kernel:debug-6.1 "" "" kbuild
+job kernel:kcsan "rootfs:$DEBUG_ENTRY" "" kbuild
+job host "" "" ""
+for m in "${MATRIX[@]}"; do
+	[[ $m == "$DEBUG_ENTRY" ]] || job "rootfs:$m" "" "" ""
+done
+job debug "rootfs:$DEBUG_ENTRY kernel:debug" "" ""
+job debug-6.1 "host kernel:debug-6.1" "" ""
+job kcsan "rootfs:$DEBUG_ENTRY kernel:kcsan" "" ""
+job dkms host "" ""
+# dkms installs into the host's /lib/modules, which the stock guest sees.
+job stock host dkms ""
+job deb "rootfs:$DEB_ENTRY" "" ""
+for m in "${MATRIX[@]}"; do
+	job "$m" "rootfs:$m" "" ""
+done
+job sanitize "" "" ""
+job demo "" "" ""
+
+ALL_STAGES="host sanitize demo dkms stock ${MATRIX[*]} deb debug kcsan debug-6.1"
+STAGES=${MMAPDEMO_STAGES:-$ALL_STAGES}
+JOBS=${MMAPDEMO_JOBS:-$(nproc)}
+[[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "MMAPDEMO_JOBS must be a positive number, not '$JOBS'"
+S=$R/stages
+rm -rf "$S"
+mkdir -p "$S"
+
+# The run: the stages asked for, and every job they need.
+declare -A in_run=() state=() t_start=() t_end=()
+add_job() {
+	local n
+	[[ -n ${in_run[$1]:-} ]] && return
+	in_run[$1]=1
+	for n in ${J_NEEDS[$1]}; do
+		add_job "$n"
+	done
+}
+for stage in $STAGES; do
+	if [[ -z ${J_NEEDS[$stage]+x} || $stage == *:* ]]; then
+		echo "== $stage"
+		echo "  FAIL unknown stage $stage (known: $ALL_STAGES)"
+		summary+=("$(printf '%-16s %4d passed, %d failed' "$stage" 0 1)")
+		total_f=$((total_f + 1))
+		continue
+	fi
+	add_job "$stage"
+done
+# The stages printed, in the fixed order of ALL_STAGES.
+PRINT=()
+for stage in $ALL_STAGES; do
+	[[ -n ${in_run[$stage]:-} ]] && PRINT+=("$stage")
+done
+T0=$(now)
+
+# progress WORDS: one line of the run's progress, with its elapsed time.
+progress() {
+	local t
+	t=$(awk -v a="$T0" -v b="$(now)" 'BEGIN { s = int(b - a); printf "%d:%02d", s / 60, s % 60 }')
+	echo "[$t] $*"
+}
+
+# run_job NAME: one job, in a subshell of its own: its transcript in
+# $S/FILE.out, then its counts, kernel, kernel-table rows and CPU seconds
+# (of the processes it waited for) in $S/FILE.counts, written last.
+run_job() {
+	local f=$S/${1//:/-} start
+	start=$(now)
+	sp=0 sf=0 ss=0 stage_kernel= kernel_rows=()
+	stage_body "$1" >"$f.out" 2>&1
+	local rc=$?
+	printf '%s\n' "${kernel_rows[@]}" | grep . >"$f.rows"
+	# Children's user and system time: the second line of times (run in
+	# this shell; in a command substitution it would count its own).
+	times >"$f.times"
+	cpu=$(sed -n 2p "$f.times" | awk '{ s = 0
+		for (i = 1; i <= 2; i++) { split($i, m, "m"); s += m[1] * 60 + m[2] }
+		printf "%.0f", s }')
+	printf '%s %s %s %s %s %s\n' "$sp" "$sf" "$ss" "$(elapsed "$start")" "$cpu" "$rc" \
+		>"$f.counts.tmp"
+	printf '%s\n' "$stage_kernel" >"$f.kernel"
+	mv "$f.counts.tmp" "$f.counts"
+}
+
+# ready NAME: whether job NAME can start now.
+ready() {
+	local n g=${J_GROUP[$1]} o
+	for n in ${J_NEEDS[$1]} ${J_AFTER[$1]}; do
+		[[ -z ${in_run[$n]:-} || ${state[$n]:-} == done ]] || return 1
+	done
+	if [[ -n $g ]]; then
+		for o in "${!state[@]}"; do
+			[[ ${state[$o]} == running && ${J_GROUP[$o]} == "$g" ]] && return 1
+		done
+	fi
+	return 0
+}
+
+# Print, in PRINT's order, every finished stage whose predecessors are
+# printed: the transcript reads the same whatever the order of completion.
+next_print=0
+flush_blocks() {
+	local name f p fl s secs cpu rc
+	while ((next_print < ${#PRINT[@]})); do
+		name=${PRINT[$next_print]}
+		[[ ${state[$name]:-} == done ]] || return
+		f=$S/$name
+		read -r p fl s secs cpu rc <"$f.counts"
+		stage_kernel=$(cat "$f.kernel")
+		{
+			echo "== $name"
+			cat "$f.out"
+			echo "  $name: $p passed, $fl failed${stage_kernel:+ on $stage_kernel}"
+		} | tee -a "$R/check.txt"
+		total_p=$((total_p + p)) total_f=$((total_f + fl)) total_s=$((total_s + s))
+		summary+=("$(printf '%-16s %4d passed, %d failed%s  %7ss  cpu %5ss%s' "$name" "$p" \
+			"$fl" "$( ((s > 0)) && echo ", $s skipped")" "$secs" "$cpu" \
+			"${stage_kernel:+  $stage_kernel}")")
+		mapfile -t -O "${#kernel_rows[@]}" kernel_rows < <(grep . "$f.rows")
+		next_print=$((next_print + 1))
+	done
+}
+
+: >"$R/check.txt"
+progress "$(echo "${JOB_ORDER[@]}" | wc -w) jobs known, ${#in_run[@]} in this run, $JOBS at a time"
+declare -A pid_job=()
+running=0
+while :; do
+	for j in "${JOB_ORDER[@]}"; do
+		((running < JOBS)) || break
+		[[ -n ${in_run[$j]:-} && -z ${state[$j]:-} ]] || continue
+		ready "$j" || continue
+		state[$j]=running
+		t_start[$j]=$(now)
+		run_job "$j" &
+		pid_job[$!]=$j
+		running=$((running + 1))
+		progress "start $j"
+	done
+	((running > 0)) || break
+	wait -n -p done_pid
+	j=${pid_job[$done_pid]}
+	unset "pid_job[$done_pid]"
+	running=$((running - 1))
+	state[$j]=done
+	t_end[$j]=$(now)
+	f=$S/${j//:/-}
+	if [[ -f $f.counts ]]; then
+		read -r p fl s secs cpu rc <"$f.counts"
+	else
+		# The job's shell died before it wrote its counts.
+		echo "  FAIL $j: the job died (status $?)" >>"$f.out"
+		echo "0 1 0 0 0 1" >"$f.counts"
+		: >"$f.kernel" >"$f.rows"
+		read -r p fl s secs cpu rc <"$f.counts"
+	fi
+	if [[ $j == *:* ]]; then
+		progress "done $j: $([[ $rc == 0 ]] && echo ok || echo "FAILED (log: $S/${j//:/-}.out and build/matrix/)") (${secs}s, cpu ${cpu}s)"
+	else
+		progress "done $j: $p passed, $fl failed (${secs}s, cpu ${cpu}s)"
+	fi
+	flush_blocks
+done
+# Jobs that never started (a dependency cycle would leave some).
+for j in "${JOB_ORDER[@]}"; do
+	if [[ -n ${in_run[$j]:-} && -z ${state[$j]:-} ]]; then
+		echo "  FAIL $j never started" >"$S/${j//:/-}.out"
+		echo "0 1 0 0 0 1" >"$S/${j//:/-}.counts"
+		: >"$S/${j//:/-}.kernel"
+		: >"$S/${j//:/-}.rows"
+		state[$j]=done
+	fi
+done
+flush_blocks
+
+# critical_path: from the job that ended last, back through what each job
+# waited for (the need, after or group job that ended last before it
+# started): the chain that set the run's wall time.
+critical_path() {
+	local j last= best n e chain=()
+	for j in "${!t_end[@]}"; do
+		[[ -z $last ]] || awk -v a="${t_end[$j]}" -v b="${t_end[$last]}" 'BEGIN { exit !(a > b) }' &&
+			last=$j
+	done
+	j=$last
+	while [[ -n $j ]]; do
+		chain=("$j ($(awk -v a="${t_start[$j]}" -v b="${t_end[$j]}" 'BEGIN { printf "%.0f", b - a }')s)" "${chain[@]}")
+		best=
+		for n in ${J_NEEDS[$j]} ${J_AFTER[$j]} $(for o in "${!t_end[@]}"; do
+				[[ -n ${J_GROUP[$j]} && ${J_GROUP[$o]} == "${J_GROUP[$j]}" ]] && echo "$o"
+			done); do
+			e=${t_end[$n]:-}
+			[[ -n $e ]] || continue
+			awk -v a="$e" -v b="${t_start[$j]}" 'BEGIN { exit !(a <= b + 1) }' || continue
+			[[ -z $best ]] || awk -v a="$e" -v b="${t_end[$best]}" 'BEGIN { exit !(a > b) }' ||
+				continue
+			best=$n
+		done
+		j=$best
+	done
+	local IFS='>'
+	echo "${chain[*]}" | sed 's/>/ -> /g'
+}
+
 {
-	echo "| kernel | release | compiler | what ran | result |"
-	echo "|--------|---------|----------|----------|--------|"
-	printf '%s\n' "${kernel_rows[@]}"
-} | tee "$R/kernels.md"
-echo "== summary"
-printf '%s\n' "${summary[@]}"
-if [[ $total_s -gt 0 ]]; then
-	echo "$total_p passed, $total_f failed, $total_s skipped"
-else
-	echo "$total_p passed, $total_f failed"
-fi
+	echo "== kernels"
+	{
+		echo "| kernel | release | compiler | what ran | result |"
+		echo "|--------|---------|----------|----------|--------|"
+		((${#kernel_rows[@]} == 0)) || printf '%s\n' "${kernel_rows[@]}"
+	} | tee "$R/kernels.md"
+	echo "== summary (seconds of wall time; cpu: seconds of the processes each stage ran)"
+	printf '%s\n' "${summary[@]}"
+	echo "wall time $(elapsed "$T0")s with $JOBS jobs at a time; critical path: $(critical_path)"
+	if [[ $total_s -gt 0 ]]; then
+		echo "$total_p passed, $total_f failed, $total_s skipped"
+	else
+		echo "$total_p passed, $total_f failed"
+	fi
+} | tee -a "$R/check.txt"
 [[ $total_f -eq 0 && $total_s -eq 0 ]]

@@ -2,7 +2,7 @@
 # Prove that the debug stage catches bugs: build the module with a
 # deliberate use-after-free, run it on the debug kernel and require a
 # KASAN report in the console. The bug is planted into a copy of the
-# source under build/planted/, never into the tree or a normal build.
+# source under build/planted-WHICH/, never into the tree or a normal build.
 #
 # usage: scripts/planted-bug.sh [uaf|oob] [debug|debug-6.1]
 # debug (default): the newest debug kernel (scripts/lib.sh debug_env, or
@@ -17,7 +17,7 @@ cd "$MMAPDEMO_ROOT"
 
 kind=${1:-uaf}
 which=${2:-debug}
-B=$MMAPDEMO_ROOT/build/planted
+B=$MMAPDEMO_ROOT/build/planted-$which
 case $which in
 debug) ;;
 debug-6.1)
@@ -62,7 +62,7 @@ grep -q PLANTED "$f" || die "planted-bug: could not plant $kind"
 debug_module "$B" "$B/tree" >/dev/null
 rc=0
 boot_guest - "$DK_ROOTFS" "$DK_DIR/bzImage" planted planted "$B/results" 900 \
-	"$(cat "$DK_DIR/cmdline") md_build=planted md_user=$DK_USER" || rc=$?
+	"$(cat "$DK_DIR/cmdline") md_build=planted-$which md_user=$DK_USER" || rc=$?
 if grep -qaE "$want" "$B/results/console.log"; then
 	echo "planted-bug: the debug kernel caught the planted $kind:"
 	grep -aE "$want" "$B/results/console.log" | head -n 3 | sed 's/^/  /'
