@@ -45,6 +45,12 @@ CORE_SUITES=10-*,20-*,22-*,23-*,25-*,30-*,35-*,40-ring,93-*
 DEBUG_ENTRY=sid
 # The entry whose tree and kernel the deb stage installs the packages in.
 DEB_ENTRY=trixie-backports
+# Suites of the debug kernels (KASAN, lockdep, PAGE_TABLE_CHECK, ...): the
+# driver paths whose memory safety and locking they exist to check
+# (mapping, huge, behaviour, lifecycle, several devices, rings, fuzz,
+# fail-nth, stress; KUnit runs besides). The read/write, security and
+# ring-tool suites run on every stock kernel of the tier instead.
+DEBUG_SUITES=20-*,22-*,23-*,24-*,25-*,30-*,35-*,40-ring,90-*,91-*,92-*
 # Suites of the KCSAN kernel: what shares memory between kernel contexts,
 # and the behaviour of every call (25-behaviour).
 KCSAN_SUITES=25-*,40-ring,90-*,92-*
