@@ -74,12 +74,28 @@ stock_build() {
 
 # splat_verdict DIR: whether the console of a guest run (DIR/console.log)
 # is free of kernel splats (0); otherwise prints the first offending lines
-# (all in DIR/splats.txt) and returns 1.
+# (all in DIR/splats.txt), with splat_origin's word on the first, and
+# returns 1.
 splat_verdict() {
 	if ! "$MMAPDEMO_ROOT/scripts/splat-scan.sh" "$1/console.log" >"$1/splats.txt"; then
-		echo "kernel splat in the console log:"
+		echo "kernel splat in the console log, $(splat_origin "$1/console.log" \
+			"$(head -n 1 "$1/splats.txt" | cut -d: -f1)"):"
 		head -n 20 "$1/splats.txt" | sed 's/^/    /'
 		return 1
+	fi
+}
+
+# splat_origin CONSOLE LINE: whose code the report starting at LINE of
+# CONSOLE is in: mmapdemo's when one of its next 100 kernel lines has a
+# frame of the module or of its KUnit module (mmapdemo_x+0x.. or
+# [mmapdemo]); otherwise the kernel's (or the emulator's). Either way it
+# is a failure: this only says where to look.
+splat_origin() {
+	if tr -d '\r' <"$1" | sed -n "$2,$(($2 + 100))p" | grep -E '^\[ *[0-9]+\.[0-9]+\]' |
+			grep -qE 'mmapdemo[a-z_]*\+0x|\[mmapdemo(_kunit)?\]'; then
+		echo "in mmapdemo's code"
+	else
+		echo "outside mmapdemo's code (no mmapdemo frame in the report; a kernel or emulator bug, still a failure)"
 	fi
 }
 
