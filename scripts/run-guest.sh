@@ -51,7 +51,8 @@ share() {
 # shellcheck disable=SC2046
 set +e
 timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
-	-accel tcg -m "${MMAPDEMO_GUEST_MEM:-2G}" -smp 2 -cpu max \
+	-accel "tcg${MMAPDEMO_TCG_OPTS:+,$MMAPDEMO_TCG_OPTS}" -m "${MMAPDEMO_GUEST_MEM:-2G}" \
+	-smp "${MMAPDEMO_GUEST_SMP:-2}" -cpu "${MMAPDEMO_GUEST_CPU:-max}" \
 	-display none -monitor none -serial stdio -no-reboot \
 	"${bios[@]}" -kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 printk.time=1 panic=-1 oops=panic loglevel=6 md_action=$action md_flavor=$flavor $append" \
