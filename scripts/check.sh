@@ -384,7 +384,7 @@ matrix_stage() {
 	matrix_prepare "$name" || return
 	stage_kernel=$KREL
 	echo "  kernel $KREL ($(release_name "$ROOTFS" "$name"), gcc $CC_VER), tier $M_TIER"
-	[[ $M_TIER == core ]] && globs=$CORE_SUITES
+	read -r _ globs < <(stage_suites "$name")
 	boot_guest "$KREL" "$ROOTFS" "$ROOTFS/boot/vmlinuz-$KREL" stock tests \
 		"$R/$name" 2400 \
 		"md_build=matrix/$name md_user=matrix/$name/user $(suites_arg "$globs")"
@@ -581,9 +581,10 @@ stage_body() {
 	dkms) dkms_stage ;;
 	stock) stock_stage ;;
 	deb) deb_stage ;;
-	debug) debug_stage debug debug debug "$DEBUG_SUITES" ;;
-	kcsan) debug_stage kcsan kcsan kcsan "$KCSAN_SUITES" ;;
-	debug-6.1) debug_stage debug-6.1 debug debug "$DEBUG_SUITES" ;;
+	debug | kcsan | debug-6.1)
+		read -r flavor globs < <(stage_suites "$1")
+		debug_stage "$1" "${1%-6.1}" "$flavor" "$globs"
+		;;
 	*)
 		if matrix_entry "$1"; then
 			matrix_stage "$1"

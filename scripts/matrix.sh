@@ -54,3 +54,22 @@ DEBUG_SUITES=20-*,22-*,23-*,24-*,25-*,30-*,35-*,40-ring,90-*,91-*,92-*
 # Suites of the KCSAN kernel: what shares memory between kernel contexts,
 # and the behaviour of every call (25-behaviour).
 KCSAN_SUITES=25-*,40-ring,90-*,92-*
+
+# stage_suites STAGE: the guest flavor of a guest stage of make check and
+# the globs that limit its suites (none: every suite of the flavor), as
+# "FLAVOR GLOBS"; returns 1 for a stage that runs no suites.
+stage_suites() {
+	case $1 in
+	stock) echo stock ;;
+	debug | debug-6.1) echo "debug $DEBUG_SUITES" ;;
+	kcsan) echo "kcsan $KCSAN_SUITES" ;;
+	*)
+		matrix_entry "$1" || return 1
+		if [[ $M_TIER == core ]]; then
+			echo "stock $CORE_SUITES"
+		else
+			echo stock
+		fi
+		;;
+	esac
+}
