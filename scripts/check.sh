@@ -813,7 +813,11 @@ critical_path() {
 	echo "${chain[*]}" | sed 's/>/ -> /g'
 }
 
+# Where guest time went: per stage, the slowest suites and tests.
+python3 scripts/test-times.py "$R" >"$R/test-times.txt" 2>&1
 {
+	echo "== guest time (also in $R/test-times.txt)"
+	cat "$R/test-times.txt"
 	echo "== kernels"
 	{
 		echo "| kernel | release | compiler | what ran | result |"

@@ -104,3 +104,12 @@ md_fault_sites() {
 	# are expected.
 	echo "<5>mmapdemo-test: fault injection $_on" >/dev/kmsg
 }
+
+# tap_ms: milliseconds since boot (/proc/uptime, to 10 ms), with no
+# process started: for the "# time: N ms" lines after each test.
+tap_ms() {
+	read -r _up _ </proc/uptime
+	_cs=${_up#*.}
+	_cs=${_cs#0}
+	echo $((${_up%.*} * 1000 + _cs * 10))
+}

@@ -9,11 +9,13 @@ plan() {
 }
 
 # check NAME CMD...: one test; passes when CMD exits 0. CMD's output is
-# shown as TAP diagnostics when it fails.
+# shown as TAP diagnostics when it fails. Its wall time follows as
+# "# time: N ms" (scripts/test-times.py).
 check() {
 	_name=$1
 	shift
 	_tap_n=$((_tap_n + 1))
+	_t0=$(tap_ms)
 	if _out=$("$@" 2>&1); then
 		echo "ok $_tap_n - $_name"
 	else
@@ -21,6 +23,7 @@ check() {
 		printf '%s\n' "$_out" | sed 's/^/# /'
 		_tap_failed=$((_tap_failed + 1))
 	fi
+	echo "# time: $(($(tap_ms) - _t0)) ms"
 }
 
 done_testing() {

@@ -54,7 +54,9 @@ skip() {
 check() {
 	name=$1
 	shift
+	_t0=$(tap_ms)
 	if "$@"; then ok "$name"; else not_ok "$name"; fi
+	echo "# time: $(($(tap_ms) - _t0)) ms"
 }
 
 # md [ARGS...]: run the tool; stdout in $OUT, stderr in $ERR, its exit

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -197,10 +198,24 @@ static bool md_child_passed(pid_t pid, const struct md_test *t)
 	return WEXITSTATUS(status) == 0;
 }
 
-/* Runs one test in a child: 0 passed, 1 failed, -1 could not fork. */
+static long md_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Runs one test in a child: 0 passed, 1 failed, -1 could not fork. Its
+ * wall time follows its result as a TAP comment ("# time: N ms"), which
+ * scripts/test-times.py collects.
+ */
 static int md_run_one(const struct md_test *t, size_t num,
 		      unsigned int timeout)
 {
+	long t0 = md_now_ms();
+	bool passed;
 	pid_t pid;
 
 	fflush(stdout);
@@ -213,14 +228,10 @@ static int md_run_one(const struct md_test *t, size_t num,
 		alarm(timeout);
 		_exit(t->fn() ? 1 : 0);
 	}
-	if (md_child_passed(pid, t)) {
-		printf("ok %zu - %s: %s\n", num, mmapdemo_mode_name(md_mode),
-		       t->name);
-		return 0;
-	}
-	printf("not ok %zu - %s: %s\n", num, mmapdemo_mode_name(md_mode),
-	       t->name);
-	return 1;
+	passed = md_child_passed(pid, t);
+	printf("%s %zu - %s: %s\n# time: %ld ms\n", passed ? "ok" : "not ok",
+	       num, mmapdemo_mode_name(md_mode), t->name, md_now_ms() - t0);
+	return passed ? 0 : 1;
 }
 
 static int md_query_device(void)

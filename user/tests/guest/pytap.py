@@ -5,6 +5,7 @@ add(name, fn); it passes when it returns without raising, and a string
 it returns is its "# SKIP" reason.
 """
 import sys
+import time
 import traceback
 
 TESTS = []
@@ -30,6 +31,7 @@ def main():
     print("1..%d" % len(TESTS))
     failed = 0
     for n, (name, fn) in enumerate(TESTS, 1):
+        t0 = time.monotonic()
         try:
             skip = fn()
             print("ok %d - %s%s" % (n, name, " # " + skip if skip else ""))
@@ -38,5 +40,6 @@ def main():
             print("not ok %d - %s" % (n, name))
             for line in traceback.format_exc().splitlines():
                 print("# " + line)
+        print("# time: %d ms" % ((time.monotonic() - t0) * 1000))
         sys.stdout.flush()
     return 1 if failed else 0
