@@ -1,0 +1,125 @@
+# shellcheck shell=bash
+# A small scheduler of dependent jobs, for scripts/check.sh. Source it.
+#
+#   job NAME NEEDS AFTER GROUP   declare a job (the order of declaration is
+#                                its priority among ready jobs)
+#   sched_add NAME               put NAME and every job it needs, at any
+#                                depth, into the run
+#   sched_run SLOTS START DONE   run the jobs of the run: START NAME is
+#                                called in a background subshell, DONE NAME
+#                                in this shell when that job has ended;
+#                                jobs that could never start (a cycle) are
+#                                left in SCHED_STUCK
+#   sched_critical_path          the chain of jobs that set the wall time
+#
+# A job starts when every job it needs, and every job it comes after that
+# is in the run, has ended; no two jobs of one group run at once; at most
+# SLOTS jobs run at once, not counting those of the groups in
+# SCHED_LIGHT_GROUPS (space-separated). t_start and t_end hold each job's
+# times (seconds since the epoch, with decimals).
+
+declare -A J_NEEDS=() J_AFTER=() J_GROUP=() in_run=() state=() t_start=() t_end=()
+JOB_ORDER=()
+SCHED_LIGHT_GROUPS=${SCHED_LIGHT_GROUPS:-}
+SCHED_STUCK=()
+
+job() {
+	J_NEEDS[$1]=$2 J_AFTER[$1]=$3 J_GROUP[$1]=$4
+	JOB_ORDER+=("$1")
+}
+
+sched_add() {
+	local n
+	[[ -n ${in_run[$1]:-} ]] && return
+	in_run[$1]=1
+	for n in ${J_NEEDS[$1]}; do
+		sched_add "$n"
+	done
+}
+
+# sched_light NAME: whether job NAME takes no slot.
+sched_light() {
+	[[ -n ${J_GROUP[$1]} && " $SCHED_LIGHT_GROUPS " == *" ${J_GROUP[$1]} "* ]]
+}
+
+# sched_ready NAME: whether job NAME can start now.
+sched_ready() {
+	local n g=${J_GROUP[$1]} o
+	for n in ${J_NEEDS[$1]} ${J_AFTER[$1]}; do
+		[[ -z ${in_run[$n]:-} || ${state[$n]:-} == done ]] || return 1
+	done
+	if [[ -n $g ]]; then
+		for o in "${!state[@]}"; do
+			[[ ${state[$o]} == running && ${J_GROUP[$o]} == "$g" ]] && return 1
+		done
+	fi
+	return 0
+}
+
+sched_now() {
+	date +%s.%N
+}
+
+sched_run() {
+	local slots=$1 start_fn=$2 done_fn=$3 j running=0 done_pid
+	local -A pid_job=()
+	while :; do
+		for j in "${JOB_ORDER[@]}"; do
+			[[ -n ${in_run[$j]:-} && -z ${state[$j]:-} ]] || continue
+			sched_light "$j" || ((running < slots)) || continue
+			sched_ready "$j" || continue
+			state[$j]=running
+			t_start[$j]=$(sched_now)
+			"$start_fn" "$j" &
+			pid_job[$!]=$j
+			sched_light "$j" || running=$((running + 1))
+		done
+		((${#pid_job[@]} > 0)) || break
+		wait -n -p done_pid
+		j=${pid_job[$done_pid]}
+		unset "pid_job[$done_pid]"
+		sched_light "$j" || running=$((running - 1))
+		state[$j]=done
+		t_end[$j]=$(sched_now)
+		"$done_fn" "$j"
+	done
+	SCHED_STUCK=()
+	for j in "${JOB_ORDER[@]}"; do
+		[[ -n ${in_run[$j]:-} && -z ${state[$j]:-} ]] && SCHED_STUCK+=("$j")
+	done
+	return 0
+}
+
+# sched_critical_path: from the job that ended last, back through what
+# each job waited for (the job it needs, comes after or shares a group
+# with that ended last, no later than a second after it started), as
+# "a (12s) -> b (345s)". A job that waited for a slot ends the chain.
+sched_critical_path() {
+	local j last= best n e chain=() o
+	for j in "${!t_end[@]}"; do
+		if [[ -z $last ]] || awk -v a="${t_end[$j]}" -v b="${t_end[$last]}" \
+				'BEGIN { exit !(a > b) }'; then
+			last=$j
+		fi
+	done
+	j=$last
+	while [[ -n $j ]]; do
+		chain=("$j ($(awk -v a="${t_start[$j]}" -v b="${t_end[$j]}" \
+			'BEGIN { printf "%.0f", b - a }')s)" "${chain[@]}")
+		best=
+		for n in ${J_NEEDS[$j]} ${J_AFTER[$j]} $(for o in "${!t_end[@]}"; do
+				[[ -n ${J_GROUP[$j]} && $o != "$j" && ${J_GROUP[$o]} == "${J_GROUP[$j]}" ]] &&
+					echo "$o"
+			done); do
+			e=${t_end[$n]:-}
+			[[ -n $e ]] || continue
+			awk -v a="$e" -v b="${t_start[$j]}" 'BEGIN { exit !(a <= b + 1) }' || continue
+			if [[ -z $best ]] || awk -v a="$e" -v b="${t_end[$best]}" 'BEGIN { exit !(a > b) }'; then
+				best=$n
+			fi
+		done
+		j=$best
+	done
+	local IFS='>'
+	echo "${chain[*]}" | sed 's/>/ -> /g'
+}

@@ -1,0 +1,93 @@
+#!/bin/bash
+# Host test (TAP) of scripts/sched.sh: dependencies, groups, slots, the
+# jobs a stage pulls in, and the critical path, with jobs that sleep.
+cd "$(dirname "$0")/../.." || exit 1
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0 failed=0
+
+ok() {
+	n=$((n + 1))
+	if "${@:2}"; then
+		echo "ok $n - $1"
+	else
+		echo "not ok $n - $1"
+		failed=$((failed + 1))
+	fi
+}
+
+# A job sleeps for its duration (DUR[name], tenths of a second) and
+# records when it started and ended; job "bad" fails.
+declare -A DUR=()
+start_job() {
+	date +%s.%N >"$T/$1.start"
+	sleep "0.${DUR[$1]:-2}"
+	date +%s.%N >"$T/$1.end"
+	[[ $1 != bad ]]
+}
+done_order=()
+done_job() {
+	done_order+=("$1")
+}
+# before A B: job A ended before job B started.
+before() {
+	awk -v a="$(cat "$T/$1.end")" -v b="$(cat "$T/$2.start")" 'BEGIN { exit !(a <= b) }'
+}
+overlap() {
+	! before "$1" "$2" && ! before "$2" "$1"
+}
+ran() {
+	[[ -f $T/$1.end ]]
+}
+
+echo "1..11"
+# shellcheck source=scripts/sched.sh
+. scripts/sched.sh
+SCHED_LIGHT_GROUPS=light
+DUR=([k1]=5 [k2]=3 [g1]=2 [g2]=2 [g3]=2 [r1]=9 [bad]=1 [x]=1 [unasked]=1)
+job r1 "" "" light
+job k1 "" "" kbuild
+job k2 "r1" "" kbuild
+job g1 "k1" "" ""
+job g2 "k2" "g1" ""
+job g3 "" "" ""
+job bad "" "" ""
+job x "bad" "" ""
+job unasked "" "" ""
+job afterless "" "unasked" ""
+for j in g1 g2 g3 x afterless; do
+	sched_add "$j"
+done
+sched_run 2 start_job done_job
+
+ok "a stage pulls in what it needs, at any depth (g2: k2, r1)" \
+	ran r1 && ok "... and nothing it does not (unasked)" eval '! ran unasked'
+ok "a job starts after the jobs it needs have ended (k2 after r1)" before r1 k2
+ok "... and after those it comes after (g2 after g1)" before g1 g2
+ok "two jobs of one group never overlap (k1, k2)" eval '! overlap k1 k2'
+ok "a light job runs beside two others (r1 beside k1 and g3)" \
+	eval 'overlap r1 k1 && overlap r1 g3'
+# Never more than two non-light jobs at any start time.
+max_running() {
+	local j o c m=0 s
+	for j in k1 k2 g1 g2 g3 bad x afterless; do
+		s=$(cat "$T/$j.start")
+		c=0
+		for o in k1 k2 g1 g2 g3 bad x afterless; do
+			awk -v s="$s" -v a="$(cat "$T/$o.start")" -v b="$(cat "$T/$o.end")" \
+				'BEGIN { exit !(a <= s && s < b) }' && c=$((c + 1))
+		done
+		((c > m)) && m=$c
+	done
+	((m <= 2))
+}
+ok "at most 2 slots' worth of jobs at once" max_running
+ok "a failed job does not stop the job that needs it (x ran after bad)" \
+	eval 'ran x && before bad x'
+ok "every job was reported done once" \
+	eval '[[ $(printf "%s\n" "${done_order[@]}" | sort | uniq -d) == "" && ${#done_order[@]} -eq 9 ]]'
+ok "nothing stuck" eval '[[ ${#SCHED_STUCK[@]} -eq 0 ]]'
+cp_line=$(sched_critical_path)
+ok "the critical path ends with the last job, through what it waited for ($cp_line)" \
+	eval '[[ $cp_line == *"k2 ("*") -> g2 ("*")" ]]'
+[[ $failed -eq 0 ]]
