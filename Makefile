@@ -54,7 +54,7 @@ user:
 demo: deps
 	@scripts/demo.sh
 
-check: deps
+check:
 	@scripts/check.sh
 
 lint: deps

@@ -109,6 +109,10 @@ fail() {
 	sf=$((sf + 1))
 }
 
+# chroot, mmdebstrap, unshare --mount, dkms and the guests' 9p roots need
+# root: say so before anything is done.
+[[ $(id -u) -eq 0 ]] ||
+	die "make check needs root (it runs chroot, mmdebstrap, unshare and dkms): sudo make check"
 echo "== deps"
 scripts/deps.sh || die "could not install the dependencies"
 KVER=$(stock_kver)
