@@ -613,9 +613,12 @@ stage_body() {
 #   job NAME NEEDS AFTER GROUP (scripts/sched.sh)
 SCHED_LIGHT_GROUPS=rootfs
 job rootfs:$DEBUG_ENTRY "" "" rootfs
+# The kernels in the order of their guests' length (debug 7.2, debug-6.1,
+# KCSAN): debug-6.1 waits for the 7.2 build even though it needs no root
+# file system, so that the longest guest starts first.
 job kernel:debug "rootfs:$DEBUG_ENTRY" "" kbuild
-job kernel:debug-6.1 "" "" kbuild
-job kernel:kcsan "rootfs:$DEBUG_ENTRY" "" kbuild
+job kernel:debug-6.1 "" kernel:debug kbuild
+job kernel:kcsan "rootfs:$DEBUG_ENTRY" kernel:debug-6.1 kbuild
 job host "" "" ""
 for m in "${MATRIX[@]}"; do
 	[[ $m == "$DEBUG_ENTRY" ]] || job "rootfs:$m" "" "" rootfs
