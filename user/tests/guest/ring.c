@@ -138,6 +138,41 @@ static int rec_check(struct recs *rs, const struct mmapdemo_cqe *cqe)
 }
 
 /*
+ * Completions ready after a submission, waited for in 10 s slices for
+ * ECHO_WAIT_S in all. A healthy ring answers in milliseconds; a guest
+ * whose host is busy with other guests and kernel builds was seen to
+ * take over 10 s once (a debug kernel, right after a module reload). A
+ * slow answer is not a failure, but it is shown with the ring's counters,
+ * so that a lost doorbell or wakeup (no progress at all) can be told from
+ * a slow machine (progress, late).
+ */
+#define ECHO_WAIT_S 60
+
+static int echo_wait(struct tring *t, uint64_t got, uint64_t n)
+{
+	struct mmapdemo_ring_stats st;
+	int ret, s;
+
+	for (s = 0; s < ECHO_WAIT_S; s += 10) {
+		ret = mmapdemo_ring_wait(t->r, 10000);
+		if (ret)
+			break;
+		if (!tring_stats(t, &st))
+			md_diag("no completion after %d s (%llu of %llu): submissions %llu, completions %llu, doorbells %llu, status %u, sq_tail %u, sq_head %u, cq_tail %u, cq_head %u",
+				s + 10, (unsigned long long)got,
+				(unsigned long long)n,
+				(unsigned long long)st.submissions,
+				(unsigned long long)st.completions,
+				(unsigned long long)st.doorbells, st.status,
+				t->c->sq_tail, t->c->sq_head, t->c->cq_tail,
+				t->c->cq_head);
+	}
+	if (ret > 0 && s)
+		md_diag("completions came after %d-%d s", s, s + 10);
+	return ret;
+}
+
+/*
  * Push n echoes (user_data base, base + 1, ...) through the ring in
  * batches of at most batch, checking every completion in order. Records
  * of a running producer are checked through rs.
@@ -162,9 +197,9 @@ static int echo_run(struct tring *t, uint64_t base, uint64_t n,
 		/* Always ring: a CQ that was full may have room now. */
 		ret = mmapdemo_ring_submit(t->r);
 		CHECK(ret >= 0, "submit: %s", mmapdemo_strerror(ret));
-		ret = mmapdemo_ring_wait(t->r, 10000);
-		CHECK(ret > 0, "no completion in 10 s (%s): %llu of %llu",
-		      ret ? mmapdemo_strerror(ret) : "timeout",
+		ret = echo_wait(t, got, n);
+		CHECK(ret > 0, "no completion in %d s (%s): %llu of %llu",
+		      ECHO_WAIT_S, ret ? mmapdemo_strerror(ret) : "timeout",
 		      (unsigned long long)got, (unsigned long long)n);
 		m = mmapdemo_ring_cq_peek_batch(t->r, cqes, 256);
 		CHECK(m > 0, "peek: %d", m);
