@@ -1,8 +1,10 @@
 # shellcheck shell=bash
 # A small scheduler of dependent jobs, for scripts/check.sh. Source it.
 #
-#   job NAME NEEDS AFTER GROUP   declare a job (the order of declaration is
-#                                its priority among ready jobs)
+#   job NAME NEEDS AFTER GROUP [WEIGHT]
+#                                declare a job (the order of declaration is
+#                                its priority among ready jobs); it takes
+#                                WEIGHT slots (default 1)
 #   sched_add NAME               put NAME and every job it needs, at any
 #                                depth, into the run
 #   sched_run SLOTS START DONE   run the jobs of the run: START NAME is
@@ -13,18 +15,19 @@
 #   sched_critical_path          the chain of jobs that set the wall time
 #
 # A job starts when every job it needs, and every job it comes after that
-# is in the run, has ended; no two jobs of one group run at once; at most
-# SLOTS jobs run at once, not counting those of the groups in
-# SCHED_LIGHT_GROUPS (space-separated). t_start and t_end hold each job's
+# is in the run, has ended; no two jobs of one group run at once; the
+# running jobs take at most SLOTS slots (a job heavier than SLOTS runs
+# alone), not counting those of the groups in SCHED_LIGHT_GROUPS
+# (space-separated), which take none. t_start and t_end hold each job's
 # times (seconds since the epoch, with decimals).
 
-declare -A J_NEEDS=() J_AFTER=() J_GROUP=() in_run=() state=() t_start=() t_end=()
+declare -A J_NEEDS=() J_AFTER=() J_GROUP=() J_WEIGHT=() in_run=() state=() t_start=() t_end=()
 JOB_ORDER=()
 SCHED_LIGHT_GROUPS=${SCHED_LIGHT_GROUPS:-}
 SCHED_STUCK=()
 
 job() {
-	J_NEEDS[$1]=$2 J_AFTER[$1]=$3 J_GROUP[$1]=$4
+	J_NEEDS[$1]=$2 J_AFTER[$1]=$3 J_GROUP[$1]=$4 J_WEIGHT[$1]=${5:-1}
 	JOB_ORDER+=("$1")
 }
 
@@ -37,9 +40,13 @@ sched_add() {
 	done
 }
 
-# sched_light NAME: whether job NAME takes no slot.
-sched_light() {
-	[[ -n ${J_GROUP[$1]} && " $SCHED_LIGHT_GROUPS " == *" ${J_GROUP[$1]} "* ]]
+# sched_slots NAME: the slots job NAME takes.
+sched_slots() {
+	if [[ -n ${J_GROUP[$1]} && " $SCHED_LIGHT_GROUPS " == *" ${J_GROUP[$1]} "* ]]; then
+		echo 0
+	else
+		echo "${J_WEIGHT[$1]}"
+	fi
 }
 
 # sched_ready NAME: whether job NAME can start now.
@@ -61,24 +68,25 @@ sched_now() {
 }
 
 sched_run() {
-	local slots=$1 start_fn=$2 done_fn=$3 j running=0 done_pid
+	local slots=$1 start_fn=$2 done_fn=$3 j running=0 done_pid w
 	local -A pid_job=()
 	while :; do
 		for j in "${JOB_ORDER[@]}"; do
 			[[ -n ${in_run[$j]:-} && -z ${state[$j]:-} ]] || continue
-			sched_light "$j" || ((running < slots)) || continue
+			w=$(sched_slots "$j")
+			((w == 0 || running == 0 || running + w <= slots)) || continue
 			sched_ready "$j" || continue
 			state[$j]=running
 			t_start[$j]=$(sched_now)
 			"$start_fn" "$j" &
 			pid_job[$!]=$j
-			sched_light "$j" || running=$((running + 1))
+			running=$((running + w))
 		done
 		((${#pid_job[@]} > 0)) || break
 		wait -n -p done_pid
 		j=${pid_job[$done_pid]}
 		unset "pid_job[$done_pid]"
-		sched_light "$j" || running=$((running - 1))
+		running=$((running - $(sched_slots "$j")))
 		state[$j]=done
 		t_end[$j]=$(sched_now)
 		"$done_fn" "$j"

@@ -40,11 +40,11 @@ ran() {
 	[[ -f $T/$1.end ]]
 }
 
-echo "1..11"
+echo "1..12"
 # shellcheck source=scripts/sched.sh
 . scripts/sched.sh
 SCHED_LIGHT_GROUPS=light
-DUR=([k1]=5 [k2]=3 [g1]=2 [g2]=2 [g3]=2 [r1]=9 [bad]=1 [x]=1 [unasked]=1)
+DUR=([k1]=5 [k2]=3 [g1]=2 [g2]=2 [g3]=2 [r1]=9 [bad]=1 [x]=1 [unasked]=1 [heavy]=2)
 job r1 "" "" light
 job k1 "" "" kbuild
 job k2 "r1" "" kbuild
@@ -55,7 +55,8 @@ job bad "" "" ""
 job x "bad" "" ""
 job unasked "" "" ""
 job afterless "" "unasked" ""
-for j in g1 g2 g3 x afterless; do
+job heavy "" "" "" 2
+for j in g1 g2 g3 x afterless heavy; do
 	sched_add "$j"
 done
 sched_run 2 start_job done_job
@@ -70,10 +71,10 @@ ok "a light job runs beside two others (r1 beside k1 and g3)" \
 # Never more than two non-light jobs at any start time.
 max_running() {
 	local j o c m=0 s
-	for j in k1 k2 g1 g2 g3 bad x afterless; do
+	for j in k1 k2 g1 g2 g3 bad x afterless heavy; do
 		s=$(cat "$T/$j.start")
 		c=0
-		for o in k1 k2 g1 g2 g3 bad x afterless; do
+		for o in k1 k2 g1 g2 g3 bad x afterless heavy; do
 			awk -v s="$s" -v a="$(cat "$T/$o.start")" -v b="$(cat "$T/$o.end")" \
 				'BEGIN { exit !(a <= s && s < b) }' && c=$((c + 1))
 		done
@@ -82,10 +83,18 @@ max_running() {
 	((m <= 2))
 }
 ok "at most 2 slots' worth of jobs at once" max_running
+alone() {
+	local o
+	for o in k1 k2 g1 g2 g3 bad x afterless; do
+		overlap heavy "$o" && return 1
+	done
+	return 0
+}
+ok "a job of weight 2 runs with no other slotted job" alone
 ok "a failed job does not stop the job that needs it (x ran after bad)" \
 	eval 'ran x && before bad x'
 ok "every job was reported done once" \
-	eval '[[ $(printf "%s\n" "${done_order[@]}" | sort | uniq -d) == "" && ${#done_order[@]} -eq 9 ]]'
+	eval '[[ $(printf "%s\n" "${done_order[@]}" | sort | uniq -d) == "" && ${#done_order[@]} -eq 10 ]]'
 ok "nothing stuck" eval '[[ ${#SCHED_STUCK[@]} -eq 0 ]]'
 cp_line=$(sched_critical_path)
 ok "the critical path ends with the last job, through what it waited for ($cp_line)" \
