@@ -38,6 +38,17 @@ MODDIR := $(B)/modules/$(KVER)
 PREFIX ?= /usr/local
 DESTDIR ?=
 
+# Targets that install packages, chroot, run mmdebstrap or unshare, or
+# write to /lib/modules and /usr/src: a normal user's run stops here, in
+# one line, before anything is done (scripts/root.sh does the same for
+# the scripts run directly).
+ROOT_GOALS := demo check lint planted-bug bench fuzz dkms-install dkms-remove
+ifneq ($(filter $(ROOT_GOALS),$(MAKECMDGOALS)),)
+ifneq ($(shell id -u),0)
+$(error mmapdemo: make $(filter $(ROOT_GOALS),$(MAKECMDGOALS)) needs root; run it as root or with sudo)
+endif
+endif
+
 all: modules user
 
 deps:
