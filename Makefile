@@ -20,6 +20,7 @@
 #                  mmapdemo-tools, python3-mmapdemo) into build/deb/, lintian
 #   make dkms-install   the module through DKMS, for KVER and later kernels
 #   make dkms-remove    every DKMS build of it, and its sources in /usr/src
+#   make report    build/results/report.md from the last run's results
 #   make clean
 
 SHELL := /bin/bash
@@ -116,8 +117,13 @@ dkms-remove:
 deb: deps
 	@scripts/deb.sh
 
+# build/results/report.md from the last make check and make bench: the
+# kernel table, the per-stage summary, the bench tables.
+report:
+	@scripts/report.sh
+
 clean:
 	rm -rf $(B)
 
 .PHONY: all deps modules user demo check lint planted-bug bench fuzz install uninstall clean \
-	dkms-install dkms-remove deb
+	dkms-install dkms-remove deb report
