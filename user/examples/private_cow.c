@@ -53,11 +53,13 @@ int main(int argc, char **argv)
 		printf("                         read() sees it: %s\n",
 		       back[0] == 'P' ? "yes" : "no");
 		fill(md, 0, 2);
-		printf("kernel FILLs page 0 again: the private page 0 sees it: %s (it is a copy now)\n",
+		printf("kernel FILLs page 0 again: the private page 0 sees it: %s",
 		       has_fill(prv, 0, 2));
+		printf(" (it is a copy now)\n");
 		fill(md, PG, 3);
-		printf("kernel FILLs page 1: the private page 1 sees it: %s (never written)\n",
+		printf("kernel FILLs page 1: the private page 1 sees it: %s",
 		       has_fill(prv + PG, PG, 3));
+		printf(" (never written)\n");
 		munmap(prv, 2 * PG);
 	}
 
