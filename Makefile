@@ -20,8 +20,11 @@
 #                  mmapdemo-tools, python3-mmapdemo) into build/deb/, lintian
 #   make dkms-install   the module through DKMS, for KVER and later kernels
 #   make dkms-remove    every DKMS build of it, and its sources in /usr/src
+#                  (dkms-* refuse when the mmapdemo-dkms package is installed)
 #   make report    build/results/report.md from the last run's results
 #   make clean
+#
+# demo, check, lint, planted-bug, bench, fuzz and dkms-* need root.
 
 SHELL := /bin/bash
 ROOT := $(CURDIR)
