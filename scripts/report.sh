@@ -5,6 +5,10 @@
 #   the kernel table        build/results/kernels.md   (make check)
 #   the per-stage summary   build/results/check.txt    (make check)
 #   the bench tables        build/results/bench*/bench.txt (make bench)
+#   the hardening summaries build/results/STAGE/9[0-2]-*.tap: what the
+#                           fuzzer, the fail-nth sweep and the stress run
+#                           print about themselves (make check's debug
+#                           stages, make fuzz)
 # Each part says when its file was written; the report says the
 # checkout's commit and the machine it is made on. A part whose file is
 # missing says so; without any of them the report fails.
@@ -73,6 +77,22 @@ found=0
 		echo
 		echo '```'
 		cat "$b"
+		echo '```'
+	done
+	for t in "$R"/*/9[0-2]-*.tap "$R"/fuzz/fuzz.tap; do
+		[[ -s $t ]] || continue
+		# The suites' own summaries: fuzz seed, calls and errnos;
+		# fail-nth iterations per operation; stress cycles and resizes.
+		lines=$(grep -E '^# (fuzz: seed|calls/failed:|errnos:|ring completions checked)|^# .*: [0-9]+ iterations, [0-9]+ failed cleanly|^# [0-9]+ processes x |^# [0-9]+ FILL/CHECKSUM' "$t") ||
+			continue
+		found=1
+		echo
+		echo "## ${t#"$R"/}"
+		echo
+		echo "Written $(stamp "$t"):"
+		echo
+		echo '```'
+		echo "$lines"
 		echo '```'
 	done
 } >"$OUT.tmp"
