@@ -120,8 +120,9 @@ dkms-remove:
 deb: deps
 	@scripts/deb.sh
 
-# build/results/report.md from the last make check and make bench: the
-# kernel table, the per-stage summary, the bench tables.
+# build/results/report.md from the last make check, make bench and make
+# fuzz: the kernel table, the per-stage summary, the bench tables, the
+# fuzz, fail-nth and stress summaries (scripts/report.sh).
 report:
 	@scripts/report.sh
 
