@@ -17,7 +17,7 @@
 #include "primer.h"
 
 static sigjmp_buf env;
-static volatile int got_sig, got_code;
+static volatile sig_atomic_t got_sig, got_code;
 
 static void on_signal(int sig, siginfo_t *si, void *uc)
 {
@@ -35,8 +35,11 @@ static const char *code_name(int sig, int code)
 	return code == BUS_ADRERR ? "BUS_ADRERR" : "another code";
 }
 
-/* Load from or store to @p, and say what happened. */
-static void touch(const char *what, volatile char *p, int store)
+/*
+ * Load from or store to @p: 0, or the signal it raised. Nothing but the
+ * globals is used after sigsetjmp() returns the second time.
+ */
+static int access_page(volatile char *p, int store)
 {
 	got_sig = 0;
 	if (!sigsetjmp(env, 1)) {
@@ -45,6 +48,13 @@ static void touch(const char *what, volatile char *p, int store)
 		else
 			(void)*p;
 	}
+	return got_sig;
+}
+
+/* Load from or store to @p, and say what happened. */
+static void touch(const char *what, volatile char *p, int store)
+{
+	access_page(p, store);
 	printf("%-52s %s", what, got_sig == SIGSEGV ? "SIGSEGV" :
 	       got_sig == SIGBUS ? "SIGBUS" : "ok");
 	if (got_sig)
