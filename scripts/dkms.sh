@@ -74,14 +74,14 @@ packaged() {
 	case $st in
 	'' | not-installed | config-files) ;;
 	*)
-		echo "package $NAME-dkms ($st)"
+		echo "the package $NAME-dkms is $st"
 		return 0
 		;;
 	esac
 	for d in "$SRC_TREE/$NAME-$VERSION" "$SRC_TREE/$NAME"-*; do
 		[[ $d == "$SRC_TREE/$NAME-$VERSION" || -e $d ]] || continue
 		if owner=$(dpkg -S "$d" 2>/dev/null) && [[ -n $owner ]]; then
-			echo "${owner%%:*} owns $d"
+			echo "the package ${owner%%:*} owns $d"
 			return 0
 		fi
 	done
@@ -93,7 +93,7 @@ refuse_packaged() {
 	local what
 	what=$(packaged)
 	[[ -z $what ]] ||
-		die "refusing to $cmd: a packaged DKMS install is present ($what); use apt remove $NAME-dkms, or run this on a machine without it"
+		die "refusing to $cmd: a packaged DKMS install is present ($what); remove it with apt first"
 }
 
 # Only what DKMS builds from: no user space, no scripts, no build tree.

@@ -62,7 +62,7 @@ ok "no package: packaged exits 1 and prints nothing" \
 	'[[ $rc -eq 1 && -z $out ]]'
 run "installed" "" packaged
 ok "mmapdemo-dkms installed: packaged names it" \
-	'[[ $rc -eq 0 && $out == "package mmapdemo-dkms (installed)" ]]'
+	'[[ $rc -eq 0 && $out == "the package mmapdemo-dkms is installed" ]]'
 run "unpacked" "" packaged
 ok "mmapdemo-dkms unpacked (half-way): packaged names it" \
 	'[[ $rc -eq 0 && $out == *mmapdemo-dkms* ]]'
@@ -70,7 +70,7 @@ run "config-files" "" packaged
 ok "mmapdemo-dkms removed, config files left: not packaged" '[[ $rc -eq 1 ]]'
 run "not-installed" "mmapdemo-dkms" packaged
 ok "dpkg -S owns /usr/src/mmapdemo-VERSION: packaged names the owner" \
-	'[[ $rc -eq 0 && $out == "mmapdemo-dkms owns /usr/src/mmapdemo-"* ]]'
+	'[[ $rc -eq 0 && $out == "the package mmapdemo-dkms owns /usr/src/mmapdemo-"* ]]'
 
 for c in remove add source "build 6.1.0-1-amd64" "install 6.1.0-1-amd64"; do
 	# shellcheck disable=SC2086
