@@ -20,7 +20,11 @@
 #                  mmapdemo-tools, python3-mmapdemo) into build/deb/, lintian
 #   make dkms-install   the module through DKMS, for KVER and later kernels
 #   make dkms-remove    every DKMS build of it, and its sources in /usr/src
+#                  (dkms-* refuse when the mmapdemo-dkms package is installed)
+#   make report    build/results/report.md from the last run's results
 #   make clean
+#
+# demo, check, lint, planted-bug, bench, fuzz and dkms-* need root.
 
 SHELL := /bin/bash
 ROOT := $(CURDIR)
@@ -37,6 +41,17 @@ KDIR ?= /lib/modules/$(KVER)/build
 MODDIR := $(B)/modules/$(KVER)
 PREFIX ?= /usr/local
 DESTDIR ?=
+
+# Targets that install packages, chroot, run mmdebstrap or unshare, or
+# write to /lib/modules and /usr/src: a normal user's run stops here, in
+# one line, before anything is done (scripts/root.sh does the same for
+# the scripts run directly).
+ROOT_GOALS := demo check lint planted-bug bench fuzz dkms-install dkms-remove
+ifneq ($(filter $(ROOT_GOALS),$(MAKECMDGOALS)),)
+ifneq ($(shell id -u),0)
+$(error mmapdemo: make $(filter $(ROOT_GOALS),$(MAKECMDGOALS)) needs root; run it as root or with sudo)
+endif
+endif
 
 all: modules user
 
@@ -105,8 +120,14 @@ dkms-remove:
 deb: deps
 	@scripts/deb.sh
 
+# build/results/report.md from the last make check, make bench and make
+# fuzz: the kernel table, the per-stage summary, the bench tables, the
+# fuzz, fail-nth and stress summaries (scripts/report.sh).
+report:
+	@scripts/report.sh
+
 clean:
 	rm -rf $(B)
 
 .PHONY: all deps modules user demo check lint planted-bug bench fuzz install uninstall clean \
-	dkms-install dkms-remove deb
+	dkms-install dkms-remove deb report

@@ -224,8 +224,8 @@ static bool mmapdemo_fault_nocow(const struct vm_fault *vmf)
  * is done (VM_FAULT_NOPAGE) wherever it has no copy on write to do. That
  * skips what the core does per fault for a page handed back in
  * vmf->page: lock_page(), and in a shared mapping set_page_dirty() and
- * file_update_time() on every write fault (measured in README,
- * "Performance"). For a page of a PMD-order folio (huge.c) it is also
+ * file_update_time() on every write fault (measured in
+ * docs/performance.md). For a page of a PMD-order folio (huge.c) it is also
  * required: handed back in vmf->page, the core may map the whole
  * folio with a PMD (finish_fault(), do_set_pmd(), if the VMA is allowed
  * THP, e.g. after MADV_HUGEPAGE), and in this VM_MIXEDMAP VMA a zap or

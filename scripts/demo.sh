@@ -5,6 +5,9 @@
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=scripts/root.sh
+. "$(dirname "$0")/root.sh"
+require_root "make demo"
 cd "$MMAPDEMO_ROOT"
 
 KVER=$(stock_kver)

@@ -17,9 +17,15 @@
 #   remove         every registered version of mmapdemo: "dkms remove
 #                  --all", then the sources in /usr/src, and whatever an
 #                  interrupted run left in /lib/modules/*/updates/dkms
+#   packaged       print what shows a packaged install (the Debian
+#                  package mmapdemo-dkms, or a dpkg-owned
+#                  /usr/src/mmapdemo-*) and exit 0; exit 1 when none
 #
-# Everything but version and check-version needs root (sudo is used
-# when not root).
+# source, add, build, install and remove work on the same mmapdemo/VERSION
+# that the mmapdemo-dkms package registers, so they refuse, in one line
+# on stderr and touching nothing, when that package is installed: remove
+# it with apt instead. Everything but version, check-version and
+# packaged needs root (sudo is used when not root).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -56,6 +62,38 @@ need_root() {
 		exec sudo "$0" "$@"
 	fi
 	command -v dkms >/dev/null || die "dkms is not installed (apt-get install dkms)"
+}
+
+# packaged: what shows that the mmapdemo-dkms package (or another
+# package) installed mmapdemo's DKMS sources; empty when nothing does.
+# Asks dpkg only, so it runs as any user and touches nothing.
+packaged() {
+	local st d owner
+	command -v dpkg-query >/dev/null || return 0
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$NAME-dkms" 2>/dev/null) || st=
+	case $st in
+	'' | not-installed | config-files) ;;
+	*)
+		echo "the package $NAME-dkms is $st"
+		return 0
+		;;
+	esac
+	for d in "$SRC_TREE/$NAME-$VERSION" "$SRC_TREE/$NAME"-*; do
+		[[ $d == "$SRC_TREE/$NAME-$VERSION" || -e $d ]] || continue
+		if owner=$(dpkg -S "$d" 2>/dev/null) && [[ -n $owner ]]; then
+			echo "the package ${owner%%:*} owns $d"
+			return 0
+		fi
+	done
+}
+
+# refuse_packaged: stop, touching nothing, when a package installed
+# mmapdemo's DKMS sources: those are the user's, not this script's.
+refuse_packaged() {
+	local what
+	what=$(packaged)
+	[[ -z $what ]] ||
+		die "refusing to $cmd: a packaged DKMS install is present ($what); remove it with apt first"
 }
 
 # Only what DKMS builds from: no user space, no scripts, no build tree.
@@ -113,12 +151,19 @@ version)
 check-version)
 	check_version >/dev/null
 	;;
+packaged)
+	what=$(packaged)
+	[[ -n $what ]] || exit 1
+	echo "$what"
+	;;
 source)
+	refuse_packaged
 	need_root "$@"
 	check_version >/dev/null
 	copy_source
 	;;
 add)
+	refuse_packaged
 	need_root "$@"
 	check_version >/dev/null
 	if is_added; then
@@ -129,14 +174,16 @@ add)
 	;;
 build | install)
 	[[ $# -eq 2 ]] || die "usage: $0 $cmd KVER"
+	refuse_packaged
 	need_root "$@"
 	dkms "$cmd" "$NAME/$VERSION" -k "$2"
 	;;
 remove)
+	refuse_packaged
 	need_root "$@"
 	remove_all
 	;;
 *)
-	die "usage: $0 version|check-version|source|add|build KVER|install KVER|remove"
+	die "usage: $0 version|check-version|packaged|source|add|build KVER|install KVER|remove"
 	;;
 esac

@@ -16,6 +16,9 @@
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=scripts/root.sh
+. "$(dirname "$0")/root.sh"
+require_root "make fuzz"
 cd "$MMAPDEMO_ROOT"
 
 ops=${MMAPDEMO_FUZZ_OPS:-20000}

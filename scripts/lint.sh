@@ -4,6 +4,9 @@
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=scripts/root.sh
+. "$(dirname "$0")/root.sh"
+require_root "make lint"
 cd "$MMAPDEMO_ROOT"
 
 KVER=$(stock_kver)

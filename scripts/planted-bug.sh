@@ -13,6 +13,9 @@
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=scripts/root.sh
+. "$(dirname "$0")/root.sh"
+require_root "make planted-bug"
 cd "$MMAPDEMO_ROOT"
 
 kind=${1:-uaf}

@@ -26,6 +26,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=scripts/matrix.sh
 . "$(dirname "$0")/matrix.sh"
+# shellcheck source=scripts/root.sh
+. "$(dirname "$0")/root.sh"
 
 RECIPE=rootfs-recipe-1
 MIRROR=${MMAPDEMO_MIRROR:-http://deb.debian.org/debian}
@@ -146,7 +148,10 @@ do_build() {
 }
 
 case $cmd in
-build) do_build ;;
+build)
+	require_root "scripts/rootfs.sh build (mmdebstrap, chroot)"
+	do_build
+	;;
 dir) cache_dir ;;
 key) cache_key ;;
 *) die "usage: $0 build|dir|key NAME" ;;

@@ -66,7 +66,10 @@ struct mmapdemo_info {
 	__u64 size;		/* buffer size in bytes, a multiple of page_size */
 	__u32 map_mode;		/* this file's mode (enum mmapdemo_map_mode) */
 	__u32 default_mode;	/* the device's map_mode (sysfs, parameter) */
-	__u32 nr_chunks;	/* physically contiguous runs in the buffer */
+	__u32 nr_chunks;	/* naturally aligned blocks the page allocator
+				 * handed the buffer (up to 2 MiB each;
+				 * neighbours may be physically adjacent)
+				 */
 	__u32 huge;		/* MMAPDEMO_HUGE_*: what can map 2 MiB entries */
 };
 
@@ -118,8 +121,8 @@ struct mmapdemo_stats {
 	__u64 fault_pages;	/* pages those faults mapped, fault-around
 				 * included
 				 */
-	__u64 huge_faults;	/* 2 MiB entries inserted, by huge_fault or
-				 * at mmap() time
+	__u64 huge_faults;	/* 2 MiB entries inserted, each by a
+				 * huge_fault (never at mmap() time)
 				 */
 	__u64 huge_fallbacks;	/* huge_fault calls that fell back to 4 KiB */
 };

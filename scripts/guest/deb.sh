@@ -23,7 +23,7 @@ files() {
 	find / -xdev \( -type f -o -type l \) 2>/dev/null | sort
 }
 
-plan 14
+plan 16
 
 files >"$W/before"
 
@@ -95,6 +95,41 @@ with mmapdemo.Device() as d, d.map() as m:
     print(d.info())'
 }
 check "python3 -c 'import mmapdemo' uses the device" t_python
+
+# The harness never removes what it did not create: with the package's
+# DKMS install in place, the repository's scripts/dkms.sh remove (what
+# make dkms-remove and make check's dkms stage run) must refuse in one
+# line and leave every file of it as it was.
+pkg_state() {
+	dpkg -L mmapdemo-dkms | while read -r f; do
+		[ ! -f "$f" ] || md5sum "$f"
+	done
+	find /usr/src/mmapdemo-* /var/lib/dkms/mmapdemo \
+		"/lib/modules/$(uname -r)/updates/dkms" 2>/dev/null | sort |
+		while read -r f; do
+			if [ -f "$f" ] && [ ! -L "$f" ]; then md5sum "$f"; else echo "$f"; fi
+		done
+	dkms status mmapdemo
+}
+t_dkms_refuse() {
+	pkg_state >"$W/pkg-before"
+	rc=0
+	"$REPO/scripts/dkms.sh" remove >"$W/refuse.out" 2>"$W/refuse.err" || rc=$?
+	cat "$W/refuse.err"
+	[ "$rc" -ne 0 ] && [ ! -s "$W/refuse.out" ] &&
+		[ "$(wc -l <"$W/refuse.err")" -eq 1 ] &&
+		grep -q '^mmapdemo: refusing to remove: a packaged DKMS install is present' \
+			"$W/refuse.err"
+}
+check "scripts/dkms.sh remove refuses, in one line, with the package installed" \
+	t_dkms_refuse
+t_dkms_untouched() {
+	pkg_state >"$W/pkg-after"
+	test -s "$W/pkg-before" && diff "$W/pkg-before" "$W/pkg-after" &&
+		grep -q '/updates/dkms/mmapdemo\.ko' "$W/pkg-after"
+}
+check "... and the package's files, DKMS tree and module are untouched" \
+	t_dkms_untouched
 
 check "modprobe -r mmapdemo" modprobe -r mmapdemo
 

@@ -16,7 +16,9 @@ build time from the driver's ABI header (``driver/uapi/mmapdemo.h``) by
 ...         data = bytes(memoryview(m)[:16])    # ... the mapping shows it
 
 Every failing call raises :class:`OSError` with the kernel's errno
-(``EINVAL``, ``EBUSY``, ``EACCES``, ...).
+(``EINVAL``, ``EBUSY``, ``EACCES``, ...); an argument refused before any
+call (a map mode name other than ``"fault"`` or ``"remap"``) raises
+:class:`ValueError`.
 """
 
 import collections
