@@ -53,6 +53,8 @@ set -uo pipefail
 . "$(dirname "$0")/matrix.sh"
 # shellcheck source=scripts/sched.sh
 . "$(dirname "$0")/sched.sh"
+# shellcheck source=scripts/root.sh
+. "$(dirname "$0")/root.sh"
 cd "$MMAPDEMO_ROOT" || exit 1
 
 # Suites in driver/tests; each must report.
@@ -109,10 +111,9 @@ fail() {
 	sf=$((sf + 1))
 }
 
-# chroot, mmdebstrap, unshare --mount, dkms and the guests' 9p roots need
-# root: say so before anything is done.
-[[ $(id -u) -eq 0 ]] ||
-	die "make check needs root (it runs chroot, mmdebstrap, unshare and dkms): sudo make check"
+# chroot, mmdebstrap, unshare --mount and dkms need root: say so before
+# anything is done.
+require_root "make check"
 echo "== deps"
 scripts/deps.sh || die "could not install the dependencies"
 KVER=$(stock_kver)
@@ -277,7 +278,7 @@ dkms_stage() {
 	fi
 	# A stage that was killed may have left its install behind.
 	if ! scripts/dkms.sh remove >>"$log" 2>&1; then
-		fail "dkms: could not remove an earlier registration (log: $log)"
+		fail "dkms: could not remove an earlier registration: $(tail -n 1 "$log") (log: $log)"
 		modules_unlock
 		return
 	fi
