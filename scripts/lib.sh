@@ -36,7 +36,8 @@ elapsed() {
 # none for "-", a kernel with them built in), then boots KERNEL with ROOT
 # (/ for the host's) as the guest's root to run ACTION of
 # scripts/guest/run.sh, results in OUT, APPEND added to the kernel command
-# line. Returns the guest's exit status (scripts/run-guest.sh).
+# line. Returns the guest's exit status (scripts/run-guest.sh); a guest
+# that hung while booting is booted once more.
 boot_guest() {
 	local krel=$1 root=$2 kernel=$3 flavor=$4 action=$5 out=${6%/}
 	local timeout=$7 append=${8:-} mods=()
@@ -48,10 +49,20 @@ boot_guest() {
 		echo "boot_guest: no initramfs for $krel" >&2
 		return 1
 	fi
-	"$MMAPDEMO_ROOT/scripts/run-guest.sh" --kernel "$kernel" --root "$root" \
-		--initrd "$out.initramfs.cpio.gz" --flavor "$flavor" \
-		--action "$action" --out "$out" --timeout "$timeout" \
-		--append "$append"
+	# A boot that hangs before the init (run-guest.sh's 126) is tried once
+	# more, and says so: the hung console is kept beside OUT.
+	local rc try
+	for try in 1 2; do
+		rc=0
+		"$MMAPDEMO_ROOT/scripts/run-guest.sh" --kernel "$kernel" --root "$root" \
+			--initrd "$out.initramfs.cpio.gz" --flavor "$flavor" \
+			--action "$action" --out "$out" --timeout "$timeout" \
+			--append "$append" || rc=$?
+		[[ $rc -eq 126 && $try -eq 1 ]] || break
+		cp "$out/console.log" "$out.hung-console.log"
+		echo "boot_guest: the $flavor guest hung while booting (console: $out.hung-console.log); booting it once more" >&2
+	done
+	return "$rc"
 }
 
 # stock_guest ACTION OUT TIMEOUT [APPEND]: boot_guest with Debian's stock
