@@ -99,35 +99,62 @@ sched_run() {
 }
 
 # sched_critical_path: from the job that ended last, back through what
-# each job waited for (the job it needs, comes after or shares a group
-# with that ended last, no later than a second after it started), as
-# "a (12s) -> b (345s)". A job that waited for a slot ends the chain.
+# each job waited for, as "a (12s) -> b (345s)": the job it needs, comes
+# after or shares a group with that ended last before it started, when
+# that was at most 5 s before; otherwise the job whose end freed its slot
+# (any job that ended last before it started), marked "slot".
 sched_critical_path() {
-	local j last= best n e chain=() o
+	local j last= best n e chain=() o gap mark=
+	local -A seen=()
 	for j in "${!t_end[@]}"; do
-		if [[ -z $last ]] || awk -v a="${t_end[$j]}" -v b="${t_end[$last]}" \
-				'BEGIN { exit !(a > b) }'; then
+		if [[ -z $last ]] || sched_later "${t_end[$j]}" "${t_end[$last]}"; then
 			last=$j
 		fi
 	done
 	j=$last
-	while [[ -n $j ]]; do
+	while [[ -n $j && -z ${seen[$j]:-} ]]; do
+		seen[$j]=1
 		chain=("$j ($(awk -v a="${t_start[$j]}" -v b="${t_end[$j]}" \
-			'BEGIN { printf "%.0f", b - a }')s)" "${chain[@]}")
+			'BEGIN { printf "%.0f", b - a }')s)$mark" "${chain[@]}")
 		best=
 		for n in ${J_NEEDS[$j]} ${J_AFTER[$j]} $(for o in "${!t_end[@]}"; do
 				[[ -n ${J_GROUP[$j]} && $o != "$j" && ${J_GROUP[$o]} == "${J_GROUP[$j]}" ]] &&
 					echo "$o"
 			done); do
-			e=${t_end[$n]:-}
-			[[ -n $e ]] || continue
-			awk -v a="$e" -v b="${t_start[$j]}" 'BEGIN { exit !(a <= b + 1) }' || continue
-			if [[ -z $best ]] || awk -v a="$e" -v b="${t_end[$best]}" 'BEGIN { exit !(a > b) }'; then
+			[[ -z ${seen[$n]:-} ]] && sched_ended_before "$n" "$j" || continue
+			if [[ -z $best ]] || sched_later "${t_end[$n]}" "${t_end[$best]}"; then
 				best=$n
 			fi
 		done
+		mark=
+		gap=1
+		[[ -n $best ]] && gap=$(awk -v a="${t_end[$best]}" -v b="${t_start[$j]}" \
+			'BEGIN { print (b - a > 5) }')
+		if [[ $gap == 1 ]]; then
+			best=
+			for o in "${!t_end[@]}"; do
+				[[ -z ${seen[$o]:-} ]] && sched_later "${t_start[$j]}" "${t_end[$o]}" ||
+					continue
+				if [[ -z $best ]] || sched_later "${t_end[$o]}" "${t_end[$best]}"; then
+					best=$o
+				fi
+			done
+			[[ -z $best ]] || mark=" slot"
+		fi
 		j=$best
 	done
 	local IFS='>'
-	echo "${chain[*]}" | sed 's/>/ -> /g'
+	echo "${chain[*]}" | sed 's/>/ -> /g; s/) slot -> / -> slot -> /g'
+}
+
+# sched_later A B: whether time A is after time B.
+sched_later() {
+	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'
+}
+
+# sched_ended_before A B: whether job A ended by the time job B started
+# (within a second).
+sched_ended_before() {
+	[[ -n ${t_end[$1]:-} ]] && awk -v a="${t_end[$1]}" -v b="${t_start[$2]}" \
+		'BEGIN { exit !(a <= b + 1) }'
 }
