@@ -70,7 +70,7 @@ qpid=$!
 # the whole timeout; boot_guest boots it once more.
 boot_timeout=${MMAPDEMO_BOOT_TIMEOUT:-300}
 for ((i = 0; i < boot_timeout; i++)); do
-	grep -qa '^guest: ' "$log" && break
+	grep -qa '^guest: ' "$log" 2>/dev/null && break
 	kill -0 "$qpid" 2>/dev/null || break
 	sleep 1
 done
