@@ -157,15 +157,17 @@ static int echo_wait(struct tring *t, uint64_t got, uint64_t n)
 		ret = mmapdemo_ring_wait(t->r, 10000);
 		if (ret)
 			break;
-		if (!tring_stats(t, &st))
-			md_diag("no completion after %d s (%llu of %llu): submissions %llu, completions %llu, doorbells %llu, status %u, sq_tail %u, sq_head %u, cq_tail %u, cq_head %u",
-				s + 10, (unsigned long long)got,
-				(unsigned long long)n,
-				(unsigned long long)st.submissions,
-				(unsigned long long)st.completions,
-				(unsigned long long)st.doorbells, st.status,
-				t->c->sq_tail, t->c->sq_head, t->c->cq_tail,
-				t->c->cq_head);
+		if (tring_stats(t, &st))
+			continue;
+		md_diag("no completion after %d s (%llu of %llu)", s + 10,
+			(unsigned long long)got, (unsigned long long)n);
+		md_diag("submissions %llu, completions %llu, doorbells %llu, status %u",
+			(unsigned long long)st.submissions,
+			(unsigned long long)st.completions,
+			(unsigned long long)st.doorbells, st.status);
+		md_diag("sq_tail %u, sq_head %u, cq_tail %u, cq_head %u",
+			t->c->sq_tail, t->c->sq_head, t->c->cq_tail,
+			t->c->cq_head);
 	}
 	if (ret > 0 && s)
 		md_diag("completions came after %d-%d s", s, s + 10);
