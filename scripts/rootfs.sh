@@ -142,7 +142,10 @@ do_build() {
 	fi
 	[[ -e $dir/.complete ]] || make_tree "$dir"
 	# Trees of this entry made from an older recipe.
-	find "$root" -maxdepth 1 -name "rootfs-$name-$(printf '%.0s?' {1..16})*" \
+	# (Exactly NAME and a 16-digit key: trixie's must not match
+	# trixie-backports' trees, which made every warm run remake those.)
+	find "$root" -maxdepth 1 -regextype posix-extended \
+		-regex ".*/rootfs-$name-[0-9a-f]{16}(\.log|\.tmp)?" \
 		! -path "$dir*" -exec rm -rf {} + 2>/dev/null || true
 	echo "$dir"
 }
