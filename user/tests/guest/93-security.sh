@@ -1,5 +1,5 @@
 #!/bin/sh
-# Security properties (README "Reliability"): who may use the device and
+# Security properties (docs/testing.md, "Security review"): who may use the device and
 # change its parameters, and that nothing the module or the tool prints
 # shows a kernel address.
 . /run/mmapdemo/repo/scripts/guest/lib.sh

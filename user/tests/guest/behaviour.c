@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Guest tests of the calls programs make on a shared file mapping, one
- * per row of the README's behaviour table, in both map modes.
+ * per row of the behaviour table in docs/design.md ("Every call, like a
+ * shared file"), in both map modes.
  * The rule: /dev/mmapdemo does what a regular shared file mapping does,
  * or fails with the errno the table documents; the data survives every
  * call (checked through the mapping, read() and the kernel's CRC32C).

@@ -436,7 +436,8 @@ def t_numpy_frombuffer(mode, fd):
 def t_readme():
     with open(README) as f:
         text = f.read()
-    section = text[text.index("## Using the device from Python"):]
+    # The README's "Using it" section, from its Python paragraph on.
+    section = text[text.index("\nFrom Python ("):]
     m = re.search(r"```python\n(.*?)```.*?```text\n(.*?)```", section, re.S)
     if not m:
         raise AssertionError("no python and text blocks in the README")

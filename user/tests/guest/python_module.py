@@ -17,7 +17,7 @@ except ImportError:
     numpy = None
 
 # CRC32C of "123456789", and the FILL pattern of seed 7 over [0, 16)
-# (README.md, "Using the device from Python").
+# (README.md, "Using it", its Python paragraph).
 CHECK = 0xE3069283
 FILL7 = bytes.fromhex("d634db6811369cee5f3dd5b99d064e08")
 
