@@ -104,7 +104,7 @@ sched_run() {
 # that was at most 5 s before; otherwise the job whose end freed its slot
 # (any job that ended last before it started), marked "slot".
 sched_critical_path() {
-	local j last= best n e chain=() o gap mark=
+	local j last= best n e chain= o gap sep=
 	local -A seen=()
 	for j in "${!t_end[@]}"; do
 		if [[ -z $last ]] || sched_later "${t_end[$j]}" "${t_end[$last]}"; then
@@ -114,8 +114,8 @@ sched_critical_path() {
 	j=$last
 	while [[ -n $j && -z ${seen[$j]:-} ]]; do
 		seen[$j]=1
-		chain=("$j ($(awk -v a="${t_start[$j]}" -v b="${t_end[$j]}" \
-			'BEGIN { printf "%.0f", b - a }')s)$mark" "${chain[@]}")
+		chain="$j ($(awk -v a="${t_start[$j]}" -v b="${t_end[$j]}" \
+			'BEGIN { printf "%.0f", b - a }')s)$sep$chain"
 		best=
 		for n in ${J_NEEDS[$j]} ${J_AFTER[$j]} $(for o in "${!t_end[@]}"; do
 				[[ -n ${J_GROUP[$j]} && $o != "$j" && ${J_GROUP[$o]} == "${J_GROUP[$j]}" ]] &&
@@ -126,7 +126,7 @@ sched_critical_path() {
 				best=$n
 			fi
 		done
-		mark=
+		sep=" -> "
 		gap=1
 		[[ -n $best ]] && gap=$(awk -v a="${t_end[$best]}" -v b="${t_start[$j]}" \
 			'BEGIN { print (b - a > 5) }')
@@ -139,12 +139,11 @@ sched_critical_path() {
 					best=$o
 				fi
 			done
-			[[ -z $best ]] || mark=" slot"
+			[[ -z $best ]] || sep=" -> slot -> "
 		fi
 		j=$best
 	done
-	local IFS='>'
-	echo "${chain[*]}" | sed 's/>/ -> /g; s/) slot -> / -> slot -> /g'
+	echo "$chain"
 }
 
 # sched_later A B: whether time A is after time B.
