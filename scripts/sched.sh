@@ -83,7 +83,21 @@ sched_run() {
 			running=$((running + w))
 		done
 		((${#pid_job[@]} > 0)) || break
-		wait -n -p done_pid
+		# A job has ended when its process is gone: looking at the
+		# processes does not depend on when bash reaps them (a job can
+		# end while this shell runs a command substitution), where a
+		# wait -n that missed one would block the run for good.
+		done_pid=
+		while [[ -z $done_pid ]]; do
+			for j in "${!pid_job[@]}"; do
+				if ! kill -0 "$j" 2>/dev/null; then
+					done_pid=$j
+					break
+				fi
+			done
+			[[ -n $done_pid ]] || sleep 0.2
+		done
+		wait "$done_pid" 2>/dev/null
 		j=${pid_job[$done_pid]}
 		unset "pid_job[$done_pid]"
 		running=$((running - $(sched_slots "$j")))

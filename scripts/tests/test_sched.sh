@@ -16,12 +16,13 @@ ok() {
 	fi
 }
 
-# A job sleeps for its duration (DUR[name], tenths of a second) and
+# A job sleeps for its duration (DUR[name], units of 0.3 s: more than the
+# scheduler's 0.2 s look for ended jobs) and
 # records when it started and ended; job "bad" fails.
 declare -A DUR=()
 start_job() {
 	date +%s.%N >"$T/$1.start"
-	sleep "0.${DUR[$1]:-2}"
+	sleep "$(awk -v d="${DUR[$1]:-2}" 'BEGIN { print d * 0.3 }')"
 	date +%s.%N >"$T/$1.end"
 	[[ $1 != bad ]]
 }
@@ -44,7 +45,7 @@ echo "1..12"
 # shellcheck source=scripts/sched.sh
 . scripts/sched.sh
 SCHED_LIGHT_GROUPS=light
-DUR=([k1]=5 [k2]=3 [g1]=2 [g2]=2 [g3]=2 [r1]=9 [bad]=1 [x]=1 [unasked]=1 [heavy]=2)
+DUR=([k1]=5 [k2]=3 [g1]=2 [g2]=12 [g3]=2 [r1]=9 [bad]=1 [x]=1 [unasked]=1 [heavy]=2)
 job r1 "" "" light
 job k1 "" "" kbuild
 job k2 "r1" "" kbuild
