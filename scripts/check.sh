@@ -607,36 +607,57 @@ stage_body() {
 # the jobs it comes after when they are in the run; jobs of one group
 # never run at the same time (a kernel build takes every core). Among
 # ready jobs, the earlier in this list starts first: kernels and root
-# file systems, then the longest guests. Jobs of the group rootfs take no
-# slot of MMAPDEMO_JOBS: mmdebstrap waits on the archive and dpkg about
-# half the time (measured: 55-85 s of CPU in 100-125 s), so one runs
-# beside the others.
-#   job NAME NEEDS AFTER GROUP (scripts/sched.sh)
+# file systems, then the guests, longest first, so that short ones fill
+# the end of the run. Jobs of the group rootfs take no slot of
+# MMAPDEMO_JOBS: mmdebstrap waits on the archive and dpkg about half the
+# time (measured: 55-85 s of CPU in 100-125 s), so one runs beside the
+# others.
+#   job NAME NEEDS AFTER GROUP [WEIGHT] (scripts/sched.sh)
 SCHED_LIGHT_GROUPS=rootfs
 job rootfs:$DEBUG_ENTRY "" "" rootfs
-# The kernels in the order of their guests' length (debug 7.2, debug-6.1,
-# KCSAN): debug-6.1 waits for the 7.2 build even though it needs no root
-# file system, so that the longest guest starts first.
-job kernel:debug "rootfs:$DEBUG_ENTRY" "" kbuild
-job kernel:debug-6.1 "" kernel:debug kbuild
-job kernel:kcsan "rootfs:$DEBUG_ENTRY" kernel:debug-6.1 kbuild
-job host "" "" ""
+# The kernels: debug-6.1 first, as it needs no root file system (it
+# builds in the host's), so the builds start at once, while sid's tree
+# is made; then debug 7.2, then KCSAN (the shortest guest).
+job kernel:debug-6.1 "" "" kbuild
+job kernel:debug "rootfs:$DEBUG_ENTRY" kernel:debug-6.1 kbuild
+job kernel:kcsan "rootfs:$DEBUG_ENTRY" kernel:debug kbuild
 for m in "${MATRIX[@]}"; do
 	[[ $m == "$DEBUG_ENTRY" ]] || job "rootfs:$m" "" "" rootfs
 done
+# host is short and three stages need it.
+job host "" "" ""
+# KCSAN's guest has two vCPUs (guest_smp): it takes two slots, so it
+# runs alone. It comes first of the guests: when its kernel is ready and
+# one slot is taken, it holds the other (sched.sh) instead of waiting
+# for the end of the run. Measured without the hold: it started last,
+# and one slot idled for the 290 s that trixie-backports ran before it.
+job kcsan "rootfs:$DEBUG_ENTRY kernel:kcsan" "" "" 2
 job debug "rootfs:$DEBUG_ENTRY kernel:debug" "" ""
 job debug-6.1 "host kernel:debug-6.1" "" ""
-# Two vCPUs (guest_smp): two slots.
-job kcsan "rootfs:$DEBUG_ENTRY kernel:kcsan" "" "" 2
-job dkms host "" ""
+job deb "rootfs:$DEB_ENTRY" "" ""
+# The matrix entries, the one that runs every suite (DEB_ENTRY) first.
+job "$DEB_ENTRY" "rootfs:$DEB_ENTRY" "" ""
 # dkms installs into the host's /lib/modules, which the stock guest sees.
 job stock host dkms ""
-job deb "rootfs:$DEB_ENTRY" "" ""
+job dkms host "" ""
 for m in "${MATRIX[@]}"; do
-	job "$m" "rootfs:$m" "" ""
+	[[ $m == "$DEB_ENTRY" ]] || job "$m" "rootfs:$m" "" ""
 done
-job sanitize "" "" ""
-job demo "" "" ""
+# Two short fillers, after the kernels: on a warm run the kernel jobs
+# (found in the cache in a second) then get a slot at once, and KCSAN
+# holds its second slot from the start, not after a long guest.
+job sanitize "" kernel:kcsan ""
+job demo "" kernel:kcsan ""
+# Estimates (seconds) for the hold in sched.sh: each job's wall time in
+# the warm run at caf5156 (docs/testing.md, "Time of a full run"), and
+# the kernels' cold builds of the run before it. Only the order of jobs
+# and whether a short one fits in a held slot depend on them.
+for e in host:23 sanitize:16 demo:14 dkms:22 stock:268 deb:377 \
+	bullseye:82 trixie:75 sid:77 trixie-backports:344 \
+	debug:718 debug-6.1:525 kcsan:245 \
+	kernel:debug:663 kernel:debug-6.1:494 kernel:kcsan:609; do
+	sched_estimate "${e%:*}" "${e##*:}"
+done
 
 ALL_STAGES="host sanitize demo dkms stock ${MATRIX[*]} deb debug kcsan debug-6.1"
 STAGES=${MMAPDEMO_STAGES:-$ALL_STAGES}
@@ -740,7 +761,13 @@ flush_blocks() {
 	done
 }
 
-: >"$R/check.txt"
+# The run's first line: what ran, when and where (make report reads it).
+{
+	echo "make check of $(git -C "$MMAPDEMO_ROOT" describe --always --dirty 2>/dev/null ||
+		echo "an unknown commit"), started $(date -u '+%Y-%m-%d %H:%M UTC')," \
+		"on $(uname -m), $(nproc) CPUs, $(qemu-system-x86_64 --version 2>/dev/null |
+			sed -n '1s/ (.*//p')"
+} | tee "$R/check.txt"
 progress "$(echo "${JOB_ORDER[@]}" | wc -w) jobs known, ${#in_run[@]} in this run, $JOBS at a time"
 # job_started NAME, job_done NAME: the progress lines; job_done also
 # prints the stages whose turn has come.

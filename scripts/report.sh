@@ -37,8 +37,13 @@ found=0
 	echo "# mmapdemo: results of the last run"
 	echo
 	echo "Made by \`make report\` ($(date -u '+%Y-%m-%d %H:%M UTC')) from \`${R#"$MMAPDEMO_ROOT"/}\`."
-	echo "Checkout: $(git -C "$MMAPDEMO_ROOT" describe --always --dirty 2>/dev/null || echo unknown)" \
-		"(the commit of the checkout now; check.txt does not record the one it ran)."
+	ran=$(grep -m1 '^make check of ' "$R/check.txt" 2>/dev/null)
+	if [[ -n $ran ]]; then
+		echo "Run: $ran."
+	else
+		echo "Checkout: $(git -C "$MMAPDEMO_ROOT" describe --always --dirty 2>/dev/null || echo unknown)" \
+			"(the commit of the checkout now; check.txt does not say the one it ran)."
+	fi
 	echo "Machine: $(machine)."
 	echo
 	echo "## Kernels"

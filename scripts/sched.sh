@@ -5,6 +5,7 @@
 #                                declare a job (the order of declaration is
 #                                its priority among ready jobs); it takes
 #                                WEIGHT slots (default 1)
+#   sched_estimate NAME SECONDS  how long job NAME is expected to take
 #   sched_add NAME               put NAME and every job it needs, at any
 #                                depth, into the run
 #   sched_run SLOTS START DONE   run the jobs of the run: START NAME is
@@ -20,8 +21,20 @@
 # alone), not counting those of the groups in SCHED_LIGHT_GROUPS
 # (space-separated), which take none. t_start and t_end hold each job's
 # times (seconds since the epoch, with decimals).
+#
+# Among ready jobs the first declared starts first. When a ready job
+# does not fit in the free slots (a job of weight 2 while one slot is
+# taken), the first such job holds the slots it waits for: the time they
+# free up is reckoned from the running jobs' starts and estimates, and
+# until then a later job starts in a free slot only if its estimate says
+# it ends by that time (backfilling, as batch schedulers do). Without
+# that hold, short jobs keep taking the slot that frees, and the wide
+# job waits for the end of the run, alone, while the other slot idles.
+# A job with no estimate is taken to take for ever: it never starts in
+# a held slot, and a running one makes the hold end never, which lets
+# every job start as if there were no hold.
 
-declare -A J_NEEDS=() J_AFTER=() J_GROUP=() J_WEIGHT=() in_run=() state=() t_start=() t_end=()
+declare -A J_NEEDS=() J_AFTER=() J_GROUP=() J_WEIGHT=() J_EST=() in_run=() state=() t_start=() t_end=()
 JOB_ORDER=()
 SCHED_LIGHT_GROUPS=${SCHED_LIGHT_GROUPS:-}
 SCHED_STUCK=()
@@ -29,6 +42,10 @@ SCHED_STUCK=()
 job() {
 	J_NEEDS[$1]=$2 J_AFTER[$1]=$3 J_GROUP[$1]=$4 J_WEIGHT[$1]=${5:-1}
 	JOB_ORDER+=("$1")
+}
+
+sched_estimate() {
+	J_EST[$1]=$2
 }
 
 sched_add() {
@@ -67,15 +84,56 @@ sched_now() {
 	date +%s.%N
 }
 
+# sched_free_at NAME SLOTS: when (seconds since the epoch) enough of the
+# running jobs will have ended, by their estimates, for job NAME to fit;
+# "never" if that rests on a job with no estimate.
+sched_free_at() {
+	local o need=${J_WEIGHT[$1]}
+	((need > $2)) && need=$2
+	for o in "${!state[@]}"; do
+		[[ ${state[$o]} == running ]] || continue
+		echo "$(sched_slots "$o") ${t_start[$o]} ${J_EST[$o]:--1}"
+	done | awk -v now="$(sched_now)" -v slots="$2" -v need="$need" '
+		$1 > 0 { n++; w[n] = $1; e[n] = $3 < 0 ? "never" : ($2 + $3 > now ? $2 + $3 : now); used += $1 }
+		END {
+			free = slots - used
+			# the running jobs by expected end, the unknown last
+			for (i = 1; i <= n; i++)
+				for (k = i + 1; k <= n; k++)
+					if (e[i] == "never" || (e[k] != "never" && e[k] < e[i])) {
+						t = e[i]; e[i] = e[k]; e[k] = t; t = w[i]; w[i] = w[k]; w[k] = t
+					}
+			at = now
+			for (i = 1; i <= n && free < need; i++) { free += w[i]; at = e[i] }
+			if (at == "never") print "never"; else printf "%.3f\n", at
+		}'
+}
+
+# sched_ends_by NAME TIME: whether job NAME, started now, is expected to
+# end by TIME.
+sched_ends_by() {
+	[[ $2 != never && -n ${J_EST[$1]:-} ]] &&
+		awk -v now="$(sched_now)" -v est="${J_EST[$1]}" -v t="$2" \
+			'BEGIN { exit !(now + est <= t) }'
+}
+
 sched_run() {
-	local slots=$1 start_fn=$2 done_fn=$3 j running=0 done_pid w
+	local slots=$1 start_fn=$2 done_fn=$3 j running=0 done_pid w hold
 	local -A pid_job=()
 	while :; do
+		hold=
 		for j in "${JOB_ORDER[@]}"; do
 			[[ -n ${in_run[$j]:-} && -z ${state[$j]:-} ]] || continue
-			w=$(sched_slots "$j")
-			((w == 0 || running == 0 || running + w <= slots)) || continue
 			sched_ready "$j" || continue
+			w=$(sched_slots "$j")
+			if ! ((w == 0 || running == 0 || running + w <= slots)); then
+				[[ -n $hold ]] || hold=$(sched_free_at "$j" "$slots")
+				continue
+			fi
+			if [[ -n $hold && $hold != never ]] && ((w > 0)) &&
+				! sched_ends_by "$j" "$hold"; then
+				continue
+			fi
 			state[$j]=running
 			t_start[$j]=$(sched_now)
 			"$start_fn" "$j" &

@@ -15,10 +15,10 @@ ok() {
 	fi
 }
 
-echo "1..9"
+echo "1..10"
 mkdir -p "$t/r/bench-stock" "$t/empty"
 printf '| kernel | release |\n|---|---|\n| 6.1.0-9-amd64 | Debian 12 |\n' >"$t/r/kernels.md"
-printf '== host\n  noise\n  host: 10 passed, 0 failed on 6.1\n== summary (seconds)\nhost  10 passed\n11 passed, 1 failed\n' \
+printf 'make check of abc1234, started 2026-12-07 10:00 UTC, on x86_64, 2 CPUs, QEMU emulator version 7.2.0\n== host\n  noise\n  host: 10 passed, 0 failed on 6.1\n== summary (seconds)\nhost  10 passed\n11 passed, 1 failed\n' \
 	>"$t/r/check.txt"
 printf 'setup remap-4K 1.00\n' >"$t/r/bench-stock/bench.txt"
 mkdir -p "$t/r/debug"
@@ -33,7 +33,9 @@ ok "holds the stage lines, not the stages' other output" \
 ok "holds the summary and the total" 'grep -qx "11 passed, 1 failed" "$t/r/report.md"'
 ok "holds each bench table" 'grep -qF "## Bench: bench-stock/bench.txt" "$t/r/report.md" &&
 	grep -qF "setup remap-4K 1.00" "$t/r/report.md"'
-ok "says the commit and the machine" 'grep -q "^Checkout: " "$t/r/report.md" && grep -q "^Machine: " "$t/r/report.md"'
+ok "says the machine" 'grep -q "^Machine: " "$t/r/report.md"'
+ok "says the commit the run was of, from check.txt" \
+	'grep -qx "Run: make check of abc1234, started 2026-12-07 10:00 UTC, on x86_64, 2 CPUs, QEMU emulator version 7.2.0." "$t/r/report.md"'
 ok "holds the fail-nth summary lines, not the rest of the TAP" \
 	'grep -qF "# open(): 8 iterations, 3 failed cleanly" "$t/r/report.md" && ! grep -q "ok 1 - x" "$t/r/report.md"'
 ok "holds the fuzzer's seed and errnos" \

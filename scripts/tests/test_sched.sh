@@ -41,7 +41,7 @@ ran() {
 	[[ -f $T/$1.end ]]
 }
 
-echo "1..12"
+echo "1..15"
 # shellcheck source=scripts/sched.sh
 . scripts/sched.sh
 SCHED_LIGHT_GROUPS=light
@@ -100,4 +100,27 @@ ok "nothing stuck" eval '[[ ${#SCHED_STUCK[@]} -eq 0 ]]'
 cp_line=$(sched_critical_path)
 ok "the critical path ends with the last job, through what it waited for ($cp_line)" \
 	eval '[[ $cp_line == *"k2 ("*") -> g2 ("*")" ]]'
+
+# The hold: W (weight 2) is ready once p has ended, while a still runs.
+# Without the hold the free slot goes to l, the first ready job that
+# fits, and W waits for l. With it, W waits only for a, and s (expected
+# to end before a does) runs in the free slot meanwhile.
+. scripts/sched.sh
+DUR=([p]=1 [a]=6 [W]=2 [l]=8 [s]=1)
+job p "" "" ""
+job a "" "" ""
+job W "p" "" "" 2
+job l "p" "" ""
+job s "p" "" ""
+for j in p a W l s; do
+	sched_estimate "$j" "$(awk -v d="${DUR[$j]}" 'BEGIN { print d * 0.3 }')"
+	sched_add "$j"
+done
+sched_run 2 start_job done_job
+ok "a ready job of weight 2 holds the slots: it starts before a later, longer job (W before l)" \
+	before W l
+ok "... right after the running job it waits for (a, then W)" \
+	eval 'before a W && awk -v a="$(cat "$T/a.end")" -v w="$(cat "$T/W.start")" "BEGIN { exit !(w - a < 0.5) }"'
+ok "... and a job that ends in time runs in the held slot meanwhile (s beside a, before W)" \
+	eval 'overlap s a && before s W'
 [[ $failed -eq 0 ]]
