@@ -40,6 +40,7 @@
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -49,6 +50,7 @@
 
 #include "bench.h"
 #include "cli.h"
+#include "icount.h"
 
 #define MiB			(1024ULL * 1024)
 #define PARAM_DIR		"/sys/module/mmapdemo/parameters/"
@@ -189,6 +191,7 @@ struct bench {
 	bool json;
 	bool csv;
 	const char *output;	/* --output: the prefix of the three files */
+	bool icount;		/* --icount: markers, no timing */
 	long page;
 	double t0;
 
@@ -1521,6 +1524,7 @@ static int write_outputs(const struct cli *c, const char *prefix,
 
 enum {
 	OPT_CSV = OPT_FORCE + 1, OPT_QUICK, OPT_NO_FIO, OPT_QUIET,
+	OPT_ICOUNT,
 	OPT_VARIANTS, OPT_SIZES,
 };
 
@@ -1541,6 +1545,7 @@ static int parse_args(struct bench *b, struct cli *c, int argc, char **argv)
 		{ "no-fio", no_argument, NULL, OPT_NO_FIO },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "icount", no_argument, NULL, OPT_ICOUNT },
 		{ NULL }
 	};
 	uint32_t reps = 0;
@@ -1563,6 +1568,9 @@ static int parse_args(struct bench *b, struct cli *c, int argc, char **argv)
 			break;
 		case OPT_QUIET:
 			b->progress = false;
+			break;
+		case OPT_ICOUNT:
+			b->icount = true;
 			break;
 		case 'r':
 			if (cli_parse_u32(c, "--reps", optarg, &reps))
@@ -1608,7 +1616,11 @@ static int parse_args(struct bench *b, struct cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	if (b->json && b->csv)
 		return cli_usage(c, "--json and --csv exclude each other");
-	b->reps = reps ? reps : b->quick ? 2 : 7;
+	if (b->icount && (b->json || b->csv || b->output))
+		return cli_usage(c, "--icount prints its own lines: no --json, --csv or --output");
+	if (b->icount)
+		b->sections = SEC_SETUP;
+	b->reps = reps ? reps : b->icount ? 3 : b->quick ? 2 : 7;
 	b->big_size = 256 * MiB;
 	b->big_reps = reps ? reps : b->quick ? 2 : 5;
 	return BENCH_RUN;
@@ -1799,6 +1811,178 @@ static int report(struct bench *b)
 	return b->output ? write_outputs(b->c, b->output, r) : EXIT_OK;
 }
 
+/* --- --icount: windows between markers, for the counting plugin --------- */
+
+/*
+ * With --icount, bench runs no timed section. It runs each first-touch
+ * setup as three windows between markers (user/cli/icount.h): mmap(),
+ * one write or read per page, munmap(); the TCG plugin of make bench
+ * ICOUNT=1 counts the instructions of each. Nothing else runs inside a
+ * window: the fault counters, the parameters and the output are read or
+ * written between them. Each setup prints one line,
+ *   win var=V size=S touch=T rep=R pages=P minflt= faults= fault_pages=
+ *       huge_faults= huge_fallbacks=
+ * in the order of the windows, which the host pairs with the plugin's
+ * report. Repetition 0 is the warm-up. The address space layout is made
+ * fixed first (re-executed with ADDR_NO_RANDOMIZE): the same page-table
+ * walk every run.
+ */
+
+/* Fault-around sweep (the first size, write): pages per fault-around. */
+static const unsigned int icount_sweep[] = {
+	1, 2, 4, 8, 16, 32, 64, 128, 256, 512,
+};
+
+/* Re-execute with address space randomisation off; returns if it is. */
+static int icount_fix_layout(struct bench *b)
+{
+	static char buf[4096];
+	char *argv[64];
+	ssize_t len;
+	int fd, n = 0;
+	char *q;
+
+	if (personality(0xffffffff) & ADDR_NO_RANDOMIZE)
+		return 0;
+	fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (len <= 0 || len == sizeof(buf) - 1) {
+		cli_error(b->c, "--icount: cannot read /proc/self/cmdline");
+		return EXIT_FAIL;
+	}
+	buf[len] = '\0';
+	for (q = buf; q < buf + len && n < 63; q += strlen(q) + 1)
+		argv[n++] = q;
+	argv[n] = NULL;
+	if (personality(ADDR_NO_RANDOMIZE) == -1) {
+		cli_error(b->c, "--icount: personality: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
+	execv("/proc/self/exe", argv);
+	cli_error(b->c, "--icount: re-executing: %s", strerror(errno));
+	return EXIT_FAIL;
+}
+
+/* One setup of sv between markers, and its line. 0 or -errno. */
+static int icount_setup(struct bench *b, const struct setup_variant *sv,
+			const char *name, bool write, uint64_t size,
+			unsigned int rep)
+{
+	struct mmapdemo *md = variant_md(b, sv);
+	struct mmapdemo_stats s0, s1;
+	struct setup_sample st;
+	char fa[24];
+	long f0, f1;
+	void *p = NULL;
+	int err = 0;
+
+	if (sv->fault_around >= 0) {
+		snprintf(fa, sizeof(fa), "%" PRId64, sv->fault_around);
+		err = set_param(P_FAULT_AROUND, fa);
+	}
+	if (!err && sv->backing == BACK_DEVICE)
+		err = set_huge(b->info.huge, sv->mode, sv->huge);
+	if (err) {
+		cli_error(b->c, "%s: cannot set the module's parameters: %s",
+			  name, strerror(-err));
+		restore_params();
+		return err;
+	}
+	if (md)
+		mmapdemo_get_stats(md, &s0);
+	f0 = minflt();
+	ICOUNT_MARK(ICOUNT_SETUP_BEGIN);
+	err = map_variant(b, sv, size, &p);
+	ICOUNT_MARK(ICOUNT_SETUP_MMAP);
+	if (!err)
+		sink = touch(p, size, b->page, write);
+	ICOUNT_MARK(ICOUNT_SETUP_TOUCH);
+	if (!err)
+		munmap(p, size);
+	ICOUNT_MARK(ICOUNT_SETUP_MUNMAP);
+	f1 = minflt();
+	st.faults = st.fault_pages = st.huge_faults = st.huge_fallbacks = -1;
+	if (md && !mmapdemo_get_stats(md, &s1))
+		stats_delta(&st, &s0, &s1, 1);
+	restore_params();
+	if (err) {
+		cli_error(b->c, "--icount: mmap %s of %" PRIu64 " bytes: %s",
+			  name, size, mmapdemo_strerror(err));
+		return err;
+	}
+	printf("win var=%s size=%" PRIu64 " touch=%s rep=%u pages=%" PRIu64
+	       " minflt=%ld faults=%.0f fault_pages=%.0f huge_faults=%.0f"
+	       " huge_fallbacks=%.0f\n", name, size, write ? "write" : "read",
+	       rep, size / (uint64_t)b->page, f1 - f0, st.faults,
+	       st.fault_pages, st.huge_faults, st.huge_fallbacks);
+	fflush(stdout);
+	return 0;
+}
+
+static int icount_run(struct bench *b)
+{
+	const struct size_list *sizes = first_touch_sizes(b);
+	struct setup_variant sweep;
+	char name[40], hs[32];
+	unsigned int rep, reps = b->reps;
+	size_t i, v, k;
+	int t, err = 0;
+
+	if (wants_files(b))
+		prepare_files(b);
+	for (v = 0; v < NR_SETUP_VARIANTS; v++)
+		if (b->why_not[v][0] && (b->variants & (1ULL << v)))
+			printf("skip var=%s why=\"%s\"\n", setup_variants[v].name,
+			       b->why_not[v]);
+	printf("info page=%ld buffer=%" PRIu64 " reps=%u\n", b->page, b->size,
+	       reps);
+	ICOUNT_MARK(ICOUNT_CAL_BEGIN);
+	ICOUNT_MARK(ICOUNT_CAL_END);
+	printf("cal\n");
+	for (i = 0; i < sizes->n && !err; i++) {
+		uint64_t size = sizes->v[i];
+
+		if (size > b->size)
+			continue;
+		for (t = 1; t >= 0 && !err; t--) {
+			progress(b, "icount, %s, %s", t ? "write" : "read",
+				 format_human_size(hs, sizeof(hs), size));
+			/* Repetitions interleaved over the variants. */
+			for (rep = 0; rep <= reps && !err; rep++)
+				for (v = 0; v < NR_SETUP_VARIANTS && !err; v++) {
+					const struct setup_variant *sv =
+						&setup_variants[v];
+
+					if (b->why_not[v][0] ||
+					    !(b->variants & (1ULL << v)) ||
+					    (i && sv->first_size_only) ||
+					    ((sv->backing == BACK_TMPFS ||
+					      sv->backing == BACK_THP) &&
+					     size > b->file_size))
+						continue;
+					err = icount_setup(b, sv, sv->name, t,
+							   size, rep);
+				}
+		}
+	}
+	/* The fault-around sweep: fault-4K at the first size, write. */
+	sweep = setup_variants[1];
+	for (rep = 0; rep <= reps && !err && !b->quick && sizes->n &&
+	     !b->why_not[1][0] && params[P_FAULT_AROUND].writable; rep++)
+		for (k = 0; k < ARRAY_SIZE(icount_sweep) && !err; k++) {
+			sweep.fault_around = (int64_t)icount_sweep[k] * b->page;
+			snprintf(name, sizeof(name), "sweep-%u",
+				 icount_sweep[k]);
+			err = icount_setup(b, &sweep, name, true, sizes->v[0],
+					   rep);
+		}
+	unmount_tmpfs(b);
+	progress(b, "done");
+	return err ? EXIT_FAIL : EXIT_OK;
+}
+
 int cmd_bench(struct cli *c, int argc, char **argv)
 {
 	struct bench b = {
@@ -1814,10 +1998,14 @@ int cmd_bench(struct cli *c, int argc, char **argv)
 	if (ret == BENCH_RUN) {
 		guard_params(true);
 		b.t0 = now_ns();
-		ret = prepare(&b);
+		ret = b.icount ? icount_fix_layout(&b) : 0;
 		if (!ret)
+			ret = prepare(&b);
+		if (!ret && b.icount)
+			ret = icount_run(&b);
+		else if (!ret)
 			ret = run_sections(&b);
-		if (!ret)
+		if (!ret && !b.icount)
 			ret = report(&b);
 		restore_params();
 		guard_params(false);

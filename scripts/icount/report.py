@@ -1,0 +1,540 @@
+#!/usr/bin/env python3
+"""The figures and the health of instruction-count runs.
+
+usage: report.py --out DIR [--meta K=V]... [--tap FILE] [--check]
+                 [--baseline FILE] [--profile VARIANT] RUN...
+
+Each RUN is the guest's results directory of one boot (make bench
+ICOUNT=1 boots one or more): icount.plugin (the plugin's report),
+icount.win (mmapdemo bench --icount's lines), icount.env, kallsyms.txt.
+
+The marks of the plugin pair, in order, with the lines of the guest:
+each setup is four marks, BEGIN (0x10), MMAP (0x11), TOUCH (0x12) and
+MUNMAP (0x13), and the window that ends at each of the last three is
+that phase. A window's own instructions are its counts less what ran in
+interrupts and in other tasks (dkx, dux). Repetition 0 is the warm-up
+and left out; a figure is the mean of the rest over every run (of
+those in which nothing was excluded, when two or more are): a mean,
+not a median, because some costs are periodic (counters folded every
+other munmap) and their share belongs in the figure.
+
+Writes DIR/icount.json, DIR/icount.txt and DIR/icount.png (gnuplot);
+--profile: DIR/profile.txt, a flat profile of the touch window.
+--tap FILE: the health checks as TAP (make check's icount stage);
+--check: the checks of that stage (fault_around=0 takes one fault per
+page, remap none). Exit status 1 when a health check fails.
+"""
+import argparse
+import bisect
+import json
+import os
+import statistics
+import subprocess
+import sys
+from collections import defaultdict
+
+PHASES = {0x11: "mmap", 0x12: "touch", 0x13: "munmap"}
+MiB = 1 << 20
+SPREAD_LIMIT = 1.0      # percent
+# A window this small is reported, but its spread is not held to the
+# percentage: a few instructions of difference are not noise to chase.
+SPREAD_FLOOR = 200      # instructions
+
+
+def kv(line):
+    return dict(f.split("=", 1) for f in line.split()[1:] if "=" in f)
+
+
+def parse_run(d):
+    marks, profs, exit_ = [], [], {}
+    pending = []
+    for line in open(os.path.join(d, "icount.plugin")):
+        if line.startswith("mark "):
+            f = kv(line)
+            m = {k: int(v, 0) for k, v in f.items()}
+            m["prof"] = pending
+            pending = []
+            marks.append(m)
+        elif line.startswith("prof "):
+            f = kv(line)
+            pending.append((int(f["pc"], 16), int(f["insns"])))
+        elif line.startswith("exit "):
+            exit_ = {k: int(v) for k, v in kv(line).items()}
+    wins, skips, info, env = [], {}, {}, {}
+    for line in open(os.path.join(d, "icount.win")):
+        if line.startswith("win "):
+            f = kv(line)
+            for k in list(f):
+                if k not in ("var", "touch"):
+                    f[k] = float(f[k])
+            wins.append(f)
+        elif line.startswith("skip "):
+            var = line.split()[1].split("=", 1)[1]
+            skips[var] = line.split("why=", 1)[1].strip().strip('"')
+        elif line.startswith("info "):
+            info = {k: int(v) for k, v in kv(line).items()}
+    for line in open(os.path.join(d, "icount.env")):
+        if "=" in line:
+            k, v = line.rstrip("\n").split("=", 1)
+            env[k] = v
+    # The setups: BEGIN, MMAP, TOUCH, MUNMAP in a row.
+    setups, cal, broken_windows = [], None, 0
+    i = 0
+    while i < len(marks):
+        m = marks[i]
+        if m["id"] == 0x02:
+            cal = m
+        if m["id"] == 0x10 and i + 3 < len(marks) and \
+                [x["id"] for x in marks[i + 1:i + 4]] == [0x11, 0x12, 0x13]:
+            s = {}
+            for x in marks[i + 1:i + 4]:
+                ph = PHASES[x["id"]]
+                s[ph] = {
+                    "k": x["dk"] - x["dkx"], "u": x["du"] - x["dux"],
+                    "krep": x["dkrep"], "urep": x["durep"],
+                    "kx": x["dkx"], "ux": x["dux"], "sw": x["dsw"],
+                    "broken": x["broken"], "prof": x["prof"],
+                }
+                broken_windows += x["broken"]
+            setups.append(s)
+            i += 4
+            continue
+        i += 1
+    return {"dir": d, "setups": setups, "wins": wins, "skips": skips,
+            "info": info, "env": env, "exit": exit_, "cal": cal,
+            "broken_windows": broken_windows}
+
+
+def mean(vals):
+    vals = list(vals)
+    return sum(vals) / len(vals)
+
+
+def spread(vals):
+    m = mean(vals)
+    return 100.0 * (max(vals) - min(vals)) / m if m else 0.0
+
+
+class Checks:
+    def __init__(self):
+        self.items = []
+
+    def add(self, ok, what, detail=""):
+        self.items.append((bool(ok), what, detail))
+
+    def failed(self):
+        return [x for x in self.items if not x[0]]
+
+    def tap(self):
+        out = ["1..%d" % len(self.items)]
+        for i, (ok, what, detail) in enumerate(self.items, 1):
+            out.append("%s %d - %s%s" % ("ok" if ok else "not ok", i, what,
+                                         (": " + detail) if detail and not ok
+                                         else ""))
+        return "\n".join(out) + "\n"
+
+
+def figures(runs, checks):
+    """Per (variant, size, touch): the medians per page and spreads."""
+    samples = defaultdict(list)     # key -> [(run index, setup, win)]
+    for ri, r in enumerate(runs):
+        ok = len(r["setups"]) == len(r["wins"])
+        checks.add(ok, "run %d: every setup has its windows" % (ri + 1),
+                   "%d setups in the plugin's report, %d lines from the guest"
+                   % (len(r["setups"]), len(r["wins"])))
+        if not ok:
+            continue
+        for s, w in zip(r["setups"], r["wins"]):
+            if w["rep"] < 1:
+                continue
+            samples[(w["var"], int(w["size"]), w["touch"])].append((ri, s, w))
+    rows = []
+    for (var, size, touch), ss in samples.items():
+        pages = ss[0][2]["pages"]
+        # Repetitions with nothing excluded (no interrupt or other task in
+        # any of the three windows): an interrupt still leaves a little of
+        # its work in the task (the rest of a preemption after the switch
+        # back), so they are set aside while two or more clean ones remain.
+        clean = [x for x in ss if not any(x[1][ph]["kx"] + x[1][ph]["ux"]
+                                          for ph in ("mmap", "touch",
+                                                     "munmap"))]
+        use = clean if len(clean) >= 2 else ss
+        row = {"variant": var, "size": size, "touch": touch,
+               "pages": int(pages), "samples": len(ss), "clean": len(clean)}
+        for ph in ("mmap", "touch", "munmap"):
+            ks = [s[ph]["k"] for _, s, _ in use]
+            row["kernel_" + ph] = mean(ks)
+            row["spread_" + ph] = round(spread(ks), 3)
+        tot = [sum(s[ph]["k"] for ph in ("mmap", "touch", "munmap"))
+               for _, s, _ in use]
+        row["kernel_total_per_page"] = mean(tot) / pages
+        row["spread"] = round(spread(tot), 3)
+        row["kernel_touch_per_page"] = row["kernel_touch"] / pages
+        row["kernel_munmap_per_page"] = row["kernel_munmap"] / pages
+        row["user_per_page"] = mean(
+            sum(s[ph]["u"] for ph in ("mmap", "touch", "munmap"))
+            for _, s, _ in use) / pages
+        row["rep_per_page"] = mean(
+            sum(s[ph]["krep"] + s[ph]["urep"] for ph in ("mmap", "touch",
+                                                          "munmap"))
+            for _, s, _ in use) / pages
+        row["faults_per_page"] = mean(w["minflt"] for _, _, w in use) / pages
+        drv = [w["faults"] + w["huge_faults"] for _, _, w in use
+               if w["faults"] >= 0]
+        row["driver_faults_per_page"] = mean(drv) / pages if drv else None
+        row["excluded_per_page"] = mean(
+            sum(s[ph]["kx"] + s[ph]["ux"] for ph in ("mmap", "touch",
+                                                      "munmap"))
+            for _, s, _ in ss) / pages
+        ss = use
+        # Per run (boot) medians and their spread.
+        per_run = defaultdict(list)
+        for (ri, _, _), t in zip(ss, tot):
+            per_run[ri].append(t)
+        meds = [mean(v) for v in per_run.values()]
+        row["runs"] = len(meds)
+        row["spread_runs"] = round(spread(meds), 3) if len(meds) > 1 else None
+        rows.append(row)
+        big = mean(tot) >= SPREAD_FLOOR * 100
+        if big:
+            checks.add(row["spread"] <= SPREAD_LIMIT,
+                       "%s %d MiB %s: repetitions within %.0f %%"
+                       % (var, size >> 20, touch, SPREAD_LIMIT),
+                       "spread %.2f %%" % row["spread"])
+    return rows
+
+
+def find(rows, var, size, touch="write"):
+    for r in rows:
+        if r["variant"] == var and r["size"] == size and r["touch"] == touch:
+            return r
+    return None
+
+
+def target(name, num, den, limit, detail=""):
+    if num is None or den is None or not den:
+        return {"name": name, "value": None, "limit": limit, "met": False,
+                "detail": detail or "not measured"}
+    v = num / den
+    return {"name": name, "value": round(v, 4), "limit": limit,
+            "met": v <= limit, "detail": detail}
+
+
+def targets(rows, baseline, krel):
+    size = 64 * MiB
+
+    def tot(var):
+        r = find(rows, var, size)
+        return r["kernel_total_per_page"] if r else None
+
+    t = [
+        target("remap-huge / remap-4K (kernel insns/page, 64 MiB)",
+               tot("remap-huge"), tot("remap-4K"), 0.05),
+        target("fault-huge / fault-4K (kernel insns/page, 64 MiB)",
+               tot("fault-huge"), tot("fault-4K"), 0.05),
+        target("fault-4K / prefilled tmpfs file", tot("fault-4K"),
+               tot("tmpfs"), 0.25),
+        target("fault-huge / prefilled shmem-THP file", tot("fault-huge"),
+               tot("shmem-thp"), 0.5),
+    ]
+    base = None
+    for b in baseline:
+        if b.get("kernel") == krel:
+            base = b
+    t.append(target("fault-4K / its figure at the start of issue 23",
+                    tot("fault-4K"), base["fault-4K"] if base else None, 0.6,
+                    ("baseline %.1f at commit %s" % (base["fault-4K"],
+                                                     base["commit"]))
+                    if base else "no baseline for kernel %s" % krel))
+    t.append(target("ring batch 32 / pipe write + read (both directions)",
+                    None, None, 0.25, "not measured: the ring windows are "
+                    "not in mmapdemo bench --icount yet"))
+    sp = [r["spread_runs"] for r in rows if r["spread_runs"] is not None]
+    if sp:
+        t.append({"name": "spread over boots, every figure (%)",
+                  "value": max(sp), "limit": 1.0, "met": max(sp) <= 1.0,
+                  "detail": "%d boots" % max(r["runs"] for r in rows)})
+    else:
+        t.append(target("spread over boots, every figure (%)", None, None,
+                        1.0, "one boot only"))
+    return t
+
+
+def load_syms(path):
+    syms = []
+    for line in open(path):
+        f = line.split()
+        if len(f) < 3 or f[1] not in "tTwW":
+            continue
+        syms.append((int(f[0], 16), f[2] + (" " + f[3] if len(f) > 3
+                                             else "")))
+    syms.sort()
+    return [a for a, _ in syms], [n for _, n in syms]
+
+
+def profile(runs, var, out):
+    """The touch window of the last write setup of VAR, symbolised."""
+    r = runs[-1]
+    addrs, names = load_syms(os.path.join(r["dir"], "kallsyms.txt"))
+    pick = None
+    for s, w in zip(r["setups"], r["wins"]):
+        if w["var"] == var and w["touch"] == "write" and s["touch"]["prof"]:
+            pick = (s, w)
+    if not pick:
+        return None
+    s, w = pick
+    per = defaultdict(int)
+    for pc, n in s["touch"]["prof"]:
+        if pc < 1 << 63:
+            sym = "[user]"
+        else:
+            i = bisect.bisect_right(addrs, pc) - 1
+            sym = names[i] if i >= 0 else "?"
+        per[sym] += n
+    total = sum(per.values())
+    pages = w["pages"]
+    lines = ["flat profile: %s, %d MiB, write touch, %d pages; %d "
+             "instructions in the window (blocks counted in full, "
+             "interrupts included)" % (var, w["size"] // MiB, pages, total),
+             "%6s %12s %10s  %s" % ("%", "insns", "per page", "function")]
+    for sym, n in sorted(per.items(), key=lambda x: -x[1]):
+        if 100.0 * n / total < 0.2:
+            break
+        lines.append("%5.1f%% %12d %10.1f  %s" % (100.0 * n / total, n,
+                                                 n / pages, sym))
+    text = "\n".join(lines) + "\n"
+    with open(os.path.join(out, "profile.txt"), "w") as f:
+        f.write(text)
+    return text
+
+
+def text_report(doc):
+    m = doc["machine"]
+    out = ["instruction counts (QEMU TCG plugin), Linux %s, QEMU %s, "
+           "-cpu %s -smp %s" % (m["kernel"], m["qemu"], m["cpu_model"],
+                                m["smp"]),
+           "kernel command line: %s" % m["cmdline"],
+           "page %d bytes, buffer %d MiB, %d boot(s), %d repetitions after "
+           "a warm-up; mean per page (spread = (max - min) / mean)"
+           % (m["page"], m["buffer"] // MiB, m["boots"], m["reps"]), ""]
+    hdr = ("%-14s %6s %-5s %9s %9s %9s %9s %7s %7s %6s %7s %7s"
+           % ("variant", "MiB", "touch", "mmap", "touch/pg", "munmap/pg",
+              "total/pg", "user/pg", "rep/pg", "flt/pg", "spread%",
+              "boots%"))
+    out.append(hdr)
+    for r in doc["figures"]:
+        if r["variant"].startswith("sweep-"):
+            continue
+        out.append("%-14s %6d %-5s %9.0f %9.1f %9.1f %9.1f %7.2f %7.1f "
+                   "%6.3f %7.2f %7s" % (
+                       r["variant"], r["size"] // MiB, r["touch"],
+                       r["kernel_mmap"], r["kernel_touch_per_page"],
+                       r["kernel_munmap_per_page"],
+                       r["kernel_total_per_page"], r["user_per_page"],
+                       r["rep_per_page"], r["faults_per_page"], r["spread"],
+                       "-" if r["spread_runs"] is None
+                       else "%.2f" % r["spread_runs"]))
+    sw = [r for r in doc["figures"] if r["variant"].startswith("sweep-")]
+    if sw:
+        out += ["", "fault-around sweep (fault-4K, write, %d MiB): pages "
+                "per fault-around -> kernel insns/page (faults/page)"
+                % (sw[0]["size"] // MiB)]
+        for r in sorted(sw, key=lambda r: int(r["variant"][6:])):
+            out.append("  %4s  %8.1f  (%.4f)" % (r["variant"][6:],
+                                                 r["kernel_total_per_page"],
+                                                 r["faults_per_page"]))
+    for var, why in doc["skipped"].items():
+        out.append("not measured: %s: %s" % (var, why))
+    out += ["", "targets (kernel instructions per page, mmap + touch + "
+            "munmap, write touch):"]
+    for t in doc["targets"]:
+        out.append("  %-55s %10s <= %-5s %s%s" % (
+            t["name"], "-" if t["value"] is None else "%.3f" % t["value"],
+            t["limit"], "met" if t["met"] else "MISSED",
+            " (%s)" % t["detail"] if t["detail"] else ""))
+    h = doc["health"]
+    out += ["", "health: %d windows excluded %d kernel + user instructions "
+            "(interrupts, other tasks); %d windows broke the exclusion; "
+            "largest spread %.2f %%" % (h["windows"], h["excluded"],
+                                        h["broken_windows"],
+                                        h["max_spread"])]
+    for ok, what, detail in h["checks"]:
+        if not ok:
+            out.append("  FAILED: %s%s" % (what, ": " + detail if detail
+                                            else ""))
+    return "\n".join(out) + "\n"
+
+
+def plot(doc, out):
+    rows = [r for r in doc["figures"] if r["touch"] == "write"
+            and not r["variant"].startswith("sweep-")]
+    sizes = sorted({r["size"] for r in rows})
+    vars_ = []
+    for r in rows:
+        if r["variant"] not in vars_:
+            vars_.append(r["variant"])
+    dat = os.path.join(out, "icount.dat")
+    with open(dat, "w") as f:
+        for v in vars_:
+            f.write('"%s"' % v)
+            for z in sizes:
+                r = find(rows, v, z)
+                f.write(" %s" % ("%.2f" % r["kernel_total_per_page"]
+                                 if r else "NaN"))
+            f.write("\n")
+    cols = " ".join("'%s' using %d:xtic(1) title '%d MiB'"
+                    % (dat, i + 2, z // MiB) for i, z in enumerate(sizes))
+    cols = ", ".join(c for c in cols.split(", "))
+    series = ", ".join("'%s' using %d:xtic(1) title '%d MiB'"
+                       % (dat, i + 2, z // MiB) for i, z in enumerate(sizes))
+    m = doc["machine"]
+    gp = """set terminal pngcairo size 1000,560
+set output '%s'
+set title 'kernel instructions per page, mmap + first write + munmap (Linux %s, QEMU TCG plugin)'
+set style data histograms
+set style fill solid 0.8
+set logscale y
+set ylabel 'instructions per 4 KiB page'
+set xtics rotate by -30
+set grid ytics
+plot %s
+""" % (os.path.join(out, "icount.png"), m["kernel"], series)
+    try:
+        subprocess.run(["gnuplot"], input=gp.encode(), check=True,
+                       stderr=subprocess.PIPE)
+        return os.path.join(out, "icount.png")
+    except (OSError, subprocess.CalledProcessError) as e:
+        return "(gnuplot failed: %s)" % e
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--meta", action="append", default=[])
+    ap.add_argument("--tap")
+    ap.add_argument("--check", action="store_true")
+    ap.add_argument("--baseline")
+    ap.add_argument("--entries")
+    ap.add_argument("--profile")
+    ap.add_argument("runs", nargs="+")
+    a = ap.parse_args()
+    meta = dict(m.split("=", 1) for m in a.meta)
+    checks = Checks()
+    runs = []
+    for d in a.runs:
+        try:
+            runs.append(parse_run(d))
+            checks.add(True, "run %d: the plugin loaded and reported" % len(runs))
+        except OSError as e:
+            checks.add(False, "run %d: the plugin and the guest reported"
+                       % (len(runs) + 1), str(e))
+    if not runs:
+        sys.stdout.write(checks.tap())
+        if a.tap:
+            open(a.tap, "w").write(checks.tap())
+        return 1
+    for i, r in enumerate(runs, 1):
+        e = r["exit"]
+        checks.add(e.get("marks", 0) > 0 and e.get("marker_sites", 0) > 0,
+                   "run %d: markers seen" % i, "marks=%s" % e.get("marks"))
+        checks.add(e.get("switch_sites", 0) > 0 and e.get("switch_calls", 0) > 0,
+                   "run %d: the context-switch load found and seen" % i,
+                   "switch_sites=%s switch_calls=%s"
+                   % (e.get("switch_sites"), e.get("switch_calls")))
+        checks.add(e.get("irq_periods", 0) > 0 and e.get("kx", 0) > 0,
+                   "run %d: interrupt periods excluded" % i,
+                   "irq_periods=%s kx=%s" % (e.get("irq_periods"), e.get("kx")))
+        checks.add(r["broken_windows"] == 0,
+                   "run %d: no window broke the exclusion" % i,
+                   "%d windows" % r["broken_windows"])
+        if a.entries:
+            want = {}
+            for line in open(os.path.join(r["dir"], "kallsyms.txt")):
+                f = line.split()
+                if len(f) >= 3 and f[2] in ("__switch_to_asm",
+                                            "entry_SYSCALL_64"):
+                    want[f[2]] = int(f[0], 16)
+            have = {}
+            for line in open(a.entries):
+                f = line.split()
+                if f[1] in ("switch", "sys"):
+                    have[{"switch": "__switch_to_asm",
+                          "sys": "entry_SYSCALL_64"}[f[1]]] = int(f[0], 16)
+            checks.add(want == have and want,
+                       "run %d: the entry points match this boot's kallsyms" % i,
+                       "kallsyms %s, entries %s" % (want, have))
+    rows = figures(runs, checks)
+    env = runs[0]["env"]
+    krel = env.get("kernel", "?")
+    if a.check:
+        for var, want in (("fault-4K-fa0", 1.0), ("remap-4K", 0.0)):
+            for r in rows:
+                if r["variant"] != var:
+                    continue
+                got = r["driver_faults_per_page"]
+                checks.add(got == want,
+                           "%s %d MiB %s: %s fault%s per page"
+                           % (var, r["size"] >> 20, r["touch"],
+                              "exactly one" if want else "no",
+                              "" if want else "s"),
+                           "%s driver faults per page" % got)
+        for var in ("fault-4K-fa0", "remap-4K"):
+            checks.add(any(r["variant"] == var for r in rows),
+                       "%s was measured" % var)
+    baseline = json.load(open(a.baseline)) if a.baseline and \
+        os.path.exists(a.baseline) else []
+    windows = sum(len(r["setups"]) * 3 for r in runs)
+    doc = {
+        "method": "guest instructions counted by a QEMU TCG plugin "
+                  "(scripts/icount/icount.c), kernel and user apart, between "
+                  "marker nops; interrupts and other tasks excluded; median "
+                  "of the repetitions after a warm-up",
+        "machine": {
+            "kernel": krel, "cmdline": env.get("cmdline", ""),
+            "page": int(env.get("page", 0) or 0),
+            "buffer": runs[0]["info"].get("buffer", 0),
+            "reps": runs[0]["info"].get("reps", 0),
+            "boots": len(runs), "cpu_model": meta.get("cpu", "?"),
+            "cpu_name": env.get("cpu", ""), "smp": env.get("ncpus", "?"),
+            "qemu": meta.get("qemu", "?"), "host": meta.get("host", "?"),
+            "commit": meta.get("commit", "?"), "date": meta.get("date", "?"),
+        },
+        "figures": sorted(rows, key=lambda r: (r["size"], r["touch"] != "write",
+                                               r["variant"])),
+        "skipped": runs[0]["skips"],
+        "calibration": [{"kernel": r["cal"]["dk"] - r["cal"]["dkx"],
+                         "user": r["cal"]["du"] - r["cal"]["dux"]}
+                        for r in runs if r["cal"]],
+        "health": {
+            "windows": windows,
+            "excluded": sum(r["exit"].get("kx", 0) + r["exit"].get("ux", 0)
+                            for r in runs),
+            "broken_windows": sum(r["broken_windows"] for r in runs),
+            "max_spread": max([r["spread"] for r in rows] or [0]),
+            "checks": checks.items,
+        },
+    }
+    doc["targets"] = targets(rows, baseline, krel)
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, "icount.json"), "w") as f:
+        json.dump(doc, f, indent=1)
+    txt = text_report(doc)
+    with open(os.path.join(a.out, "icount.txt"), "w") as f:
+        f.write(txt)
+    if rows and not a.check:
+        plot(doc, a.out)
+    if a.profile:
+        p = profile(runs, a.profile, a.out)
+        checks.add(p is not None, "profile of %s" % a.profile)
+        if p:
+            sys.stdout.write(p)
+    if a.tap:
+        with open(a.tap, "w") as f:
+            f.write(checks.tap())
+    else:
+        sys.stdout.write(txt)
+    return 1 if checks.failed() else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
