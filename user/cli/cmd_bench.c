@@ -1622,7 +1622,7 @@ static int parse_args(struct bench *b, struct cli *c, int argc, char **argv)
 		b->sections = SEC_SETUP;
 	b->reps = reps ? reps : b->icount ? 3 : b->quick ? 2 : 7;
 	b->big_size = 256 * MiB;
-	b->big_reps = reps ? reps : b->quick ? 2 : 5;
+	b->big_reps = reps ? reps : b->quick || b->icount ? 2 : 5;
 	return BENCH_RUN;
 }
 
@@ -1926,7 +1926,7 @@ static int icount_run(struct bench *b)
 	const struct size_list *sizes = first_touch_sizes(b);
 	struct setup_variant sweep;
 	char name[40], hs[32];
-	unsigned int rep, reps = b->reps;
+	unsigned int rep, reps;
 	size_t i, v, k;
 	int t, err = 0;
 
@@ -1936,8 +1936,9 @@ static int icount_run(struct bench *b)
 		if (b->why_not[v][0] && (b->variants & (1ULL << v)))
 			printf("skip var=%s why=\"%s\"\n", setup_variants[v].name,
 			       b->why_not[v]);
-	printf("info page=%ld buffer=%" PRIu64 " reps=%u\n", b->page, b->size,
-	       reps);
+	printf("info page=%ld buffer=%" PRIu64 " reps=%u big_reps=%u big_size=%"
+	       PRIu64 "\n", b->page, b->size, b->reps, b->big_reps,
+	       b->big_size);
 	ICOUNT_MARK(ICOUNT_CAL_BEGIN);
 	ICOUNT_MARK(ICOUNT_CAL_END);
 	printf("cal\n");
@@ -1946,6 +1947,7 @@ static int icount_run(struct bench *b)
 
 		if (size > b->size)
 			continue;
+		reps = reps_for(b, size);
 		for (t = 1; t >= 0 && !err; t--) {
 			progress(b, "icount, %s, %s", t ? "write" : "read",
 				 format_human_size(hs, sizeof(hs), size));
@@ -1969,6 +1971,7 @@ static int icount_run(struct bench *b)
 	}
 	/* The fault-around sweep: fault-4K at the first size, write. */
 	sweep = setup_variants[1];
+	reps = sizes->n ? reps_for(b, sizes->v[0]) : 0;
 	for (rep = 0; rep <= reps && !err && !b->quick && sizes->n &&
 	     !b->why_not[1][0] && params[P_FAULT_AROUND].writable; rep++)
 		for (k = 0; k < ARRAY_SIZE(icount_sweep) && !err; k++) {
