@@ -43,9 +43,11 @@
  *                early counts in full)
  *
  * Report, one line per executed marker:
- *   mark id=0xXXXX dk= du= dkrep= durep= dkx= dux= dsw= broken=0|1
+ *   mark id=0xXXXX dk= du= dkrep= durep= dkx= dux= dkt= dut= dsw= broken=0|1
  * (the counts since the previous marker; dk and du include the excluded
- * dkx and dux; dsw: switches away from the marker's task; broken=1: the
+ * dkx and dux, of which dkt and dut ran in other tasks outside
+ * interrupts, e.g. the kworker that serves a ring; dsw: switches away
+ * from the marker's task; broken=1: the
  * marker was met while excluded, the window's counts are not to be
  * trusted), then
  *   exit k= u= krep= urep= kx= ux= sw= marks= broken= marker_sites=
@@ -63,7 +65,10 @@
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
-enum { C_K, C_U, C_KREP, C_UREP, C_KX, C_UX, C_SW, C_N };
+enum { C_K, C_U, C_KREP, C_UREP, C_KX, C_UX, C_KT, C_UT, C_SW, C_N };
+
+/* Whose instructions run: the marker's task, an interrupt, another task. */
+enum who { W_OWN, W_IRQ, W_TASK };
 
 static struct {
 	uint64_t c[C_N];
@@ -72,8 +77,8 @@ static struct {
 	int depth;		/* interrupt nesting */
 	uint64_t cur_task;	/* &current->thread.sp, from __switch_to_asm */
 	uint64_t my_task;	/* the same for the task of the last marker */
-	bool excluded;
-	uint64_t snap_k, snap_u;	/* the counts when the exclusion began */
+	enum who who;
+	uint64_t snap_k, snap_u;	/* the counts when who last changed */
 	uint64_t broken;
 	uint64_t irq_periods;
 } cpu;
@@ -178,25 +183,38 @@ static void prof_dump(unsigned int id)
 	g_ptr_array_free(a, true);
 }
 
-/* Enter or leave the excluded state as the depth and the task say. */
+/*
+ * Account what ran since the last change to whoever ran it, as the depth
+ * and the task now say who runs next. Interrupts and other tasks are
+ * both excluded (kx, ux); other tasks outside interrupts also in kt, ut.
+ */
 static void set_excluded(void)
 {
-	bool x = cpu.depth > 0 || (cpu.my_task && cpu.cur_task != cpu.my_task);
+	enum who w = cpu.depth > 0 ? W_IRQ :
+		     cpu.my_task && cpu.cur_task != cpu.my_task ? W_TASK :
+		     W_OWN;
 
-	if (x && !cpu.excluded) {
-		cpu.snap_k = cpu.c[C_K];
-		cpu.snap_u = cpu.c[C_U];
-	} else if (!x && cpu.excluded) {
-		cpu.c[C_KX] += cpu.c[C_K] - cpu.snap_k;
-		cpu.c[C_UX] += cpu.c[C_U] - cpu.snap_u;
+	if (w == cpu.who)
+		return;
+	if (cpu.who != W_OWN) {
+		uint64_t k = cpu.c[C_K] - cpu.snap_k, u = cpu.c[C_U] - cpu.snap_u;
+
+		cpu.c[C_KX] += k;
+		cpu.c[C_UX] += u;
+		if (cpu.who == W_TASK) {
+			cpu.c[C_KT] += k;
+			cpu.c[C_UT] += u;
+		}
 	}
-	cpu.excluded = x;
+	cpu.snap_k = cpu.c[C_K];
+	cpu.snap_u = cpu.c[C_U];
+	cpu.who = w;
 }
 
 static void on_marker(unsigned int vcpu, void *udata)
 {
 	unsigned int id = GPOINTER_TO_UINT(udata), i;
-	bool broken = cpu.excluded;
+	bool broken = cpu.who != W_OWN;
 	uint64_t d[C_N];
 
 	if (broken) {
@@ -220,9 +238,9 @@ static void on_marker(unsigned int vcpu, void *udata)
 	}
 	fprintf(out, "mark id=0x%04x dk=%" PRIu64 " du=%" PRIu64
 		" dkrep=%" PRIu64 " durep=%" PRIu64 " dkx=%" PRIu64
-		" dux=%" PRIu64 " dsw=%" PRIu64 " broken=%d\n", id, d[C_K],
-		d[C_U], d[C_KREP], d[C_UREP], d[C_KX], d[C_UX], d[C_SW],
-		broken);
+		" dux=%" PRIu64 " dkt=%" PRIu64 " dut=%" PRIu64 " dsw=%" PRIu64
+		" broken=%d\n", id, d[C_K], d[C_U], d[C_KREP], d[C_UREP],
+		d[C_KX], d[C_UX], d[C_KT], d[C_UT], d[C_SW], broken);
 	fflush(out);
 }
 

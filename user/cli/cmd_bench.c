@@ -41,6 +41,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -1921,6 +1922,117 @@ static int icount_setup(struct bench *b, const struct setup_variant *sv,
 	return 0;
 }
 
+/*
+ * Messages of 32 bytes (an SQE's inline payload), per batch of 1 and 32:
+ * ring ECHO round trips (submit, the kernel's worker echoes, reap), a
+ * pipe write + read of the same bytes, an eventfd write + read. Each
+ * batch is one window; its line "msg kind=K batch=N rep=R".
+ */
+static int icount_ring_batch(struct mmapdemo_ring *r, unsigned int batch)
+{
+	const struct mmapdemo_cqe *cqe[32];
+	struct mmapdemo_sqe *sqe;
+	unsigned int k, got = 0;
+	int m, i;
+
+	for (k = 0; k < batch; k++) {
+		sqe = mmapdemo_ring_sq_reserve(r);
+		if (!sqe)
+			return -ENOSPC;
+		memset(sqe, 0, sizeof(*sqe));
+		sqe->opcode = MMAPDEMO_OP_ECHO;
+		sqe->len = MMAPDEMO_RING_INLINE;
+		sqe->user_data = k;
+		memset(sqe->data, 0x5a, MMAPDEMO_RING_INLINE);
+	}
+	m = mmapdemo_ring_submit(r);
+	if (m < 0)
+		return m;
+	while (got < batch) {
+		m = mmapdemo_ring_cq_peek_batch(r, cqe, 32);
+		if (m < 0)
+			return m;
+		if (!m) {
+			m = mmapdemo_ring_wait(r, 10000);
+			if (m <= 0)
+				return m ? m : -ETIMEDOUT;
+			continue;
+		}
+		for (i = 0; i < m; i++)
+			sink += cqe[i]->data[0] + (uint64_t)cqe[i]->res;
+		mmapdemo_ring_cq_release(r, (unsigned int)m);
+		got += (unsigned int)m;
+	}
+	return 0;
+}
+
+static int icount_msgs(struct bench *b)
+{
+	static unsigned char buf[32 * MMAPDEMO_RING_INLINE];
+	struct mmapdemo_ring_setup setup = { .sq_entries = 64,
+					     .cq_entries = 64 };
+	static const unsigned int batches[] = { 1, 32 };
+	struct mmapdemo_ring *r = NULL;
+	struct mmapdemo *md = NULL;
+	unsigned int rep, k;
+	uint64_t one = 1;
+	int pfd[2] = { -1, -1 }, efd = -1, err;
+	ssize_t n;
+
+	err = mmapdemo_open(b->c->device, O_RDWR, &md);
+	if (!err)
+		err = mmapdemo_ring_setup(md, &setup, &r);
+	if (err) {
+		cli_error(b->c, "--icount: ring: %s", mmapdemo_strerror(err));
+		goto out;
+	}
+	if (pipe(pfd) || (efd = eventfd(0, EFD_CLOEXEC)) < 0) {
+		err = -errno;
+		cli_error(b->c, "--icount: pipe, eventfd: %s", strerror(errno));
+		goto out;
+	}
+	progress(b, "icount, messages");
+	for (rep = 0; rep <= b->reps && !err; rep++) {
+		for (k = 0; k < ARRAY_SIZE(batches) && !err; k++) {
+			size_t len = batches[k] * MMAPDEMO_RING_INLINE;
+
+			ICOUNT_MARK(ICOUNT_MSG_BEGIN);
+			err = icount_ring_batch(r, batches[k]);
+			ICOUNT_MARK(ICOUNT_MSG_END);
+			printf("msg kind=ring-echo batch=%u rep=%u err=%d\n",
+			       batches[k], rep, err);
+			ICOUNT_MARK(ICOUNT_MSG_BEGIN);
+			n = write(pfd[1], buf, len);
+			if (n == (ssize_t)len)
+				n = read(pfd[0], buf, len);
+			ICOUNT_MARK(ICOUNT_MSG_END);
+			if (n != (ssize_t)len)
+				err = -EIO;
+			printf("msg kind=pipe batch=%u rep=%u err=%d\n",
+			       batches[k], rep, err);
+		}
+		ICOUNT_MARK(ICOUNT_MSG_BEGIN);
+		n = write(efd, &one, sizeof(one));
+		if (n == sizeof(one))
+			n = read(efd, &one, sizeof(one));
+		ICOUNT_MARK(ICOUNT_MSG_END);
+		if (n != sizeof(one))
+			err = -EIO;
+		printf("msg kind=eventfd batch=1 rep=%u err=%d\n", rep, err);
+	}
+	fflush(stdout);
+out:
+	if (pfd[0] >= 0)
+		close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	if (efd >= 0)
+		close(efd);
+	mmapdemo_ring_free(r);
+	mmapdemo_unref(md);
+	return err;
+}
+
 static int icount_run(struct bench *b)
 {
 	const struct size_list *sizes = first_touch_sizes(b);
@@ -1982,6 +2094,8 @@ static int icount_run(struct bench *b)
 					   rep);
 		}
 	unmount_tmpfs(b);
+	if (!err && !b->quick)
+		err = icount_msgs(b);
 	progress(b, "done");
 	return err ? EXIT_FAIL : EXIT_OK;
 }
