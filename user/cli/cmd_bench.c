@@ -1100,8 +1100,10 @@ static uint64_t meminfo_bytes(const char *name)
 static void prepare_files(struct bench *b)
 {
 	static const char *const names[2] = { "file", "thp/file" };
+	/* --icount has no scaling section: only its own sizes count. */
 	const struct size_list *lists[2] = {
-		first_touch_sizes(b), &scale_list[b->quick],
+		first_touch_sizes(b),
+		b->icount ? first_touch_sizes(b) : &scale_list[b->quick],
 	};
 	char why[2][80] = { "", "" }, path[96], buf[80];
 	const char *why_mount;
