@@ -18,7 +18,8 @@ those in which nothing was excluded, when two or more are): a mean,
 not a median, because some costs are periodic (counters folded every
 other munmap) and their share belongs in the figure.
 
-Writes DIR/icount.json, DIR/icount.txt and DIR/icount.png (gnuplot);
+Writes DIR/icount.json, DIR/icount.txt, DIR/icount.md (the README's
+tables) and DIR/icount.png (gnuplot);
 --profile: DIR/profile.txt, a flat profile of the touch window.
 --tap FILE: the health checks as TAP (make check's icount stage);
 --check: the checks of that stage (fault_around=0 takes one fault per
@@ -444,6 +445,69 @@ def text_report(doc):
     return "\n".join(out) + "\n"
 
 
+def markdown(doc):
+    """The figures as Markdown, for the README (with where they come from)."""
+    m = doc["machine"]
+    out = ["Linux %s, QEMU %s (TCG, plugin), `-cpu %s -smp %s`, %s; "
+           "commit %s, %s; %d boot(s). Kernel instructions per 4 KiB page "
+           "unless said otherwise; rep: rep-string iterations per page "
+           "(TCG counts each as one instruction; `clear_page_erms` is 4096 "
+           "of them per page)." % (m["kernel"], m["qemu"].split(" ")[0],
+                                   m["cpu_model"], m["smp"], m["host"],
+                                   m["commit"], m["date"], m["boots"]), ""]
+    sizes = sorted({r["size"] for r in doc["figures"]
+                    if not r["variant"].startswith("sweep-")})
+    for z in sizes:
+        out.append("| %d MiB | mmap() | write touch | read touch | munmap() "
+                   "| total (write) | user | rep | faults/page | spread |"
+                   % (z // MiB))
+        out.append("|---" * 10 + "|")
+        for r in doc["figures"]:
+            if r["size"] != z or r["touch"] != "write" or \
+                    r["variant"].startswith("sweep-"):
+                continue
+            rd = find(doc["figures"], r["variant"], z, "read")
+            out.append("| %s | %.0f | %.1f | %s | %.1f | **%.1f** | %.1f | "
+                       "%.1f | %.4f | %.2f %% |" % (
+                           r["variant"], r["kernel_mmap"],
+                           r["kernel_touch_per_page"],
+                           "%.1f" % rd["kernel_touch_per_page"] if rd
+                           else "-",
+                           r["kernel_munmap_per_page"],
+                           r["kernel_total_per_page"], r["user_per_page"],
+                           r["rep_per_page"], r["faults_per_page"],
+                           r["spread"]))
+        out.append("")
+    sw = sorted((r for r in doc["figures"]
+                 if r["variant"].startswith("sweep-")),
+                key=lambda r: int(r["variant"][6:]))
+    if sw:
+        out.append("Fault-around sweep (fault-4K, write, %d MiB), pages per "
+                   "window: " % (sw[0]["size"] // MiB) + ", ".join(
+                       "%s: %.0f" % (r["variant"][6:],
+                                     r["kernel_total_per_page"])
+                       for r in sw) + " instructions per page.")
+        out.append("")
+    if doc.get("messages"):
+        out.append("| 32-byte message | batch | instructions/message | "
+                   "kernel | kworker | user |")
+        out.append("|---" * 6 + "|")
+        for x in doc["messages"]:
+            out.append("| %s | %d | %.0f | %.0f | %.0f | %.0f |" % (
+                x["kind"], x["batch"], x["per_message"],
+                x["kernel_own_per_message"],
+                x["kernel_other_tasks_per_message"], x["user_per_message"]))
+        out.append("")
+    out.append("| target | value | limit | |")
+    out.append("|---|---|---|---|")
+    for t in doc["targets"]:
+        out.append("| %s | %s | %s | %s |" % (
+            t["name"], "-" if t["value"] is None else "%.3f" % t["value"],
+            t["limit"], ("met" if t["met"] else "**missed**") +
+            (" (%s)" % t["detail"] if t["detail"] else "")))
+    return "\n".join(out) + "\n"
+
+
 def plot(doc, out):
     rows = [r for r in doc["figures"] if r["touch"] == "write"
             and not r["variant"].startswith("sweep-")]
@@ -604,6 +668,8 @@ def main():
         f.write(txt)
     if rows and not a.check:
         plot(doc, a.out)
+        with open(os.path.join(a.out, "icount.md"), "w") as f:
+            f.write(markdown(doc))
     if a.profile:
         p = profile(runs, a.profile, a.out)
         checks.add(p is not None, "profile of %s" % a.profile)
