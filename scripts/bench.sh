@@ -97,7 +97,9 @@ bench_on() {
 # repeat the 64 MiB figures, the sweep and the messages); the figures,
 # targets and health in build/results/bench/NAME/icount.{json,txt,png}.
 # PROFILE=VARIANT: one boot that runs only VARIANT at 64 MiB, and a flat
-# profile of its write touch in build/results/bench/NAME/profile.txt.
+# profile of its write touch in build/results/bench/NAME/profile.txt
+# (PROFILE_WINDOW=munmap: of its munmap() instead).
+# ICOUNT_REPORT=1: no boot; the report made again from the runs there.
 if [[ -n ${ICOUNT:-} ]]; then
 	# shellcheck source=scripts/icount/lib.sh
 	. scripts/icount/lib.sh
@@ -105,17 +107,31 @@ if [[ -n ${ICOUNT:-} ]]; then
 	failed=0
 	for name in $kernels; do
 		out=$OUT/$name
-		bench_build "$name"
-		edir=$(icount_entries "$KREL" "$BROOT" "$BKERNEL") ||
-			die "bench: cannot read $KREL's kernel symbols"
+		if [[ -n ${ICOUNT_REPORT:-} ]]; then
+			KREL=$(sed -n 's/^kernel=//p' "$out/run1/icount.env" 2>/dev/null)
+			edir=$(ls -d "$(cache_root)/icount-entries-$KREL-"* 2>/dev/null | head -n 1)
+		else
+			bench_build "$name"
+			edir=$(icount_entries "$KREL" "$BROOT" "$BKERNEL") ||
+				die "bench: cannot read $KREL's kernel symbols"
+		fi
 		runs=() prof= iopts=$opts
 		nruns=${ICOUNT_RUNS:-2}
 		if [[ -n ${PROFILE:-} ]]; then
 			nruns=1 prof=0x0012
+			[[ ${PROFILE_WINDOW:-touch} == munmap ]] && prof=0x0013
 			iopts="--variants:$PROFILE:--sizes:64M:--reps:1"
 		fi
-		rm -rf "$out"
-		mkdir -p "$out"
+		# ICOUNT_REPORT=1: no boot, the report again from the last runs.
+		if [[ -n ${ICOUNT_REPORT:-} ]]; then
+			nruns=0
+			for d in "$out"/run*/; do
+				[[ -f $d/icount.plugin ]] && runs+=("${d%/}")
+			done
+		else
+			rm -rf "$out"
+			mkdir -p "$out"
+		fi
 		for ((i = 1; i <= nruns; i++)); do
 			# The boots after the first repeat what ICOUNT_REPEAT_OPTS
 			# says (default: the 64 MiB figures, the sweep and the
@@ -143,6 +159,7 @@ if [[ -n ${ICOUNT:-} ]]; then
 		rc=0
 		python3 scripts/icount/report.py --out "$out" --entries "$edir/entries.txt" \
 			--baseline scripts/icount/baseline.json ${PROFILE:+--profile "$PROFILE"} \
+			${PROFILE:+--profile-window "${PROFILE_WINDOW:-touch}"} \
 			--meta "qemu=$(icount_qemu_version)" --meta "cpu=$ICOUNT_CPU" \
 			--meta "host=$(uname -n), $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
 			--meta "commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo +changes)" \

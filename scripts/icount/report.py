@@ -337,19 +337,19 @@ def load_syms(path):
     return [a for a, _ in syms], [n for _, n in syms]
 
 
-def profile(runs, var, out):
-    """The touch window of the last write setup of VAR, symbolised."""
+def profile(runs, var, out, win="touch"):
+    """Window WIN of the last write setup of VAR, symbolised."""
     r = runs[-1]
     addrs, names = load_syms(os.path.join(r["dir"], "kallsyms.txt"))
     pick = None
     for s, w in zip(r["setups"], r["wins"]):
-        if w["var"] == var and w["touch"] == "write" and s["touch"]["prof"]:
+        if w["var"] == var and w["touch"] == "write" and s[win]["prof"]:
             pick = (s, w)
     if not pick:
         return None
     s, w = pick
     per = defaultdict(int)
-    for pc, n in s["touch"]["prof"]:
+    for pc, n in s[win]["prof"]:
         if pc < 1 << 63:
             sym = "[user]"
         else:
@@ -358,9 +358,11 @@ def profile(runs, var, out):
         per[sym] += n
     total = sum(per.values())
     pages = w["pages"]
-    lines = ["flat profile: %s, %d MiB, write touch, %d pages; %d "
+    lines = ["flat profile: %s, %d MiB, %s window of a write setup, %d "
+             "pages; %d "
              "instructions in the window (blocks counted in full, "
-             "interrupts included)" % (var, w["size"] // MiB, pages, total),
+             "interrupts included)" % (var, w["size"] // MiB, win, pages,
+                                       total),
              "%6s %12s %10s  %s" % ("%", "insns", "per page", "function")]
     for sym, n in sorted(per.items(), key=lambda x: -x[1]):
         if 100.0 * n / total < 0.2:
@@ -558,6 +560,8 @@ def main():
     ap.add_argument("--baseline")
     ap.add_argument("--entries")
     ap.add_argument("--profile")
+    ap.add_argument("--profile-window", default="touch",
+                    choices=("touch", "munmap"))
     ap.add_argument("runs", nargs="+")
     a = ap.parse_args()
     meta = dict(m.split("=", 1) for m in a.meta)
@@ -670,7 +674,7 @@ def main():
         with open(os.path.join(a.out, "icount.md"), "w") as f:
             f.write(markdown(doc))
     if a.profile:
-        p = profile(runs, a.profile, a.out)
+        p = profile(runs, a.profile, a.out, a.profile_window)
         checks.add(p is not None, "profile of %s" % a.profile)
         if p:
             sys.stdout.write(p)
