@@ -97,8 +97,9 @@ bench_on() {
 # repeat the 64 MiB figures, the sweep and the messages); the figures,
 # targets and health in build/results/bench/NAME/icount.{json,txt,png}.
 # PROFILE=VARIANT: one boot that runs only VARIANT at 64 MiB, and a flat
-# profile of its write touch in build/results/bench/NAME/profile.txt
-# (PROFILE_WINDOW=munmap: of its munmap() instead).
+# profile of its write touch in
+# build/results/bench/NAME-profile-VARIANT-touch/profile.txt
+# (PROFILE_WINDOW=munmap: of its munmap() instead, in ...-munmap/).
 # ICOUNT_REPORT=1: no boot; the report made again from the runs there.
 if [[ -n ${ICOUNT:-} ]]; then
 	# shellcheck source=scripts/icount/lib.sh
@@ -107,6 +108,7 @@ if [[ -n ${ICOUNT:-} ]]; then
 	failed=0
 	for name in $kernels; do
 		out=$OUT/$name
+		[[ -z ${PROFILE:-} ]] || out=$OUT/$name-profile-$PROFILE-${PROFILE_WINDOW:-touch}
 		if [[ -n ${ICOUNT_REPORT:-} ]]; then
 			KREL=$(sed -n 's/^kernel=//p' "$out/run1/icount.env" 2>/dev/null)
 			edir=$(ls -d "$(cache_root)/icount-entries-$KREL-"* 2>/dev/null | head -n 1)
