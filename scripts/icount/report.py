@@ -159,7 +159,7 @@ def figures(runs, checks):
         if not ok:
             continue
         for s, w in zip(r["setups"], r["wins"]):
-            if w["rep"] < 1:
+            if w["rep"] < 1 or any(s[p]["broken"] for p in s):
                 continue
             samples[(w["var"], int(w["size"]), w["touch"])].append((ri, s, w))
     rows = []
@@ -314,11 +314,18 @@ def targets(rows, baseline, krel, msgs=()):
                     None, None, 0.25, "not measured: the kernel producer "
                     "posts from a timer interrupt, which the exclusion "
                     "removes with the timer's own noise"))
-    sp = [r["spread_runs"] for r in rows if r["spread_runs"] is not None]
+    sp = sorted((r for r in rows if r["spread_runs"] is not None),
+                key=lambda r: -r["spread_runs"])
     if sp:
+        over = ["%s %d MiB %s %.2f" % (r["variant"], r["size"] >> 20,
+                                       r["touch"], r["spread_runs"])
+                for r in sp if r["spread_runs"] > 1.0]
         t.append({"name": "spread over boots, every figure (%)",
-                  "value": max(sp), "limit": 1.0, "met": max(sp) <= 1.0,
-                  "detail": "%d boots" % max(r["runs"] for r in rows)})
+                  "value": sp[0]["spread_runs"], "limit": 1.0,
+                  "met": sp[0]["spread_runs"] <= 1.0,
+                  "detail": "%d boots%s" % (
+                      max(r["runs"] for r in rows),
+                      "; over 1 %: " + ", ".join(over) if over else "")})
     else:
         t.append(target("spread over boots, every figure (%)", None, None,
                         1.0, "one boot only"))
@@ -590,9 +597,16 @@ def main():
         checks.add(e.get("irq_periods", 0) > 0 and e.get("kx", 0) > 0,
                    "run %d: interrupt periods excluded" % i,
                    "irq_periods=%s kx=%s" % (e.get("irq_periods"), e.get("kx")))
-        checks.add(r["broken_windows"] == 0,
-                   "run %d: no window broke the exclusion" % i,
-                   "%d windows" % r["broken_windows"])
+        # A window that broke the exclusion (a marker met while excluded)
+        # is left out of the figures; in a warm-up repetition it is only
+        # reported (seen on 7.3 in shmem-thp's first touches).
+        warm = sum(1 for s, w in zip(r["setups"], r["wins"])
+                   if w["rep"] < 1 and any(s[p]["broken"] for p in s))
+        r["broken_warmup"] = warm
+        checks.add(r["broken_windows"] - warm == 0,
+                   "run %d: no measured window broke the exclusion (%d in "
+                   "warm-ups)" % (i, warm),
+                   "%d windows" % (r["broken_windows"] - warm))
         if a.entries:
             want = {}
             for line in open(os.path.join(r["dir"], "kallsyms.txt")):
