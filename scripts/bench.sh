@@ -156,6 +156,8 @@ if [[ -n ${ICOUNT:-} ]]; then
 				failed=1
 				continue 2
 			fi
+			git rev-parse --short HEAD >"$out/run$i/commit" 2>/dev/null || true
+			git diff --quiet HEAD 2>/dev/null || echo "+changes" >>"$out/run$i/commit"
 			runs+=("$out/run$i")
 		done
 		rc=0
@@ -164,8 +166,8 @@ if [[ -n ${ICOUNT:-} ]]; then
 			${PROFILE:+--profile-window "${PROFILE_WINDOW:-touch}"} \
 			--meta "qemu=$(icount_qemu_version)" --meta "cpu=$ICOUNT_CPU" \
 			--meta "host=$(uname -n), $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
-			--meta "commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo +changes)" \
-			--meta "date=$(date -u +%Y-%m-%d)" \
+			--meta "commit=$(tr '\n' ' ' <"${runs[0]}/commit" 2>/dev/null || echo unknown)" \
+			--meta "date=$(date -u -r "${runs[0]}/icount.plugin" +%Y-%m-%d 2>/dev/null)" \
 			"${runs[@]}" || rc=$?
 		if [[ $rc -ne 0 ]]; then
 			echo "bench: icount on $name: a health check FAILED (see above and $out/icount.json)" >&2
