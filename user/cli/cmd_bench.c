@@ -1906,7 +1906,11 @@ static int icount_setup(struct bench *b, const struct setup_variant *sv,
 		munmap(p, size);
 	ICOUNT_MARK(ICOUNT_SETUP_MUNMAP);
 	f1 = minflt();
-	st.faults = st.fault_pages = st.huge_faults = st.huge_fallbacks = -1;
+	memset(&st, 0, sizeof(st));
+	st.faults = -1;
+	st.fault_pages = -1;
+	st.huge_faults = -1;
+	st.huge_fallbacks = -1;
 	if (md && !mmapdemo_get_stats(md, &s1))
 		stats_delta(&st, &s0, &s1, 1);
 	restore_params();
@@ -1915,11 +1919,12 @@ static int icount_setup(struct bench *b, const struct setup_variant *sv,
 			  name, size, mmapdemo_strerror(err));
 		return err;
 	}
-	printf("win var=%s size=%" PRIu64 " touch=%s rep=%u pages=%" PRIu64
-	       " minflt=%ld faults=%.0f fault_pages=%.0f huge_faults=%.0f"
-	       " huge_fallbacks=%.0f\n", name, size, write ? "write" : "read",
-	       rep, size / (uint64_t)b->page, f1 - f0, st.faults,
-	       st.fault_pages, st.huge_faults, st.huge_fallbacks);
+	printf("win var=%s size=%" PRIu64 " touch=%s rep=%u pages=%" PRIu64,
+	       name, size, write ? "write" : "read", rep,
+	       size / (uint64_t)b->page);
+	printf(" minflt=%ld faults=%.0f fault_pages=%.0f huge_faults=%.0f",
+	       f1 - f0, st.faults, st.fault_pages, st.huge_faults);
+	printf(" huge_fallbacks=%.0f\n", st.huge_fallbacks);
 	fflush(stdout);
 	return 0;
 }
@@ -1988,7 +1993,9 @@ static int icount_msgs(struct bench *b)
 		cli_error(b->c, "--icount: ring: %s", mmapdemo_strerror(err));
 		goto out;
 	}
-	if (pipe(pfd) || (efd = eventfd(0, EFD_CLOEXEC)) < 0) {
+	if (!pipe(pfd))
+		efd = eventfd(0, EFD_CLOEXEC);
+	if (pfd[0] < 0 || efd < 0) {
 		err = -errno;
 		cli_error(b->c, "--icount: pipe, eventfd: %s", strerror(errno));
 		goto out;

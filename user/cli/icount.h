@@ -12,13 +12,13 @@
 #ifndef MMAPDEMO_ICOUNT_H
 #define MMAPDEMO_ICOUNT_H
 
+/* id: a constant, emitted as the displacement's low 16 bits. */
 #if defined(__x86_64__)
 #define ICOUNT_MARK(id)							\
-	__asm__ volatile(".byte 0x0f,0x1f,0x80,%c0,%c1,0x44,0x4d"	\
-			 :: "i"((id) & 0xff), "i"(((id) >> 8) & 0xff)	\
-			 : "memory")
+	({ __asm__ volatile(".byte 0x0f,0x1f,0x80\n\t.short %c0\n\t"	\
+			    ".byte 0x44,0x4d" :: "i"(id) : "memory"); })
 #else
-#define ICOUNT_MARK(id)	__asm__ volatile("" ::: "memory")
+#define ICOUNT_MARK(id)	({ __asm__ volatile("" ::: "memory"); })
 #endif
 
 /*
