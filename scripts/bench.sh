@@ -166,7 +166,7 @@ if [[ -n ${ICOUNT:-} ]]; then
 			${PROFILE:+--profile-window "${PROFILE_WINDOW:-touch}"} \
 			--meta "qemu=$(icount_qemu_version)" --meta "cpu=$ICOUNT_CPU" \
 			--meta "host=$(uname -n), $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
-			--meta "commit=$(tr '\n' ' ' <"${runs[0]}/commit" 2>/dev/null || echo unknown)" \
+			--meta "commit=$(paste -sd "" "${runs[0]}/commit" 2>/dev/null || echo unknown)" \
 			--meta "date=$(date -u -r "${runs[0]}/icount.plugin" +%Y-%m-%d 2>/dev/null)" \
 			"${runs[@]}" || rc=$?
 		if [[ $rc -ne 0 ]]; then

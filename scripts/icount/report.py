@@ -456,8 +456,8 @@ def markdown(doc):
     """The figures as Markdown, for the README (with where they come from)."""
     m = doc["machine"]
     out = ["Linux %s, QEMU %s (TCG, plugin), `-cpu %s -smp %s`, %s; "
-           "commit %s, %s; %d boot(s). Kernel instructions per 4 KiB page "
-           "unless said otherwise; rep: rep-string iterations per page "
+           "commit %s, %s; %d boot(s). Kernel instructions per 4 KiB page, "
+           "mmap(): per call; user: user instructions per page; rep: rep-string iterations per page "
            "(TCG counts each as one instruction; `clear_page_erms` is 4096 "
            "of them per page)." % (m["kernel"], m["qemu"].split(" ")[0],
                                    m["cpu_model"], m["smp"], m["host"],
