@@ -76,16 +76,26 @@ bench_build() {
 }
 
 # bench_on NAME ACTION OUT: build for kernel NAME, boot it, run ACTION
-# (bench or bench-trace) with results in OUT. Sets KREL.
+# (bench or bench-trace) with results in OUT. Sets KREL. The guest writes
+# into a directory of its own (run-guest.sh empties it first), copied
+# into OUT afterwards: what else is in OUT (make bench ICOUNT=1's
+# NAME/ directories) stays.
 bench_on() {
-	local name=$1 action=$2 out=$3 rc=0 start
+	local name=$1 action=$2 out=$3 rc=0 start guest
 	local bench="md_bench_size=$size md_bench_opts=$opts md_bench_params=$params"
 	bench_build "$name"
+	guest=$B/results/.bench-guest-$name-$action
 	start=$(now)
 	echo "bench: booting $KREL in QEMU (TCG, $(nproc) CPUs, $MMAPDEMO_GUEST_MEM);" \
 		"the run takes several minutes, progress below" >&2
-	boot_guest "$KREL" "$BROOT" "$BKERNEL" stock "$action" "$out" 5400 \
+	boot_guest "$KREL" "$BROOT" "$BKERNEL" stock "$action" "$guest" 5400 \
 		"$BAPPEND $bench" || rc=$?
+	# The files of an earlier run go (a stale bench.rc must not pass
+	# for this one); directories stay.
+	mkdir -p "$out"
+	find "$out" -maxdepth 1 -type f -delete
+	cp -a "$guest"/. "$out"/
+	rm -rf "$guest" "$guest.initramfs.cpio.gz"
 	echo "bench: $name: $(elapsed "$start") s in the guest" >&2
 	return $rc
 }
