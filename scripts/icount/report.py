@@ -37,6 +37,8 @@ from collections import defaultdict
 PHASES = {0x11: "mmap", 0x12: "touch", 0x13: "munmap"}
 MiB = 1 << 20
 SPREAD_LIMIT = 1.0      # percent
+BASELINES = ("tmpfs", "shmem-thp", "anon")
+warnings = []
 # A setup this small (mmap + touch + munmap) is reported, but its spread is not held to the
 # percentage: a few instructions of difference are not noise to chase.
 SPREAD_FLOOR = 100000   # instructions per setup
@@ -216,11 +218,22 @@ def figures(runs, checks):
         # on 6.1, every other call, state the kernel carries from one
         # munmap to the next; real work, not noise), and the mean of a
         # few repetitions lands on either side.
+        # The kernel's own baselines (tmpfs, shmem-thp, anon) allocate
+        # and clear pages: their first touch follows the page
+        # allocator's state (free huge pages, per-CPU lists) from one
+        # repetition and boot to the next, several percent on 7.3. Their
+        # spread is reported as a warning; the driver's variants are
+        # held to the limit.
         if row["kernel_touch"] >= SPREAD_FLOOR:
-            checks.add(row["spread_touch"] <= SPREAD_LIMIT,
-                       "%s %d MiB %s: first-touch windows within %.0f %%"
-                       % (var, size >> 20, touch, SPREAD_LIMIT),
-                       "spread %.2f %%" % row["spread_touch"])
+            ok = row["spread_touch"] <= SPREAD_LIMIT
+            what = ("%s %d MiB %s: first-touch windows within %.0f %%"
+                    % (var, size >> 20, touch, SPREAD_LIMIT))
+            if var in BASELINES:
+                if not ok:
+                    warnings.append("%s (a baseline): spread %.2f %%"
+                                    % (what, row["spread_touch"]))
+            else:
+                checks.add(ok, what, "spread %.2f %%" % row["spread_touch"])
     return rows
 
 
@@ -449,6 +462,8 @@ def text_report(doc):
         if not ok:
             out.append("  FAILED: %s%s" % (what, ": " + detail if detail
                                             else ""))
+    for w in h.get("warnings", []):
+        out.append("  warning: %s" % w)
     return "\n".join(out) + "\n"
 
 
@@ -673,6 +688,7 @@ def main():
             "broken_windows": sum(r["broken_windows"] for r in runs),
             "max_spread": max([r["spread"] for r in rows] or [0]),
             "checks": checks.items,
+            "warnings": warnings,
         },
     }
     doc["messages"] = messages(runs, checks)
