@@ -51,7 +51,7 @@ share() {
 }
 
 # MMAPDEMO_QEMU_ARGS: more QEMU arguments, split at spaces (the counting
-# plugin of scripts/icount.sh).
+# plugin, scripts/icount/lib.sh).
 # shellcheck disable=SC2046,SC2086
 set +e
 timeout --kill-after=10 "$timeout" qemu-system-x86_64 \

@@ -22,27 +22,29 @@ icount_plugin() {
 # and kallsyms.txt of KERNEL (booted from ROOT, / for the host's); the
 # first call per kernel boots it once (about 15 s of guest time).
 icount_entries() {
-	local krel=$1 root=$2 kernel=$3 dir hash
+	local krel=$1 root=$2 kernel=$3 dir hash tmp
 	hash=$(sha256sum "$kernel" | cut -c1-16)
 	dir=$(cache_root)/icount-entries-$krel-$hash
 	if [[ ! -e $dir/.complete ]]; then
-		rm -rf "$dir.tmp"
-		mkdir -p "$dir.tmp"
+		# A directory of this run's own: another checkout may be at it too.
+		tmp=$dir.tmp.$$
+		rm -rf "$tmp"
+		mkdir -p "$tmp"
 		echo "icount: reading $krel's kallsyms (one boot, cached in $dir)" >&2
 		MMAPDEMO_GUEST_SMP=1 boot_guest "$krel" "$root" "$kernel" stock kallsyms \
-			"$dir.tmp/boot" 600 "nokaslr" >&2 || return 1
-		cp "$dir.tmp/boot/kallsyms.txt" "$dir.tmp/kallsyms.txt" &&
-			"$MMAPDEMO_ROOT/scripts/icount/entries.sh" "$dir.tmp/kallsyms.txt" \
-				>"$dir.tmp/entries.txt" &&
-			grep -q ' switch$' "$dir.tmp/entries.txt" &&
-			grep -q ' irq$' "$dir.tmp/entries.txt" || {
-			echo "icount: no entry points in $krel's kallsyms ($dir.tmp)" >&2
+			"$tmp/boot" 600 "nokaslr" >&2 || { rm -rf "$tmp"; return 1; }
+		cp "$tmp/boot/kallsyms.txt" "$tmp/kallsyms.txt" &&
+			"$MMAPDEMO_ROOT/scripts/icount/entries.sh" "$tmp/kallsyms.txt" \
+				>"$tmp/entries.txt" &&
+			grep -q ' switch$' "$tmp/entries.txt" &&
+			grep -q ' irq$' "$tmp/entries.txt" || {
+			echo "icount: no entry points in $krel's kallsyms ($tmp)" >&2
 			return 1
 		}
-		rm -rf "$dir.tmp/boot" "$dir.tmp/boot.initramfs.cpio.gz"
-		touch "$dir.tmp/.complete"
-		rm -rf "$dir"
-		mv "$dir.tmp" "$dir"
+		rm -rf "$tmp/boot" "$tmp/boot.initramfs.cpio.gz"
+		touch "$tmp/.complete"
+		# Whoever finishes first wins; the same kernel gives the same file.
+		mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp"
 	fi
 	echo "$dir"
 }
