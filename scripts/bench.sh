@@ -121,13 +121,14 @@ if [[ -n ${ICOUNT:-} ]]; then
 		[[ -z ${PROFILE:-} ]] || out=$OUT/$name-profile-$PROFILE-${PROFILE_WINDOW:-touch}
 		if [[ -n ${ICOUNT_REPORT:-} ]]; then
 			KREL=$(sed -n 's/^kernel=//p' "$out/run1/icount.env" 2>/dev/null)
-			edir=$(ls -d "$(cache_root)/icount-entries-$KREL-"* 2>/dev/null | head -n 1)
+			edir=$(find "$(cache_root)" -maxdepth 1 -name "icount-entries-$KREL-*" \
+				! -name '*.tmp*' | head -n 1)
 		else
 			bench_build "$name"
 			edir=$(icount_entries "$KREL" "$BROOT" "$BKERNEL") ||
 				die "bench: cannot read $KREL's kernel symbols"
 		fi
-		runs=() prof= iopts=$opts
+		runs=() prof='' iopts=$opts
 		nruns=${ICOUNT_RUNS:-2}
 		if [[ -n ${PROFILE:-} ]]; then
 			nruns=1 prof=0x0012

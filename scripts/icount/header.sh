@@ -44,13 +44,13 @@ apt-get "${apt_opts[@]}" update >"$work/apt.log" 2>&1 ||
 (cd "$work/src" && apt-get "${apt_opts[@]}" source --download-only "qemu=$ver") \
 	>>"$work/apt.log" 2>&1 ||
 	fail "apt-get source qemu=$ver failed: $(grep -m1 '^E:' "$work/apt.log")"
-orig=$(ls "$work"/src/qemu_*.orig.tar.* 2>/dev/null | head -n 1)
+orig=$(find "$work/src" -maxdepth 1 -name 'qemu_*.orig.tar.*' | head -n 1)
 [[ -n $orig ]] || fail "no orig tarball in the qemu source package"
 tar -xf "$orig" -C "$work/src" --wildcards '*/include/qemu/qemu-plugin.h' ||
 	fail "no include/qemu/qemu-plugin.h in $(basename "$orig")"
 hdr=$(find "$work/src" -path '*/include/qemu/qemu-plugin.h' | head -n 1)
 # Debian may patch it: apply its patches to that file, if any touch it.
-deb=$(ls "$work"/src/qemu_*.debian.tar.* 2>/dev/null | head -n 1)
+deb=$(find "$work/src" -maxdepth 1 -name 'qemu_*.debian.tar.*' | head -n 1)
 if [[ -n $deb ]]; then
 	mkdir -p "$work/deb"
 	tar -xf "$deb" -C "$work/deb"

@@ -33,15 +33,15 @@ icount_entries() {
 		echo "icount: reading $krel's kallsyms (one boot, cached in $dir)" >&2
 		MMAPDEMO_GUEST_SMP=1 boot_guest "$krel" "$root" "$kernel" stock kallsyms \
 			"$tmp/boot" 600 "nokaslr" >&2 || { rm -rf "$tmp"; return 1; }
-		cp "$tmp/boot/kallsyms.txt" "$tmp/kallsyms.txt" &&
-			"$MMAPDEMO_ROOT/scripts/icount/entries.sh" "$tmp/kallsyms.txt" \
-				>"$tmp/entries.txt" &&
-			grep -q ' switch$' "$tmp/entries.txt" &&
-			grep -q ' irq$' "$tmp/entries.txt" || {
+		if ! cp "$tmp/boot/kallsyms.txt" "$tmp/kallsyms.txt" ||
+			! "$MMAPDEMO_ROOT/scripts/icount/entries.sh" "$tmp/kallsyms.txt" \
+				>"$tmp/entries.txt" ||
+			! grep -q ' switch$' "$tmp/entries.txt" ||
+			! grep -q ' irq$' "$tmp/entries.txt"; then
 			echo "icount: no entry points in $krel's kallsyms ($tmp)" >&2
 			return 1
-		}
-		rm -rf "$tmp/boot" "$tmp/boot.initramfs.cpio.gz"
+		fi
+		rm -rf "${tmp:?}/boot" "${tmp:?}/boot.initramfs.cpio.gz"
 		touch "$tmp/.complete"
 		# Whoever finishes first wins; the same kernel gives the same file.
 		mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp"
