@@ -4,7 +4,8 @@
 #   make check     install what is missing, run every test
 #   make bench     install what is missing, benchmark in a guest; results
 #                  in build/results/bench/ (table, CSV, JSON, PNG plot);
-#                  KERNEL="stock trixie-backports" for both, side by side
+#                  KERNEL="stock trixie-backports" for both, side by side;
+#                  ICOUNT=1 counts instructions instead of time
 #
 #   make [all]     module (for the running kernel) and user space
 #   make modules   the module for the running kernel, into build/modules/KVER/
@@ -83,9 +84,13 @@ planted-bug: deps
 
 # KERNEL="stock trixie-backports": the kernels to benchmark, side by side;
 # TRACE=1: perf profiles of the 4 KiB setups instead (scripts/bench.sh).
+# ICOUNT=1: instructions counted by a TCG plugin instead of time, into
+# build/results/bench/KERNEL/icount.{txt,json,png}; PROFILE=VARIANT: a
+# flat profile of its first write touch (scripts/icount/).
 KERNEL ?= stock
 bench: deps
-	@KERNEL='$(KERNEL)' TRACE='$(TRACE)' scripts/bench.sh
+	@KERNEL='$(KERNEL)' TRACE='$(TRACE)' ICOUNT='$(ICOUNT)' PROFILE='$(PROFILE)' \
+		scripts/bench.sh
 
 # The fuzzer (user/tests/guest/fuzz.c) on the debug kernel: SEED replays.
 OPS ?= 20000

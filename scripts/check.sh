@@ -15,6 +15,11 @@
 #             host as it was
 #   stock     Debian 12's linux-image-amd64 (6.1) in QEMU/TCG: every guest
 #             suite in both map modes, console scanned for splats
+#   icount    the instruction-count instrument (scripts/icount/) on the
+#             stock kernel, as a test of the instrument, not of speed: the
+#             plugin builds and loads, repetitions agree within 1 %, the
+#             exclusion of interrupts and other tasks is healthy,
+#             fault_around=0 takes one fault per page and remap none
 #   bullseye, trixie, sid, trixie-backports
 #             the kernel matrix (scripts/matrix.sh): each release's root
 #             file system (scripts/rootfs.sh, cached), the module (W=1) and
@@ -563,6 +568,47 @@ stock_stage() {
 		"gcc $(gcc -dumpfullversion)" "host build (W=1), stock suites (all, real clients too), both modes; DKMS"
 }
 
+# The instruction-count instrument on the stock kernel: one short boot
+# with the plugin (remap-4K and fault-4K with fault_around=0, 1 MiB, two
+# repetitions after the warm-up); scripts/icount/report.py --check turns
+# its health into TAP. The kernel's entry points come from a boot cached
+# per kernel (cold: one more boot of about 15 s).
+icount_stage() {
+	local log=$B/icount-stage.log edir grc=0 dir=$R/icount msg
+	stage_kernel=$KVER
+	: >"$log"
+	# shellcheck source=scripts/icount/lib.sh
+	. scripts/icount/lib.sh
+	if [[ ! -f $B/stock/mmapdemo.ko || ! -x $B/user/cli/mmapdemo ]]; then
+		fail "icount: nothing to test (the host stage did not build)"
+		return
+	fi
+	step icount "the counting plugin builds against QEMU's own qemu-plugin.h" \
+		"$log" icount_plugin || return
+	if ! edir=$(icount_entries "$KVER" / "/boot/vmlinuz-$KVER" 2>>"$log"); then
+		fail "icount: cannot read the kernel's entry points (log: $log)"
+		return
+	fi
+	if ! modules_lock -s; then
+		fail "icount: could not lock $MODULES_LOCK"
+		return
+	fi
+	icount_boot "$KVER" / "/boot/vmlinuz-$KVER" "$dir" "$edir" 600 \
+		"md_bench_size=4M md_bench_opts=--quick:--variants:remap-4K,fault-4K-fa0:--sizes:1M:--reps:2" \
+		>>"$log" 2>&1 || grc=$?
+	modules_unlock
+	if [[ $grc -ne 0 || $(cat "$dir/icount.rc" 2>/dev/null) != 0 ]]; then
+		fail "icount: guest exited $grc, bench --icount $(cat "$dir/icount.rc" 2>/dev/null || echo 'did not run') (console: $dir/console.log, $dir/icount.err)"
+	fi
+	python3 scripts/icount/report.py --check --out "$dir/report" \
+		--entries "$edir/entries.txt" --tap "$dir/icount.tap" "$dir" >>"$log" 2>&1
+	count_tap icount "$dir/icount.tap"
+	if ! msg=$(splat_verdict "$dir"); then
+		fail "icount: $(head -n 1 <<<"$msg")"
+		tail -n +2 <<<"$msg"
+	fi
+}
+
 # rootfs_job NAME: the job rootfs:NAME, the matrix entry's root file
 # system (scripts/rootfs.sh, cached); its dir goes to $S/rootfs-NAME.dir.
 rootfs_job() {
@@ -587,6 +633,7 @@ stage_body() {
 	demo) demo_stage ;;
 	dkms) dkms_stage ;;
 	stock) stock_stage ;;
+	icount) icount_stage ;;
 	deb) deb_stage ;;
 	debug | kcsan | debug-6.1)
 		read -r flavor globs < <(stage_suites "$1")
@@ -643,6 +690,7 @@ job dkms host "" ""
 for m in "${MATRIX[@]}"; do
 	[[ $m == "$DEB_ENTRY" ]] || job "$m" "rootfs:$m" "" ""
 done
+job icount host "" ""
 # Two short fillers, after the kernels: on a warm run the kernel jobs
 # (found in the cache in a second) then get a slot at once, and KCSAN
 # holds its second slot from the start, not after a long guest.
@@ -652,14 +700,14 @@ job demo "" kernel:kcsan ""
 # the warm run at caf5156 (docs/testing.md, "Time of a full run"), and
 # the kernels' cold builds of the run before it. Only the order of jobs
 # and whether a short one fits in a held slot depend on them.
-for e in host:23 sanitize:16 demo:14 dkms:22 stock:268 deb:377 \
+for e in host:23 sanitize:16 demo:14 dkms:22 stock:268 deb:377 icount:30 \
 	bullseye:82 trixie:75 sid:77 trixie-backports:344 \
 	debug:718 debug-6.1:525 kcsan:245 \
 	kernel:debug:663 kernel:debug-6.1:494 kernel:kcsan:609; do
 	sched_estimate "${e%:*}" "${e##*:}"
 done
 
-ALL_STAGES="host sanitize demo dkms stock ${MATRIX[*]} deb debug kcsan debug-6.1"
+ALL_STAGES="host sanitize demo dkms stock icount ${MATRIX[*]} deb debug kcsan debug-6.1"
 STAGES=${MMAPDEMO_STAGES:-$ALL_STAGES}
 JOBS=${MMAPDEMO_JOBS:-$(nproc)}
 [[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "MMAPDEMO_JOBS must be a positive number, not '$JOBS'"

@@ -23,8 +23,10 @@ PACKAGES=(
 	# tools the guest tests use through the host root, and real clients
 	# of the device (fio also for make bench)
 	python3 python3-numpy util-linux procps bsdextrautils fio gdb
-	# make bench: gnuplot (no X) for the plot on the host
-	gnuplot-nox
+	# make bench: gnuplot (no X) for the plot on the host; ICOUNT=1 and
+	# make check's icount stage: GLib and dpkg-source for the counting
+	# plugin (its qemu-plugin.h comes from Debian's qemu source package)
+	gnuplot-nox libglib2.0-dev dpkg-dev
 	# the kernel matrix: each release's root file system (scripts/rootfs.sh);
 	# the debug and KCSAN kernels build inside sid's (the
 	# debug-6.1 stage installs linux-source-6.1 and the kernel build tools

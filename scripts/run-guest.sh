@@ -50,7 +50,9 @@ share() {
 	echo "-device virtio-9p-pci,fsdev=$tag,mount_tag=$tag"
 }
 
-# shellcheck disable=SC2046
+# MMAPDEMO_QEMU_ARGS: more QEMU arguments, split at spaces (the counting
+# plugin, scripts/icount/lib.sh).
+# shellcheck disable=SC2046,SC2086
 set +e
 timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 	-accel "tcg${MMAPDEMO_TCG_OPTS:+,$MMAPDEMO_TCG_OPTS}" -m "${MMAPDEMO_GUEST_MEM:-2G}" \
@@ -60,7 +62,7 @@ timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 	-append "console=ttyS0 printk.time=1 panic=-1 oops=panic loglevel=6 md_action=$action md_flavor=$flavor $append" \
 	$(share hostroot "$root" ",readonly=on") \
 	$(share repo "$MMAPDEMO_ROOT" ",readonly=on") \
-	$(share out "$out" "") \
+	$(share out "$out" "") ${MMAPDEMO_QEMU_ARGS:-} \
 	</dev/null >"$log" 2>&1 &
 qpid=$!
 # A guest that has not started its init (run.sh's first line, "guest: ")

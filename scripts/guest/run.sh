@@ -1,7 +1,7 @@
 #!/bin/sh
 # Inside the guest (chrooted into the host root): run one action.
 #
-# usage: run.sh tests|check|planted|dkms|demo|bench|bench-trace|fuzz
+# usage: run.sh tests|check|planted|dkms|demo|bench|bench-trace|fuzz|kallsyms|icount
 #
 # tests  every suite user/tests/guest/*.sh in turn. Before a suite the
 #        module is loaded with its defaults (unless the suite has the line
@@ -25,6 +25,15 @@
 #        parameters in $md_bench_params, options from $md_bench_opts
 #        (':' separates them in both); OUT/bench.txt, .csv, .json,
 #        bench.err (progress) and bench.rc.
+# kallsyms  (make bench ICOUNT=1, make check's icount) /proc/kallsyms into
+#        OUT/kallsyms.txt (booted with nokaslr: the addresses of every
+#        boot of this kernel), for the counting plugin's entries= file.
+# icount (make bench ICOUNT=1, make check's icount; QEMU runs the
+#        counting plugin) mmapdemo bench --icount with the module loaded
+#        as for bench, options from $md_bench_opts: its lines in
+#        OUT/icount.win, stderr in icount.err, exit status in icount.rc;
+#        the kernel release, command line and page size in icount.env;
+#        /proc/kallsyms (with the module's symbols) in kallsyms.txt.
 # bench-trace  (make bench TRACE=1) scripts/guest/bench-trace.sh: perf
 #        profiles of the 4 KiB setups at 64 MiB, 256 MiB and 1 GiB, into
 #        OUT/trace-*.txt and .json; its exit status in OUT/trace.rc.
@@ -179,6 +188,34 @@ bench)
 			$(echo "${md_bench_opts:-}" | tr ':' ' ') 2>&1 >/dev/null
 		echo $? >"$OUT/bench.rc"
 	} | tee "$OUT/bench.err"
+	md_unload
+	;;
+kallsyms)
+	cat /proc/kallsyms >"$OUT/kallsyms.txt"
+	;;
+icount)
+	md_unload 2>/dev/null
+	size=${md_bench_size:-1G}
+	# shellcheck disable=SC2046
+	if ! md_load size="$size" $(echo "${md_bench_params:-}" | tr ':' ' ') \
+			2>"$OUT/icount.load"; then
+		echo "guest: cannot load with size=$size"
+		echo 99 >"$OUT/icount.rc"
+		exit 1
+	fi
+	{
+		echo "kernel=$(uname -r)"
+		echo "cmdline=$(cat /proc/cmdline)"
+		echo "page=$(getconf PAGESIZE)"
+		echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+		echo "ncpus=$(nproc)"
+	} >"$OUT/icount.env"
+	echo "guest: mmapdemo bench --icount $(echo "${md_bench_opts:-}" | tr ':' ' ')"
+	# shellcheck disable=SC2046
+	"$MMAPDEMO_TOOL" bench --icount $(echo "${md_bench_opts:-}" | tr ':' ' ') \
+		>"$OUT/icount.win" 2>"$OUT/icount.err"
+	echo $? >"$OUT/icount.rc"
+	cat /proc/kallsyms >"$OUT/kallsyms.txt"
 	md_unload
 	;;
 bench-trace)

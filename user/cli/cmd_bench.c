@@ -40,6 +40,8 @@
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -49,6 +51,7 @@
 
 #include "bench.h"
 #include "cli.h"
+#include "icount.h"
 
 #define MiB			(1024ULL * 1024)
 #define PARAM_DIR		"/sys/module/mmapdemo/parameters/"
@@ -189,6 +192,7 @@ struct bench {
 	bool json;
 	bool csv;
 	const char *output;	/* --output: the prefix of the three files */
+	bool icount;		/* --icount: markers, no timing */
 	long page;
 	double t0;
 
@@ -1096,8 +1100,10 @@ static uint64_t meminfo_bytes(const char *name)
 static void prepare_files(struct bench *b)
 {
 	static const char *const names[2] = { "file", "thp/file" };
+	/* --icount has no scaling section: only its own sizes count. */
 	const struct size_list *lists[2] = {
-		first_touch_sizes(b), &scale_list[b->quick],
+		first_touch_sizes(b),
+		b->icount ? first_touch_sizes(b) : &scale_list[b->quick],
 	};
 	char why[2][80] = { "", "" }, path[96], buf[80];
 	const char *why_mount;
@@ -1521,6 +1527,7 @@ static int write_outputs(const struct cli *c, const char *prefix,
 
 enum {
 	OPT_CSV = OPT_FORCE + 1, OPT_QUICK, OPT_NO_FIO, OPT_QUIET,
+	OPT_ICOUNT,
 	OPT_VARIANTS, OPT_SIZES,
 };
 
@@ -1541,6 +1548,7 @@ static int parse_args(struct bench *b, struct cli *c, int argc, char **argv)
 		{ "no-fio", no_argument, NULL, OPT_NO_FIO },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "icount", no_argument, NULL, OPT_ICOUNT },
 		{ NULL }
 	};
 	uint32_t reps = 0;
@@ -1563,6 +1571,9 @@ static int parse_args(struct bench *b, struct cli *c, int argc, char **argv)
 			break;
 		case OPT_QUIET:
 			b->progress = false;
+			break;
+		case OPT_ICOUNT:
+			b->icount = true;
 			break;
 		case 'r':
 			if (cli_parse_u32(c, "--reps", optarg, &reps))
@@ -1608,9 +1619,13 @@ static int parse_args(struct bench *b, struct cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	if (b->json && b->csv)
 		return cli_usage(c, "--json and --csv exclude each other");
-	b->reps = reps ? reps : b->quick ? 2 : 7;
+	if (b->icount && (b->json || b->csv || b->output))
+		return cli_usage(c, "--icount prints its own lines: no --json, --csv or --output");
+	if (b->icount)
+		b->sections = SEC_SETUP;
+	b->reps = reps ? reps : b->icount ? 3 : b->quick ? 2 : 7;
 	b->big_size = 256 * MiB;
-	b->big_reps = reps ? reps : b->quick ? 2 : 5;
+	b->big_reps = reps ? reps : b->quick || b->icount ? 2 : 5;
 	return BENCH_RUN;
 }
 
@@ -1799,6 +1814,301 @@ static int report(struct bench *b)
 	return b->output ? write_outputs(b->c, b->output, r) : EXIT_OK;
 }
 
+/* --- --icount: windows between markers, for the counting plugin --------- */
+
+/*
+ * With --icount, bench runs no timed section. It runs each first-touch
+ * setup as three windows between markers (user/cli/icount.h): mmap(),
+ * one write or read per page, munmap(); the TCG plugin of make bench
+ * ICOUNT=1 counts the instructions of each. Nothing else runs inside a
+ * window: the fault counters, the parameters and the output are read or
+ * written between them. Each setup prints one line,
+ *   win var=V size=S touch=T rep=R pages=P minflt= faults= fault_pages=
+ *       huge_faults= huge_fallbacks=
+ * in the order of the windows, which the host pairs with the plugin's
+ * report. Repetition 0 is the warm-up. The address space layout is made
+ * fixed first (re-executed with ADDR_NO_RANDOMIZE): the same page-table
+ * walk every run.
+ */
+
+/* Fault-around sweep (the first size, write): pages per fault-around. */
+static const unsigned int icount_sweep[] = {
+	1, 2, 4, 8, 16, 32, 64, 128, 256, 512,
+};
+
+/* Re-execute with address space randomisation off; returns if it is. */
+static int icount_fix_layout(struct bench *b)
+{
+	static char buf[4096];
+	char *argv[64];
+	ssize_t len;
+	int fd, n = 0;
+	char *q;
+
+	if (personality(0xffffffff) & ADDR_NO_RANDOMIZE)
+		return 0;
+	fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (len <= 0 || len == sizeof(buf) - 1) {
+		cli_error(b->c, "--icount: cannot read /proc/self/cmdline");
+		return EXIT_FAIL;
+	}
+	buf[len] = '\0';
+	for (q = buf; q < buf + len && n < 63; q += strlen(q) + 1)
+		argv[n++] = q;
+	argv[n] = NULL;
+	if (personality(ADDR_NO_RANDOMIZE) == -1) {
+		cli_error(b->c, "--icount: personality: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
+	execv("/proc/self/exe", argv);
+	cli_error(b->c, "--icount: re-executing: %s", strerror(errno));
+	return EXIT_FAIL;
+}
+
+/* One setup of sv between markers, and its line. 0 or -errno. */
+static int icount_setup(struct bench *b, const struct setup_variant *sv,
+			const char *name, bool write, uint64_t size,
+			unsigned int rep)
+{
+	struct mmapdemo *md = variant_md(b, sv);
+	struct mmapdemo_stats s0, s1;
+	struct setup_sample st;
+	char fa[24];
+	long f0, f1;
+	void *p = NULL;
+	int err = 0;
+
+	if (sv->fault_around >= 0) {
+		snprintf(fa, sizeof(fa), "%" PRId64, sv->fault_around);
+		err = set_param(P_FAULT_AROUND, fa);
+	}
+	if (!err && sv->backing == BACK_DEVICE)
+		err = set_huge(b->info.huge, sv->mode, sv->huge);
+	if (err) {
+		cli_error(b->c, "%s: cannot set the module's parameters: %s",
+			  name, strerror(-err));
+		restore_params();
+		return err;
+	}
+	if (md)
+		mmapdemo_get_stats(md, &s0);
+	f0 = minflt();
+	ICOUNT_MARK(ICOUNT_SETUP_BEGIN);
+	err = map_variant(b, sv, size, &p);
+	ICOUNT_MARK(ICOUNT_SETUP_MMAP);
+	if (!err)
+		sink = touch(p, size, b->page, write);
+	ICOUNT_MARK(ICOUNT_SETUP_TOUCH);
+	if (!err)
+		munmap(p, size);
+	ICOUNT_MARK(ICOUNT_SETUP_MUNMAP);
+	f1 = minflt();
+	memset(&st, 0, sizeof(st));
+	st.faults = -1;
+	st.fault_pages = -1;
+	st.huge_faults = -1;
+	st.huge_fallbacks = -1;
+	if (md && !mmapdemo_get_stats(md, &s1))
+		stats_delta(&st, &s0, &s1, 1);
+	restore_params();
+	if (err) {
+		cli_error(b->c, "--icount: mmap %s of %" PRIu64 " bytes: %s",
+			  name, size, mmapdemo_strerror(err));
+		return err;
+	}
+	printf("win var=%s size=%" PRIu64 " touch=%s rep=%u pages=%" PRIu64,
+	       name, size, write ? "write" : "read", rep,
+	       size / (uint64_t)b->page);
+	printf(" minflt=%ld faults=%.0f fault_pages=%.0f huge_faults=%.0f",
+	       f1 - f0, st.faults, st.fault_pages, st.huge_faults);
+	printf(" huge_fallbacks=%.0f\n", st.huge_fallbacks);
+	fflush(stdout);
+	return 0;
+}
+
+/*
+ * Messages of 32 bytes (an SQE's inline payload), per batch of 1 and 32:
+ * ring ECHO round trips (submit, the kernel's worker echoes, reap), a
+ * pipe write + read of the same bytes, an eventfd write + read. Each
+ * batch is one window; its line "msg kind=K batch=N rep=R".
+ */
+static int icount_ring_batch(struct mmapdemo_ring *r, unsigned int batch)
+{
+	const struct mmapdemo_cqe *cqe[32];
+	struct mmapdemo_sqe *sqe;
+	unsigned int k, got = 0;
+	int m, i;
+
+	for (k = 0; k < batch; k++) {
+		sqe = mmapdemo_ring_sq_reserve(r);
+		if (!sqe)
+			return -ENOSPC;
+		memset(sqe, 0, sizeof(*sqe));
+		sqe->opcode = MMAPDEMO_OP_ECHO;
+		sqe->len = MMAPDEMO_RING_INLINE;
+		sqe->user_data = k;
+		memset(sqe->data, 0x5a, MMAPDEMO_RING_INLINE);
+	}
+	m = mmapdemo_ring_submit(r);
+	if (m < 0)
+		return m;
+	while (got < batch) {
+		m = mmapdemo_ring_cq_peek_batch(r, cqe, 32);
+		if (m < 0)
+			return m;
+		if (!m) {
+			m = mmapdemo_ring_wait(r, 10000);
+			if (m <= 0)
+				return m ? m : -ETIMEDOUT;
+			continue;
+		}
+		for (i = 0; i < m; i++)
+			sink += cqe[i]->data[0] + (uint64_t)cqe[i]->res;
+		mmapdemo_ring_cq_release(r, (unsigned int)m);
+		got += (unsigned int)m;
+	}
+	return 0;
+}
+
+static int icount_msgs(struct bench *b)
+{
+	static unsigned char buf[32 * MMAPDEMO_RING_INLINE];
+	struct mmapdemo_ring_setup setup = { .sq_entries = 64,
+					     .cq_entries = 64 };
+	static const unsigned int batches[] = { 1, 32 };
+	struct mmapdemo_ring *r = NULL;
+	struct mmapdemo *md = NULL;
+	unsigned int rep, k;
+	uint64_t one = 1;
+	int pfd[2] = { -1, -1 }, efd = -1, err;
+	ssize_t n;
+
+	err = mmapdemo_open(b->c->device, O_RDWR, &md);
+	if (!err)
+		err = mmapdemo_ring_setup(md, &setup, &r);
+	if (err) {
+		cli_error(b->c, "--icount: ring: %s", mmapdemo_strerror(err));
+		goto out;
+	}
+	if (!pipe(pfd))
+		efd = eventfd(0, EFD_CLOEXEC);
+	if (pfd[0] < 0 || efd < 0) {
+		err = -errno;
+		cli_error(b->c, "--icount: pipe, eventfd: %s", strerror(errno));
+		goto out;
+	}
+	progress(b, "icount, messages");
+	for (rep = 0; rep <= b->reps && !err; rep++) {
+		for (k = 0; k < ARRAY_SIZE(batches) && !err; k++) {
+			size_t len = batches[k] * MMAPDEMO_RING_INLINE;
+
+			ICOUNT_MARK(ICOUNT_MSG_BEGIN);
+			err = icount_ring_batch(r, batches[k]);
+			ICOUNT_MARK(ICOUNT_MSG_END);
+			printf("msg kind=ring-echo batch=%u rep=%u err=%d\n",
+			       batches[k], rep, err);
+			ICOUNT_MARK(ICOUNT_MSG_BEGIN);
+			n = write(pfd[1], buf, len);
+			if (n == (ssize_t)len)
+				n = read(pfd[0], buf, len);
+			ICOUNT_MARK(ICOUNT_MSG_END);
+			if (n != (ssize_t)len)
+				err = -EIO;
+			printf("msg kind=pipe batch=%u rep=%u err=%d\n",
+			       batches[k], rep, err);
+		}
+		ICOUNT_MARK(ICOUNT_MSG_BEGIN);
+		n = write(efd, &one, sizeof(one));
+		if (n == sizeof(one))
+			n = read(efd, &one, sizeof(one));
+		ICOUNT_MARK(ICOUNT_MSG_END);
+		if (n != sizeof(one))
+			err = -EIO;
+		printf("msg kind=eventfd batch=1 rep=%u err=%d\n", rep, err);
+	}
+	fflush(stdout);
+out:
+	if (pfd[0] >= 0)
+		close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	if (efd >= 0)
+		close(efd);
+	mmapdemo_ring_free(r);
+	mmapdemo_unref(md);
+	return err;
+}
+
+static int icount_run(struct bench *b)
+{
+	const struct size_list *sizes = first_touch_sizes(b);
+	struct setup_variant sweep;
+	char name[40], hs[32];
+	unsigned int rep, reps;
+	size_t i, v, k;
+	int t, err = 0;
+
+	if (wants_files(b))
+		prepare_files(b);
+	for (v = 0; v < NR_SETUP_VARIANTS; v++)
+		if (b->why_not[v][0] && (b->variants & (1ULL << v)))
+			printf("skip var=%s why=\"%s\"\n", setup_variants[v].name,
+			       b->why_not[v]);
+	printf("info page=%ld buffer=%" PRIu64 " reps=%u big_reps=%u big_size=%"
+	       PRIu64 "\n", b->page, b->size, b->reps, b->big_reps,
+	       b->big_size);
+	ICOUNT_MARK(ICOUNT_CAL_BEGIN);
+	ICOUNT_MARK(ICOUNT_CAL_END);
+	printf("cal\n");
+	for (i = 0; i < sizes->n && !err; i++) {
+		uint64_t size = sizes->v[i];
+
+		if (size > b->size)
+			continue;
+		reps = reps_for(b, size);
+		for (t = 1; t >= 0 && !err; t--) {
+			progress(b, "icount, %s, %s", t ? "write" : "read",
+				 format_human_size(hs, sizeof(hs), size));
+			/* Repetitions interleaved over the variants. */
+			for (rep = 0; rep <= reps && !err; rep++)
+				for (v = 0; v < NR_SETUP_VARIANTS && !err; v++) {
+					const struct setup_variant *sv =
+						&setup_variants[v];
+
+					if (b->why_not[v][0] ||
+					    !(b->variants & (1ULL << v)) ||
+					    (i && sv->first_size_only) ||
+					    ((sv->backing == BACK_TMPFS ||
+					      sv->backing == BACK_THP) &&
+					     size > b->file_size))
+						continue;
+					err = icount_setup(b, sv, sv->name, t,
+							   size, rep);
+				}
+		}
+	}
+	/* The fault-around sweep: fault-4K at the first size, write. */
+	sweep = setup_variants[1];
+	reps = sizes->n ? reps_for(b, sizes->v[0]) : 0;
+	for (rep = 0; rep <= reps && !err && !b->quick && sizes->n &&
+	     !b->why_not[1][0] && params[P_FAULT_AROUND].writable; rep++)
+		for (k = 0; k < ARRAY_SIZE(icount_sweep) && !err; k++) {
+			sweep.fault_around = (int64_t)icount_sweep[k] * b->page;
+			snprintf(name, sizeof(name), "sweep-%u",
+				 icount_sweep[k]);
+			err = icount_setup(b, &sweep, name, true, sizes->v[0],
+					   rep);
+		}
+	unmount_tmpfs(b);
+	if (!err && !b->quick)
+		err = icount_msgs(b);
+	progress(b, "done");
+	return err ? EXIT_FAIL : EXIT_OK;
+}
+
 int cmd_bench(struct cli *c, int argc, char **argv)
 {
 	struct bench b = {
@@ -1814,10 +2124,14 @@ int cmd_bench(struct cli *c, int argc, char **argv)
 	if (ret == BENCH_RUN) {
 		guard_params(true);
 		b.t0 = now_ns();
-		ret = prepare(&b);
+		ret = b.icount ? icount_fix_layout(&b) : 0;
 		if (!ret)
+			ret = prepare(&b);
+		if (!ret && b.icount)
+			ret = icount_run(&b);
+		else if (!ret)
 			ret = run_sections(&b);
-		if (!ret)
+		if (!ret && !b.icount)
 			ret = report(&b);
 		restore_params();
 		guard_params(false);

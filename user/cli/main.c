@@ -134,7 +134,7 @@ static const struct cli_command commands[] = {
 		.run = cmd_bench,
 		.args = "[--quick] [--reps N] [--max-size SIZE] [--only LIST]\n"
 			"       [--variants LIST] [--sizes LIST] [--no-fio]\n"
-			"       [--json|--csv] [--output PREFIX]",
+			"       [--json|--csv] [--output PREFIX] [--icount]",
 		.summary = "measure the mapping against memcpy, read/write, tmpfs",
 		.help =
 			"      --quick          tiny sizes, 2 repetitions (a smoke test)\n"
@@ -151,7 +151,11 @@ static const struct cli_command commands[] = {
 			"      --json           print one JSON object\n"
 			"      --csv            print CSV (one row per figure)\n"
 			"  -o, --output PREFIX  also write PREFIX.txt, .csv and .json\n"
-			"      --quiet          no progress on standard error\n",
+			"      --quiet          no progress on standard error\n"
+			"      --icount         no timing: the first-touch setups (and a\n"
+			"                       fault-around sweep) between the markers of\n"
+			"                       the instruction-count plugin, one line per\n"
+			"                       setup (make bench ICOUNT=1)\n",
 		.notes = "Needs the device read-write and overwrites the buffer.\n"
 			 "Uses sizes up to the buffer's (load with size=1G for all\n"
 			 "of them). As root, it sets the fault_around and huge\n"
