@@ -19,8 +19,9 @@
  * one on its folio). Either way pages[] and the vmap() view are the same.
  *
  * Lifetime: the device holds one reference for as long as the buffer is
- * current, every VMA that maps it holds one (mmap, vm_ops->open), and so
- * does every read/write/ioctl while it runs. The pages go back to the
+ * current, every VMA that maps it holds one (mmap, vm_ops->open), every
+ * dma-buf that exports part of it holds one (dmabuf.c), and so does
+ * every read/write/ioctl while it runs. The pages go back to the
  * allocator only when the last of those is dropped, so neither a resize
  * nor a close can free a page a process still maps.
  *
@@ -39,6 +40,7 @@ struct mmapdemo_buf {
 	unsigned long nr_pages;
 	unsigned int nr_chunks;		/* blocks the allocator handed out */
 	atomic_t nr_vmas;		/* VMAs that map this buffer */
+	atomic_t nr_exports;		/* dma-bufs that export part of it */
 	struct page **pages;
 	unsigned long *huge_map;	/* bit per 2 MiB: one order-9 block */
 	void *vaddr;			/* vmap() of pages[] */
@@ -52,6 +54,14 @@ void mmapdemo_buf_get(struct mmapdemo_buf *buf);
 void mmapdemo_buf_put(struct mmapdemo_buf *buf);
 void mmapdemo_buf_get_vma(struct mmapdemo_buf *buf);
 void mmapdemo_buf_put_vma(struct mmapdemo_buf *buf);
+void mmapdemo_buf_get_export(struct mmapdemo_buf *buf);
+void mmapdemo_buf_put_export(struct mmapdemo_buf *buf);
+
+/* Mapped or exported: a resize must leave this buffer alone. */
+static inline bool mmapdemo_buf_busy(struct mmapdemo_buf *buf)
+{
+	return atomic_read(&buf->nr_vmas) || atomic_read(&buf->nr_exports);
+}
 struct page *mmapdemo_buf_page(const struct mmapdemo_buf *buf,
 			       unsigned long pgoff);
 unsigned long mmapdemo_buf_run(const struct mmapdemo_buf *buf,

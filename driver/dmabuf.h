@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _MMAPDEMO_DMABUF_H
+#define _MMAPDEMO_DMABUF_H
+
+#include <linux/err.h>
+#include <linux/types.h>
+
+#include "device.h"
+
+struct dma_buf;
+
+#if IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)
+struct dma_buf *mmapdemo_dmabuf_export(struct mmapdemo_dev *dev, u64 offset,
+				       u64 size, u32 mode, int accmode);
+#else
+static inline struct dma_buf *
+mmapdemo_dmabuf_export(struct mmapdemo_dev *dev, u64 offset, u64 size,
+		       u32 mode, int accmode)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+#endif
+
+#endif /* _MMAPDEMO_DMABUF_H */
