@@ -62,6 +62,7 @@ static inline bool mmapdemo_buf_busy(struct mmapdemo_buf *buf)
 {
 	return atomic_read(&buf->nr_vmas) || atomic_read(&buf->nr_exports);
 }
+
 struct page *mmapdemo_buf_page(const struct mmapdemo_buf *buf,
 			       unsigned long pgoff);
 unsigned long mmapdemo_buf_run(const struct mmapdemo_buf *buf,

@@ -212,52 +212,20 @@ static inline struct page *mmapdemo_alloc_folio_page(gfp_t gfp,
 #endif
 
 /*
- * dma_buf_ops.vmap/.vunmap for an exporter whose buffer already has a
- * kernel mapping: MMAPDEMO_DMABUF_VMAP_OPS(get, put) defines
- * mmapdemo_dmabuf_vmap() and mmapdemo_dmabuf_vunmap() around
- * void *get(struct dma_buf *) and void put(struct dma_buf *). 5.11 turned
- * void *(*vmap)(dmabuf) (NULL on failure) into int (*vmap)(dmabuf, map)
- * filling a struct dma_buf_map, which 5.18 renamed struct iosys_map.
- * Only read: the dma_buf_map branch (5.11 to 5.17).
+ * dma_buf_ops.vmap: 5.11 turned void *(*vmap)(dmabuf), NULL on failure,
+ * into int (*vmap)(dmabuf, map) filling a struct dma_buf_map, which 5.18
+ * renamed struct iosys_map. MMAPDEMO_DMABUF_VMAP_PTR says the former;
+ * otherwise the struct is struct iosys_map under either name. Only read:
+ * the dma_buf_map branch (5.11 to 5.17).
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)
-#include <linux/iosys-map.h>
-#define MMAPDEMO_DMABUF_VMAP_OPS(get, put)				\
-static int mmapdemo_dmabuf_vmap(struct dma_buf *dmabuf,		\
-				struct iosys_map *map)			\
-{									\
-	iosys_map_set_vaddr(map, get(dmabuf));				\
-	return 0;							\
-}									\
-static void mmapdemo_dmabuf_vunmap(struct dma_buf *dmabuf,		\
-				   struct iosys_map *map)		\
-{									\
-	put(dmabuf);							\
-}
-#elif LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 11, 0)
+#define MMAPDEMO_DMABUF_VMAP_PTR	1
+#elif LINUX_VERSION_CODE < KERNEL_VERSION(5, 18, 0)
 #include <linux/dma-buf-map.h>
-#define MMAPDEMO_DMABUF_VMAP_OPS(get, put)				\
-static int mmapdemo_dmabuf_vmap(struct dma_buf *dmabuf,		\
-				struct dma_buf_map *map)		\
-{									\
-	dma_buf_map_set_vaddr(map, get(dmabuf));			\
-	return 0;							\
-}									\
-static void mmapdemo_dmabuf_vunmap(struct dma_buf *dmabuf,		\
-				   struct dma_buf_map *map)		\
-{									\
-	put(dmabuf);							\
-}
+#define iosys_map		dma_buf_map
+#define iosys_map_set_vaddr	dma_buf_map_set_vaddr
 #else
-#define MMAPDEMO_DMABUF_VMAP_OPS(get, put)				\
-static void *mmapdemo_dmabuf_vmap(struct dma_buf *dmabuf)		\
-{									\
-	return get(dmabuf);						\
-}									\
-static void mmapdemo_dmabuf_vunmap(struct dma_buf *dmabuf, void *vaddr)	\
-{									\
-	put(dmabuf);							\
-}
+#include <linux/iosys-map.h>
 #endif
 
 #endif /* _MMAPDEMO_COMPAT_H */

@@ -350,7 +350,29 @@ static void mmapdemo_dmabuf_vaddr_put(struct dma_buf *dmabuf)
 	mmapdemo_stat_add(exp->dev, MD_STAT_DMABUF_VMAPPED, -1);
 }
 
-MMAPDEMO_DMABUF_VMAP_OPS(mmapdemo_dmabuf_vaddr, mmapdemo_dmabuf_vaddr_put)
+#ifdef MMAPDEMO_DMABUF_VMAP_PTR
+static void *mmapdemo_dmabuf_vmap(struct dma_buf *dmabuf)
+{
+	return mmapdemo_dmabuf_vaddr(dmabuf);
+}
+
+static void mmapdemo_dmabuf_vunmap(struct dma_buf *dmabuf, void *vaddr)
+{
+	mmapdemo_dmabuf_vaddr_put(dmabuf);
+}
+#else
+static int mmapdemo_dmabuf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	iosys_map_set_vaddr(map, mmapdemo_dmabuf_vaddr(dmabuf));
+	return 0;
+}
+
+static void mmapdemo_dmabuf_vunmap(struct dma_buf *dmabuf,
+				   struct iosys_map *map)
+{
+	mmapdemo_dmabuf_vaddr_put(dmabuf);
+}
+#endif
 
 /*
  * The last reference to the dma-buf is gone: no fd, mapping or importer
