@@ -203,6 +203,22 @@ int mmapdemo_fill(struct mmapdemo *md, uint64_t offset, uint64_t length,
 	return md_ioctl(md, MMAPDEMO_IOC_FILL, &arg);
 }
 
+int mmapdemo_export_dmabuf(struct mmapdemo *md, uint64_t offset,
+			   uint64_t size, int flags)
+{
+	struct mmapdemo_dmabuf_export arg = {
+		.offset = offset,
+		.size = size,
+		.flags = (uint32_t)flags,
+	};
+	int err;
+
+	if (flags < 0)
+		return -EINVAL;
+	err = md_ioctl(md, MMAPDEMO_IOC_EXPORT_DMABUF, &arg);
+	return err ? err : arg.fd;
+}
+
 int mmapdemo_checksum(struct mmapdemo *md, uint64_t offset, uint64_t length,
 		      uint32_t *crc32c)
 {
