@@ -39,7 +39,7 @@ matrix_entry() {
 }
 
 # Suites of the core tier (globs over user/tests/guest/*.sh).
-CORE_SUITES=10-*,15-*,20-*,22-*,23-*,25-*,30-*,35-*,40-ring,93-*
+CORE_SUITES=10-*,15-*,20-*,22-*,23-*,25-*,26-*,30-*,35-*,40-ring,93-*
 
 # The entry whose tree builds the debug and KCSAN kernels (newest source).
 DEBUG_ENTRY=sid
