@@ -224,8 +224,48 @@ static inline struct page *mmapdemo_alloc_folio_page(gfp_t gfp,
 #include <linux/dma-buf-map.h>
 #define iosys_map		dma_buf_map
 #define iosys_map_set_vaddr	dma_buf_map_set_vaddr
+#define IOSYS_MAP_INIT_VADDR	DMA_BUF_MAP_INIT_VADDR
 #else
 #include <linux/iosys-map.h>
+#endif
+
+#if IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)
+#include <linux/dma-buf.h>
+/*
+ * An importer's kernel mapping of a whole dma-buf (the KUnit importer):
+ * 6.2 made dma_buf_vmap() expect the reservation lock held and added
+ * dma_buf_vmap_unlocked(), which takes it; before, dma_buf_vmap() took
+ * the dma-buf's own mutex. NULL on failure.
+ */
+static inline void *mmapdemo_dma_buf_vmap(struct dma_buf *dmabuf)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	struct iosys_map map;
+
+	return dma_buf_vmap_unlocked(dmabuf, &map) ? NULL : map.vaddr;
+#elif !defined(MMAPDEMO_DMABUF_VMAP_PTR)
+	struct iosys_map map;
+
+	return dma_buf_vmap(dmabuf, &map) ? NULL : map.vaddr;
+#else
+	return dma_buf_vmap(dmabuf);
+#endif
+}
+
+static inline void mmapdemo_dma_buf_vunmap(struct dma_buf *dmabuf, void *vaddr)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	struct iosys_map map = IOSYS_MAP_INIT_VADDR(vaddr);
+
+	dma_buf_vunmap_unlocked(dmabuf, &map);
+#elif !defined(MMAPDEMO_DMABUF_VMAP_PTR)
+	struct iosys_map map = IOSYS_MAP_INIT_VADDR(vaddr);
+
+	dma_buf_vunmap(dmabuf, &map);
+#else
+	dma_buf_vunmap(dmabuf, vaddr);
+#endif
+}
 #endif
 
 #endif /* _MMAPDEMO_COMPAT_H */

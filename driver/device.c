@@ -162,6 +162,7 @@ int mmapdemo_dev_resize(struct mmapdemo_dev *dev, u64 size)
 	mmapdemo_buf_put(old);
 	return new ? 0 : -EBUSY;
 }
+EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_dev_resize);
 
 /**
  * mmapdemo_dev_alloc() - a device with a zeroed buffer, not registered
@@ -198,6 +199,7 @@ struct mmapdemo_dev *mmapdemo_dev_alloc(unsigned int index, u64 size,
 	dev->map_mode = map_mode;
 	return dev;
 }
+EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_dev_alloc);
 
 /* After misc_deregister(): no file of the device is open any more. */
 void mmapdemo_dev_free(struct mmapdemo_dev *dev)
@@ -206,6 +208,7 @@ void mmapdemo_dev_free(struct mmapdemo_dev *dev)
 	mutex_destroy(&dev->lock);
 	kfree(dev);
 }
+EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_dev_free);
 
 /* misc_register() makes the misc device the drvdata of its device. */
 static struct mmapdemo_dev *mmapdemo_sysfs_dev(struct device *d)

@@ -232,7 +232,7 @@ static int mmapdemo_dmabuf_end_cpu(struct dma_buf *dmabuf,
  * core checked the range at mmap() time and the VMA cannot grow, but the
  * check stays (CVE-2023-2008).
  */
-static vm_fault_t mmapdemo_dmabuf_fault(struct vm_fault *vmf)
+vm_fault_t mmapdemo_dmabuf_fault(struct vm_fault *vmf)
 {
 	struct mmapdemo_export *exp = vmf->vma->vm_private_data;
 	unsigned long one = 1;
@@ -250,6 +250,7 @@ static vm_fault_t mmapdemo_dmabuf_fault(struct vm_fault *vmf)
 	mmapdemo_stat_add(exp->dev, MD_STAT_FAULT_PAGES, 1);
 	return VM_FAULT_NOPAGE;
 }
+EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_dmabuf_fault);
 
 /* ptrace and /proc/PID/mem on a remap-mode (VM_PFNMAP) mapping. */
 static int mmapdemo_dmabuf_access(struct vm_area_struct *vma,

@@ -134,6 +134,7 @@ int mmapdemo_get_stats(struct mmapdemo *md, struct mmapdemo_stats *stats)
 {
 	static const unsigned int sizes[] = {
 		sizeof(*stats),
+		MMAPDEMO_STATS_SIZE_V2,
 		offsetof(struct mmapdemo_stats, huge_faults),
 		MMAPDEMO_STATS_SIZE_V1,
 		0,
