@@ -12,6 +12,7 @@
  */
 #include <kunit/test.h>
 #include <linux/dma-mapping.h>
+#include <linux/dma-resv.h>
 #include <linux/fcntl.h>
 #include <linux/limits.h>
 #include <linux/platform_device.h>
@@ -665,7 +666,7 @@ static void dmabuf_export_bad_args(struct kunit *test)
 								   bad[i].size,
 								   bad[i].mode,
 								   bad[i].acc)),
-				    -EINVAL, "case %zu", i);
+				    (long)-EINVAL, "case %zu", i);
 	KUNIT_EXPECT_FALSE(test, mmapdemo_buf_busy(fx.dev->buf));
 	KUNIT_EXPECT_EQ(test, dstat(&fx, MD_STAT_DMABUF_EXPORTS), 0ULL);
 	dmabuf_teardown(&fx);
@@ -749,7 +750,8 @@ static void dmabuf_vmap_is_the_buffer(struct kunit *test)
 			    (void *)((u8 *)fx.dev->buf->vaddr + 5 * PAGE_SIZE));
 	KUNIT_EXPECT_EQ(test, dstat(&fx, MD_STAT_DMABUF_VMAPPED), 1ULL);
 	vaddr[2 * PAGE_SIZE - 1] = 0x25;
-	KUNIT_EXPECT_EQ(test, ((u8 *)fx.dev->buf->vaddr)[7 * PAGE_SIZE - 1], 0x25);
+	KUNIT_EXPECT_EQ(test, ((u8 *)fx.dev->buf->vaddr)[7 * PAGE_SIZE - 1],
+			(u8)0x25);
 	mmapdemo_dma_buf_vunmap(dmabuf, vaddr);
 	KUNIT_EXPECT_EQ(test, dstat(&fx, MD_STAT_DMABUF_VMAPPED), 0ULL);
 	dma_buf_put(dmabuf);
