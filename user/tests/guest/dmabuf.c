@@ -313,6 +313,21 @@ static int test_name_fdinfo(void)
 	CHECK(strstr(text, "exp_name:\tmmapdemo\n"), "fdinfo: %s", text);
 	CHECK(strstr(text, "name:\tmd-test\n"), "fdinfo: %s", text);
 	CHECK(bufinfo_count("md-test") == 1, "bufinfo: %d", bufinfo_count("md-test"));
+	/* The tool shows it, by its name, with the counters. */
+	if (getenv("MMAPDEMO_TOOL")) {
+		char cmd[256], out[4096];
+		FILE *t;
+		size_t got;
+
+		snprintf(cmd, sizeof(cmd), "%s exports", getenv("MMAPDEMO_TOOL"));
+		t = popen(cmd, "r");
+		CHECK(t);
+		got = fread(out, 1, sizeof(out) - 1, t);
+		out[got] = '\0';
+		CHECK(pclose(t) == 0, "%s", out);
+		CHECK(strstr(out, ", live 1,") && strstr(out, "\tmmapdemo\t") &&
+		      strstr(out, "md-test"), "mmapdemo exports: %s", out);
+	}
 	close(dfd);
 	CHECK(bufinfo_count("md-test") == 0);
 	close(fd);
@@ -488,16 +503,19 @@ static int test_rmmod_busy(void)
 
 /* ---- vivid: a real driver writes frames into our pages ---------------- */
 
+/* The node vivid_open() found last. */
+static char vivid_path[32];
+
 /* The first /dev/videoN whose driver is vivid, open; -1 if none. */
 static int vivid_open(void)
 {
-	char path[32];
+	char *path = vivid_path;
 	int i, fd;
 
 	for (i = 0; i < 64; i++) {
 		struct v4l2_capability cap;
 
-		snprintf(path, sizeof(path), "/dev/video%d", i);
+		snprintf(path, sizeof(vivid_path), "/dev/video%d", i);
 		fd = open(path, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
 			continue;
@@ -584,6 +602,26 @@ static int vivid_reference(int vfd, uint8_t *ref, size_t len)
 
 #define MARK	0xa5
 
+/* user/examples/dmabuf_capture does what it says, with vivid. */
+static int run_example(size_t img)
+{
+	char cmd[256], out[512], want[64];
+	size_t got;
+	FILE *t;
+
+	snprintf(cmd, sizeof(cmd), "%s/examples/dmabuf_capture %s",
+		 getenv("USERBUILD") ?: ".", vivid_path);
+	t = popen(cmd, "r");
+	CHECK(t);
+	got = fread(out, 1, sizeof(out) - 1, t);
+	out[got] = '\0';
+	CHECK(pclose(t) == 0, "%s: %s", cmd, out);
+	snprintf(want, sizeof(want), "frame of %zu bytes", img);
+	CHECK(strstr(out, want), "%s: %s", cmd, out);
+	CHECK(st("dmabuf_live") == 0, "the example left an export");
+	return 0;
+}
+
 /*
  * vivid captures into two exports of our buffer (V4L2_MEMORY_DMABUF);
  * the frame, read through /dev/mmapdemo's own mapping, is the reference
@@ -651,7 +689,7 @@ static int test_vivid(void)
 	munmap(dev, md_size);
 	free(ref);
 	close(fd);
-	return 0;
+	return md_mode == MMAPDEMO_MODE_FAULT ? run_example(img) : 0;
 }
 
 /* Physical frame numbers of our buffer's pages, from a fault-mode map. */
