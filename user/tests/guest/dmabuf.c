@@ -560,8 +560,15 @@ static int vivid_stream(int vfd, bool on)
 	return ioctl(vfd, on ? VIDIOC_STREAMON : VIDIOC_STREAMOFF, &type);
 }
 
+/* DQBUF, waiting at most 10 s for a frame (ETIMEDOUT). */
 static int vivid_dqbuf(int vfd, unsigned int memory, struct v4l2_buffer *b)
 {
+	struct pollfd p = { .fd = vfd, .events = POLLIN };
+
+	if (poll(&p, 1, 10000) != 1) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
 	memset(b, 0, sizeof(*b));
 	b->type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	b->memory = memory;
@@ -728,12 +735,13 @@ static int test_vivid_contig(void)
 	 * per-CPU free lists, not next to the big block before them): the
 	 * default 4 MiB buffer is often one contiguous run.
 	 */
-	static const uint64_t sizes[] = { (1 << 20) + 3 * 4096,
-					  (1 << 20) + 7 * 4096,
-					  (1 << 20) + 11 * 4096 };
-	size_t n = 0, i, k, start, good = ~0ul, bad = ~0ul, img, span, pages;
-	int fd = -1, vfd, dfd;
-	uint64_t pfn[(1 << 20) / 4096 + 16];
+	static const uint64_t sizes[] = { (2 << 20) + 3 * 4096,
+					  (2 << 20) + 7 * 4096,
+					  (2 << 20) + 11 * 4096 };
+	size_t n = 0, i, k, start, bad = ~0ul, img, span, pages, ngood = 0;
+	size_t good[2];
+	int fd = -1, vfd, dfd[2];
+	static uint64_t pfn[(2 << 20) / 4096 + 16];
 	struct v4l2_format fmt;
 	struct v4l2_buffer b;
 	uint8_t *dev, *ref;
@@ -745,34 +753,37 @@ static int test_vivid_contig(void)
 	img = fmt.fmt.pix.sizeimage;
 	span = (img + md_page - 1) / md_page * md_page;
 	pages = span / md_page;
-	for (k = 0; k < ARRAY_SIZE(sizes) && bad == ~0ul; k++) {
+	for (k = 0; k < ARRAY_SIZE(sizes) && (bad == ~0ul || ngood < 2); k++) {
 		if (fd >= 0)
 			close(fd);
 		CHECK_OK(set_size(sizes[k]));
 		fd = md_open_mode(O_RDWR, MMAPDEMO_MODE_FAULT);
 		CHECK_OK(fd);
 		n = sizes[k] / md_page;
-		CHECK(n <= ARRAY_SIZE(pfn));
+		CHECK(n <= ARRAY_SIZE(pfn) && n >= pages);
 		CHECK_OK(buffer_pfns(fd, pfn, n));
-		good = bad = ~0ul;
+		bad = ~0ul;
+		ngood = 0;
 		for (i = 1, start = 0; i <= n; i++) {
 			size_t from;
 
 			if (i < n && pfn[i] == pfn[i - 1] + 1)
 				continue;
-			if (i - start >= pages && good == ~0ul)
-				good = start;
+			/* Contiguous slots for the two buffers vivid needs. */
+			for (from = start; from + pages <= i && ngood < 2;
+			     from += pages)
+				good[ngood++] = from;
 			/* An export with this discontinuity inside it. */
 			from = i > n - pages ? n - pages : i - 1;
-			if (i < n && bad == ~0ul && n >= pages && from < i)
+			if (i < n && bad == ~0ul && from < i)
 				bad = from;
 			start = i;
 		}
 	}
-	CHECK(good != ~0ul, "no contiguous run of %zu pages", pages);
+	CHECK(ngood == 2, "no two contiguous runs of %zu pages", pages);
 	CHECK(bad != ~0ul, "no discontinuity in %zu tries", ARRAY_SIZE(sizes));
-	md_diag("contiguous export at page %zu, discontiguous at page %zu of %zu",
-		good, bad, n);
+	md_diag("contiguous exports at pages %zu and %zu, discontiguous at page %zu of %zu",
+		good[0], good[1], bad, n);
 	ref = malloc(img);
 	CHECK(ref);
 	CHECK_OK(vivid_reference(vfd, ref, img));
@@ -780,32 +791,37 @@ static int test_vivid_contig(void)
 	CHECK(dev != MAP_FAILED);
 	CHECK(vivid_reqbufs(vfd, 2, V4L2_MEMORY_DMABUF) >= 2);
 
-	dfd = export(fd, bad * md_page, span, O_RDWR);
-	CHECK_OK(dfd);
+	dfd[0] = export(fd, bad * md_page, span, O_RDWR);
+	CHECK_OK(dfd[0]);
 	memset(&b, 0, sizeof(b));
 	b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	b.memory = V4L2_MEMORY_DMABUF;
 	b.index = 0;
-	b.m.fd = dfd;
+	b.m.fd = dfd[0];
 	b.length = span;
 	CHECK_ERRNO(ioctl(vfd, VIDIOC_QBUF, &b), EFAULT);
-	close(dfd);
+	close(dfd[0]);
 
-	memset(dev + good * md_page, MARK, span);
-	dfd = export(fd, good * md_page, span, O_RDWR);
-	CHECK_OK(dfd);
-	b.m.fd = dfd;
-	CHECK_OK(ioctl(vfd, VIDIOC_QBUF, &b));
-	CHECK(st("dmabuf_mapped") == 1, "dma-contig did not map");
+	for (k = 0; k < 2; k++) {
+		memset(dev + good[k] * md_page, MARK, span);
+		dfd[k] = export(fd, good[k] * md_page, span, O_RDWR);
+		CHECK_OK(dfd[k]);
+		b.index = k;
+		b.m.fd = dfd[k];
+		CHECK_OK(ioctl(vfd, VIDIOC_QBUF, &b));
+	}
+	CHECK(st("dmabuf_mapped") == 2, "dma-contig did not map");
 	CHECK_OK(vivid_stream(vfd, true));
 	CHECK_OK(vivid_dqbuf(vfd, V4L2_MEMORY_DMABUF, &b));
 	CHECK_OK(vivid_stream(vfd, false));
-	CHECK(!memcmp(dev + good * md_page, ref, img),
+	CHECK(b.index < 2);
+	CHECK(!memcmp(dev + good[b.index] * md_page, ref, img),
 	      "frame in our pages differs from the MMAP reference");
 	for (i = img; i < span; i++)
-		CHECK(dev[good * md_page + i] == MARK, "marker at %zu", i);
+		CHECK(dev[good[b.index] * md_page + i] == MARK, "marker at %zu", i);
 	close(vfd);
-	close(dfd);
+	close(dfd[0]);
+	close(dfd[1]);
 	CHECK(st("dmabuf_live") == 0 && st("dmabuf_mapped") == 0);
 	munmap(dev, n * md_page);
 	free(ref);
