@@ -90,7 +90,7 @@ static unsigned long mmapdemo_dmabuf_seg(struct device *dev, phys_addr_t phys,
 	if (!max)
 		max = PAGE_SIZE;
 	len = min(len, max);
-	/* A mask of ~0 gives 0 here: no boundary. */
+	/* 0 only when the mask is ~0 and @phys 0: no boundary then. */
 	if (to_boundary)
 		len = min(len, to_boundary);
 	return len;

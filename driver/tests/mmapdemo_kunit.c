@@ -14,6 +14,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
 #include <linux/fcntl.h>
+#include <linux/file.h>
 #include <linux/limits.h>
 #include <linux/platform_device.h>
 #include <linux/scatterlist.h>
@@ -636,6 +637,16 @@ static void dmabuf_teardown(struct dmabuf_fixture *fx)
 	mmapdemo_dev_free(fx->dev);
 }
 
+/*
+ * dma_buf_put() of the last reference: fput() from a kernel thread (the
+ * KUnit case) releases the file from a workqueue, so wait for it.
+ */
+static void dmabuf_put_sync(struct dma_buf *dmabuf)
+{
+	dma_buf_put(dmabuf);
+	flush_delayed_fput();
+}
+
 static u64 dstat(struct dmabuf_fixture *fx, enum mmapdemo_stat id)
 {
 	return mmapdemo_stat(fx->dev, id);
@@ -726,7 +737,7 @@ static void dmabuf_attach_map_detach(struct kunit *test)
 	dma_buf_detach(dmabuf, attach);
 	KUNIT_EXPECT_EQ(test, dstat(&fx, MD_STAT_DMABUF_ATTACHED), 0ULL);
 
-	dma_buf_put(dmabuf);
+	dmabuf_put_sync(dmabuf);
 	KUNIT_EXPECT_EQ(test, dstat(&fx, MD_STAT_DMABUF_LIVE), 0ULL);
 	KUNIT_EXPECT_EQ(test, dstat(&fx, MD_STAT_DMABUF_RELEASES), 1ULL);
 	KUNIT_EXPECT_FALSE(test, mmapdemo_buf_busy(fx.dev->buf));
@@ -754,7 +765,7 @@ static void dmabuf_vmap_is_the_buffer(struct kunit *test)
 			(u8)0x25);
 	mmapdemo_dma_buf_vunmap(dmabuf, vaddr);
 	KUNIT_EXPECT_EQ(test, dstat(&fx, MD_STAT_DMABUF_VMAPPED), 0ULL);
-	dma_buf_put(dmabuf);
+	dmabuf_put_sync(dmabuf);
 	dmabuf_teardown(&fx);
 }
 
@@ -769,7 +780,7 @@ static void dmabuf_resize_busy(struct kunit *test)
 					MMAPDEMO_MODE_FAULT, O_RDONLY);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(dmabuf));
 	KUNIT_EXPECT_EQ(test, mmapdemo_dev_resize(fx.dev, SZ_8M), -EBUSY);
-	dma_buf_put(dmabuf);
+	dmabuf_put_sync(dmabuf);
 	KUNIT_EXPECT_EQ(test, mmapdemo_dev_resize(fx.dev, SZ_8M), 0);
 	dmabuf_teardown(&fx);
 }
@@ -795,7 +806,7 @@ static void dmabuf_fault_out_of_range_sigbus(struct kunit *test)
 				(__force vm_fault_t)VM_FAULT_SIGBUS);
 	}
 	KUNIT_EXPECT_EQ(test, dstat(&fx, MD_STAT_FAULTS), 0ULL);
-	dma_buf_put(dmabuf);
+	dmabuf_put_sync(dmabuf);
 	dmabuf_teardown(&fx);
 }
 
@@ -820,11 +831,11 @@ static void dmabuf_two_exports(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, dstat(&fx, MD_STAT_DMABUF_ATTACHED), 2ULL);
 	dma_buf_detach(d[0], a[0]);
-	dma_buf_put(d[0]);
+	dmabuf_put_sync(d[0]);
 	KUNIT_EXPECT_TRUE(test, mmapdemo_buf_busy(fx.dev->buf));
 	KUNIT_EXPECT_EQ(test, dstat(&fx, MD_STAT_DMABUF_LIVE), 1ULL);
 	dma_buf_detach(d[1], a[1]);
-	dma_buf_put(d[1]);
+	dmabuf_put_sync(d[1]);
 	KUNIT_EXPECT_FALSE(test, mmapdemo_buf_busy(fx.dev->buf));
 	KUNIT_EXPECT_EQ(test, dstat(&fx, MD_STAT_DMABUF_RELEASES), 2ULL);
 	dmabuf_teardown(&fx);
