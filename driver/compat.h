@@ -215,8 +215,9 @@ static inline struct page *mmapdemo_alloc_folio_page(gfp_t gfp,
  * dma_buf_ops.vmap: 5.11 turned void *(*vmap)(dmabuf), NULL on failure,
  * into int (*vmap)(dmabuf, map) filling a struct dma_buf_map, which 5.18
  * renamed struct iosys_map. MMAPDEMO_DMABUF_VMAP_PTR says the former;
- * otherwise the struct is struct iosys_map under either name. Only read:
- * the dma_buf_map branch (5.11 to 5.17).
+ * otherwise the struct is struct iosys_map under either name. Neither
+ * compiled nor read in those headers: the dma_buf_map branch (5.11 to
+ * 5.17), written from the upstream change; no Debian release has it.
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(5, 11, 0)
 #define MMAPDEMO_DMABUF_VMAP_PTR	1
