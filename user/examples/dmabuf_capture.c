@@ -94,11 +94,12 @@ int main(int argc, char **argv)
 	if (err)
 		die("mmapdemo_map", -err);
 	mmapdemo_checksum(md, b.index * span, b.bytesused, &crc);
-	printf("%ux%u frame of %u bytes in buffer [%zu, +%u), CRC32C %08x,"
-	       " first bytes %02x %02x %02x %02x\n", fmt.fmt.pix.width,
-	       fmt.fmt.pix.height, b.bytesused, b.index * span, b.bytesused,
-	       crc, buf[b.index * span], buf[b.index * span + 1],
-	       buf[b.index * span + 2], buf[b.index * span + 3]);
+	printf("%ux%u frame of %u bytes in buffer [%zu, +%u), CRC32C %08x\n",
+	       fmt.fmt.pix.width, fmt.fmt.pix.height, b.bytesused,
+	       b.index * span, b.bytesused, crc);
+	printf("first bytes %02x %02x %02x %02x\n", buf[b.index * span],
+	       buf[b.index * span + 1], buf[b.index * span + 2],
+	       buf[b.index * span + 3]);
 	mmapdemo_unmap(buf, info.size);
 	/* The camera holds the dma-bufs until its fd is closed. */
 	close(vfd);
