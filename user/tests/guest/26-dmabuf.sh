@@ -1,7 +1,8 @@
 #!/bin/sh
 # dma-buf export in both map modes (dmabuf.c). On the stock kernels vivid
 # and vgem (modules of Debian's generic kernels) are the importers; the
-# debug kernels have neither and run the rest (MD_DMABUF_IMPORTERS=none).
+# debug kernels have neither and run the mapping, lifetime and sw_sync
+# fence tests (MD_DMABUF_IMPORTERS=none).
 . /run/mmapdemo/repo/scripts/guest/lib.sh
 # bufinfo lists the live dma-bufs.
 [ -r /sys/kernel/debug/dma_buf/bufinfo ] ||

@@ -30,6 +30,29 @@
 #ifndef DMA_BUF_SET_NAME
 #define DMA_BUF_SET_NAME	_IOW(DMA_BUF_BASE, 1, const char *)
 #endif
+#ifndef DMA_BUF_IOCTL_IMPORT_SYNC_FILE	/* 6.0 */
+struct dma_buf_import_sync_file {
+	__u32 flags;
+	__s32 fd;
+};
+#define DMA_BUF_IOCTL_IMPORT_SYNC_FILE \
+	_IOW(DMA_BUF_BASE, 3, struct dma_buf_import_sync_file)
+#endif
+
+/*
+ * sw_sync (CONFIG_SW_SYNC, debug kernels only): user-space fences, from
+ * drivers/dma-buf/sw_sync.c, which has no uapi header.
+ */
+struct md_sw_sync_create_fence {
+	__u32 value;
+	char name[32];
+	__s32 fence;
+};
+
+#define MD_SW_SYNC_IOC_CREATE_FENCE \
+	_IOWR('W', 0, struct md_sw_sync_create_fence)
+#define MD_SW_SYNC_IOC_INC	_IOW('W', 1, __u32)
+#define SW_SYNC	"/sys/kernel/debug/sync/sw_sync"
 
 /*
  * DRM and vgem: libdrm-dev does not ship vgem_drm.h and the C library's
@@ -501,6 +524,49 @@ static int test_rmmod_busy(void)
 	return 0;
 }
 
+/*
+ * A fence put into the export's reservation object from user space
+ * (a sw_sync fence, DMA_BUF_IOCTL_IMPORT_SYNC_FILE) makes poll() and
+ * DMA_BUF_IOCTL_SYNC wait until it is signalled: the debug kernels'
+ * counterpart of the vgem test.
+ */
+static int test_sw_sync_fence(void)
+{
+	struct md_sw_sync_create_fence cf = { .value = 1, .name = "md" };
+	struct dma_buf_import_sync_file imp = { .flags = DMA_BUF_SYNC_WRITE };
+	int fd = md_open(O_RDWR), dfd, tl, status;
+	struct pollfd pfd;
+	__u32 one = 1;
+	pid_t pid;
+
+	CHECK_OK(fd);
+	tl = open(SW_SYNC, O_RDWR | O_CLOEXEC);
+	CHECK(tl >= 0, "%s: %s (CONFIG_SW_SYNC)", SW_SYNC, strerror(errno));
+	dfd = export(fd, 0, 4 * md_page, O_RDWR | O_CLOEXEC);
+	CHECK_OK(dfd);
+	CHECK_OK(ioctl(tl, MD_SW_SYNC_IOC_CREATE_FENCE, &cf));
+	imp.fd = cf.fence;
+	CHECK_OK(ioctl(dfd, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &imp));
+	close(cf.fence);
+	pfd.fd = dfd;
+	pfd.events = POLLIN;
+	CHECK(poll(&pfd, 1, 100) == 0, "poll did not wait for the fence");
+	pid = fork();
+	CHECK_OK(pid);
+	if (!pid)
+		_exit(dmabuf_sync(dfd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ) ? 1 : 0);
+	usleep(200 * 1000);
+	CHECK(waitpid(pid, &status, WNOHANG) == 0, "SYNC did not wait");
+	CHECK_OK(ioctl(tl, MD_SW_SYNC_IOC_INC, &one));
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      !WEXITSTATUS(status));
+	CHECK(poll(&pfd, 1, 1000) == 1 && (pfd.revents & POLLIN));
+	close(tl);
+	close(dfd);
+	close(fd);
+	return 0;
+}
+
 /* ---- vivid: a real driver writes frames into our pages ---------------- */
 
 /* The node vivid_open() found last. */
@@ -949,18 +1015,28 @@ static const struct md_test tests[] = {
 	{ "vivid_contig", test_vivid_contig, 0, MD_REMAP },
 };
 
-/* The tests from "vivid" on need vivid and vgem (the stock kernels). */
-#define IMPORTER_TESTS	3
+/*
+ * Where vivid and vgem are missing (the debug kernels, which have
+ * sw_sync instead): the mapping, lifetime and fence paths, under KASAN,
+ * lockdep and PAGE_TABLE_CHECK; the argument checks run on every stock
+ * kernel and in KUnit.
+ */
+static const struct md_test debug_tests[] = {
+	{ "export_release", test_export_release, 0, MD_BOTH },
+	{ "mmap_both_ways", test_mmap_both_ways, 0, MD_BOTH },
+	{ "map_refused", test_map_refused, 0, MD_BOTH },
+	{ "emfile", test_emfile, 0, MD_FAULT },
+	{ "rmmod_busy", test_rmmod_busy, 0, MD_FAULT },
+	{ "sw_sync_fence", test_sw_sync_fence, 0, MD_FAULT },
+};
 
 int main(int argc, char **argv)
 {
-	size_t n = ARRAY_SIZE(tests);
 	const char *imp = getenv("MD_DMABUF_IMPORTERS");
 
 	if (imp && !strcmp(imp, "none")) {
-		fprintf(stderr, "dmabuf: no vivid and vgem here: %zu tests not run\n",
-			(size_t)IMPORTER_TESTS);
-		n -= IMPORTER_TESTS;
+		fprintf(stderr, "dmabuf: no vivid and vgem: the debug set\n");
+		return md_main(argc, argv, debug_tests, ARRAY_SIZE(debug_tests));
 	}
-	return md_main(argc, argv, tests, n);
+	return md_main(argc, argv, tests, ARRAY_SIZE(tests));
 }
