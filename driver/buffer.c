@@ -20,7 +20,6 @@
 
 #include "buffer.h"
 #include "compat.h"
-#include "huge.h"
 #include "uapi/mmapdemo.h"
 
 /* A buffer may take at most half of RAM, and never more than 16 GiB. */

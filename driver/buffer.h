@@ -3,9 +3,13 @@
 #define _MMAPDEMO_BUFFER_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/kref.h>
 #include <linux/mm_types.h>
 #include <linux/types.h>
+
+#include "compat.h"
+#include "uapi/mmapdemo.h"
 
 /*
  * One shared buffer: the struct page array user mappings are built from,
@@ -45,6 +49,34 @@ struct mmapdemo_buf {
 	unsigned long *huge_map;	/* bit per 2 MiB: one order-9 block */
 	void *vaddr;			/* vmap() of pages[] */
 };
+
+/* Pages of one 2 MiB (PMD) entry, and its order; x86-64 only has 2 MiB. */
+#define MMAPDEMO_HUGE_ORDER	9
+#define MMAPDEMO_HUGE_PAGES	BIT(MMAPDEMO_HUGE_ORDER)
+
+/**
+ * mmapdemo_huge_caps() - MMAPDEMO_HUGE_* bits this kernel and module map
+ *
+ * Fixed at build time; independent of the parameter huge.
+ */
+static inline u32 mmapdemo_huge_caps(void)
+{
+	u32 caps = 0;
+
+#ifdef MMAPDEMO_HAVE_HUGE_PFNMAP
+	caps |= MMAPDEMO_HUGE_REMAP;
+#endif
+#ifdef MMAPDEMO_HAVE_HUGE_FOLIO
+	caps |= MMAPDEMO_HUGE_FAULT;
+#endif
+	return caps;
+}
+
+/* Whether the buffer's 2 MiB blocks are PMD-order folios (huge.c maps them). */
+static inline bool mmapdemo_huge_folios(void)
+{
+	return mmapdemo_huge_caps() & MMAPDEMO_HUGE_FAULT;
+}
 
 /* Largest block order the buffer asks the page allocator for. */
 #define MMAPDEMO_BUF_MAX_ORDER	9
