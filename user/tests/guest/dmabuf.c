@@ -35,6 +35,7 @@ struct dma_buf_import_sync_file {
 	__u32 flags;
 	__s32 fd;
 };
+
 #define DMA_BUF_IOCTL_IMPORT_SYNC_FILE \
 	_IOW(DMA_BUF_BASE, 3, struct dma_buf_import_sync_file)
 #endif
