@@ -20,7 +20,6 @@
 
 #include "buffer.h"
 #include "compat.h"
-#include "huge.h"
 #include "uapi/mmapdemo.h"
 
 /* A buffer may take at most half of RAM, and never more than 16 GiB. */
@@ -218,6 +217,7 @@ struct mmapdemo_buf *mmapdemo_buf_alloc(size_t size, unsigned int max_order)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&buf->ref);
 	atomic_set(&buf->nr_vmas, 0);
+	atomic_set(&buf->nr_exports, 0);
 	buf->size = size;
 	buf->nr_pages = size >> PAGE_SHIFT;
 	buf->pages = kvmalloc_array(buf->nr_pages, sizeof(*buf->pages),
@@ -256,7 +256,7 @@ static void mmapdemo_buf_release(struct kref *ref)
 {
 	struct mmapdemo_buf *buf = container_of(ref, struct mmapdemo_buf, ref);
 
-	WARN_ON(atomic_read(&buf->nr_vmas));
+	WARN_ON(mmapdemo_buf_busy(buf));
 	vunmap(buf->vaddr);
 	mmapdemo_buf_free_pages(buf, buf->nr_pages);
 	bitmap_free(buf->huge_map);
@@ -287,6 +287,19 @@ void mmapdemo_buf_get_vma(struct mmapdemo_buf *buf)
 void mmapdemo_buf_put_vma(struct mmapdemo_buf *buf)
 {
 	atomic_dec(&buf->nr_vmas);
+	mmapdemo_buf_put(buf);
+}
+
+/* A dma-buf export's reference: also counted in nr_exports. */
+void mmapdemo_buf_get_export(struct mmapdemo_buf *buf)
+{
+	mmapdemo_buf_get(buf);
+	atomic_inc(&buf->nr_exports);
+}
+
+void mmapdemo_buf_put_export(struct mmapdemo_buf *buf)
+{
+	atomic_dec(&buf->nr_exports);
 	mmapdemo_buf_put(buf);
 }
 

@@ -3,9 +3,13 @@
 #define _MMAPDEMO_BUFFER_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/kref.h>
 #include <linux/mm_types.h>
 #include <linux/types.h>
+
+#include "compat.h"
+#include "uapi/mmapdemo.h"
 
 /*
  * One shared buffer: the struct page array user mappings are built from,
@@ -19,8 +23,9 @@
  * one on its folio). Either way pages[] and the vmap() view are the same.
  *
  * Lifetime: the device holds one reference for as long as the buffer is
- * current, every VMA that maps it holds one (mmap, vm_ops->open), and so
- * does every read/write/ioctl while it runs. The pages go back to the
+ * current, every VMA that maps it holds one (mmap, vm_ops->open), every
+ * dma-buf that exports part of it holds one (dmabuf.c), and so does
+ * every read/write/ioctl while it runs. The pages go back to the
  * allocator only when the last of those is dropped, so neither a resize
  * nor a close can free a page a process still maps.
  *
@@ -39,10 +44,39 @@ struct mmapdemo_buf {
 	unsigned long nr_pages;
 	unsigned int nr_chunks;		/* blocks the allocator handed out */
 	atomic_t nr_vmas;		/* VMAs that map this buffer */
+	atomic_t nr_exports;		/* dma-bufs that export part of it */
 	struct page **pages;
 	unsigned long *huge_map;	/* bit per 2 MiB: one order-9 block */
 	void *vaddr;			/* vmap() of pages[] */
 };
+
+/* Pages of one 2 MiB (PMD) entry, and its order; x86-64 only has 2 MiB. */
+#define MMAPDEMO_HUGE_ORDER	9
+#define MMAPDEMO_HUGE_PAGES	BIT(MMAPDEMO_HUGE_ORDER)
+
+/**
+ * mmapdemo_huge_caps() - MMAPDEMO_HUGE_* bits this kernel and module map
+ *
+ * Fixed at build time; independent of the parameter huge.
+ */
+static inline u32 mmapdemo_huge_caps(void)
+{
+	u32 caps = 0;
+
+#ifdef MMAPDEMO_HAVE_HUGE_PFNMAP
+	caps |= MMAPDEMO_HUGE_REMAP;
+#endif
+#ifdef MMAPDEMO_HAVE_HUGE_FOLIO
+	caps |= MMAPDEMO_HUGE_FAULT;
+#endif
+	return caps;
+}
+
+/* Whether the buffer's 2 MiB blocks are PMD-order folios (huge.c maps them). */
+static inline bool mmapdemo_huge_folios(void)
+{
+	return mmapdemo_huge_caps() & MMAPDEMO_HUGE_FAULT;
+}
 
 /* Largest block order the buffer asks the page allocator for. */
 #define MMAPDEMO_BUF_MAX_ORDER	9
@@ -52,6 +86,15 @@ void mmapdemo_buf_get(struct mmapdemo_buf *buf);
 void mmapdemo_buf_put(struct mmapdemo_buf *buf);
 void mmapdemo_buf_get_vma(struct mmapdemo_buf *buf);
 void mmapdemo_buf_put_vma(struct mmapdemo_buf *buf);
+void mmapdemo_buf_get_export(struct mmapdemo_buf *buf);
+void mmapdemo_buf_put_export(struct mmapdemo_buf *buf);
+
+/* Mapped or exported: a resize must leave this buffer alone. */
+static inline bool mmapdemo_buf_busy(struct mmapdemo_buf *buf)
+{
+	return atomic_read(&buf->nr_vmas) || atomic_read(&buf->nr_exports);
+}
+
 struct page *mmapdemo_buf_page(const struct mmapdemo_buf *buf,
 			       unsigned long pgoff);
 unsigned long mmapdemo_buf_run(const struct mmapdemo_buf *buf,

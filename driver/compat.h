@@ -199,4 +199,74 @@ static inline struct page *mmapdemo_alloc_folio_page(gfp_t gfp,
 #endif
 }
 
+/*
+ * dma-buf (dmabuf.c). Its symbols are in the namespace DMA_BUF from 5.16
+ * on (a string literal from 6.13, as above); 5.10 has none.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define MMAPDEMO_IMPORT_DMA_BUF_NS()	MODULE_IMPORT_NS("DMA_BUF")
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(5, 16, 0)
+#define MMAPDEMO_IMPORT_DMA_BUF_NS()	MODULE_IMPORT_NS(DMA_BUF)
+#else
+#define MMAPDEMO_IMPORT_DMA_BUF_NS()
+#endif
+
+/*
+ * dma_buf_ops.vmap: 5.11 turned void *(*vmap)(dmabuf), NULL on failure,
+ * into int (*vmap)(dmabuf, map) filling a struct dma_buf_map, which 5.18
+ * renamed struct iosys_map. MMAPDEMO_DMABUF_VMAP_PTR says the former;
+ * otherwise the struct is struct iosys_map under either name. Neither
+ * compiled nor read in those headers: the dma_buf_map branch (5.11 to
+ * 5.17), written from the upstream change; no Debian release has it.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 11, 0)
+#define MMAPDEMO_DMABUF_VMAP_PTR	1
+#elif LINUX_VERSION_CODE < KERNEL_VERSION(5, 18, 0)
+#include <linux/dma-buf-map.h>
+#define iosys_map		dma_buf_map
+#define iosys_map_set_vaddr	dma_buf_map_set_vaddr
+#define IOSYS_MAP_INIT_VADDR	DMA_BUF_MAP_INIT_VADDR
+#else
+#include <linux/iosys-map.h>
+#endif
+
+#if IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)
+#include <linux/dma-buf.h>
+/*
+ * An importer's kernel mapping of a whole dma-buf (the KUnit importer):
+ * 6.2 made dma_buf_vmap() expect the reservation lock held and added
+ * dma_buf_vmap_unlocked(), which takes it; before, dma_buf_vmap() took
+ * the dma-buf's own mutex. NULL on failure.
+ */
+static inline void *mmapdemo_dma_buf_vmap(struct dma_buf *dmabuf)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	struct iosys_map map;
+
+	return dma_buf_vmap_unlocked(dmabuf, &map) ? NULL : map.vaddr;
+#elif !defined(MMAPDEMO_DMABUF_VMAP_PTR)
+	struct iosys_map map;
+
+	return dma_buf_vmap(dmabuf, &map) ? NULL : map.vaddr;
+#else
+	return dma_buf_vmap(dmabuf);
+#endif
+}
+
+static inline void mmapdemo_dma_buf_vunmap(struct dma_buf *dmabuf, void *vaddr)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	struct iosys_map map = IOSYS_MAP_INIT_VADDR(vaddr);
+
+	dma_buf_vunmap_unlocked(dmabuf, &map);
+#elif !defined(MMAPDEMO_DMABUF_VMAP_PTR)
+	struct iosys_map map = IOSYS_MAP_INIT_VADDR(vaddr);
+
+	dma_buf_vunmap(dmabuf, &map);
+#else
+	dma_buf_vunmap(dmabuf, vaddr);
+#endif
+}
+#endif
+
 #endif /* _MMAPDEMO_COMPAT_H */

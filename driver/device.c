@@ -69,19 +69,28 @@ EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_kstrtosize);
 
 /*
  * The current buffer with a reference of the caller's; for a VMA, also
- * counted in nr_vmas. Counting the VMA under dev->lock is what makes a
- * resize safe: a resize checks nr_vmas under the same lock, so it either
- * sees this mapping or the mapping sees the new buffer.
+ * counted in nr_vmas, for a dma-buf export in nr_exports. Counting them
+ * under dev->lock is what makes a resize safe: a resize checks both under
+ * the same lock, so it either sees this mapping or export or the mapping
+ * or export sees the new buffer.
  */
+enum mmapdemo_take {
+	MMAPDEMO_TAKE_REF,
+	MMAPDEMO_TAKE_VMA,
+	MMAPDEMO_TAKE_EXPORT,
+};
+
 static struct mmapdemo_buf *mmapdemo_dev_take_buf(struct mmapdemo_dev *dev,
-						  bool for_vma)
+						  enum mmapdemo_take what)
 {
 	struct mmapdemo_buf *buf;
 
 	mutex_lock(&dev->lock);
 	buf = dev->buf;
-	if (for_vma)
+	if (what == MMAPDEMO_TAKE_VMA)
 		mmapdemo_buf_get_vma(buf);
+	else if (what == MMAPDEMO_TAKE_EXPORT)
+		mmapdemo_buf_get_export(buf);
 	else
 		mmapdemo_buf_get(buf);
 	mutex_unlock(&dev->lock);
@@ -90,12 +99,17 @@ static struct mmapdemo_buf *mmapdemo_dev_take_buf(struct mmapdemo_dev *dev,
 
 struct mmapdemo_buf *mmapdemo_dev_get_buf(struct mmapdemo_dev *dev)
 {
-	return mmapdemo_dev_take_buf(dev, false);
+	return mmapdemo_dev_take_buf(dev, MMAPDEMO_TAKE_REF);
 }
 
 struct mmapdemo_buf *mmapdemo_dev_get_buf_for_vma(struct mmapdemo_dev *dev)
 {
-	return mmapdemo_dev_take_buf(dev, true);
+	return mmapdemo_dev_take_buf(dev, MMAPDEMO_TAKE_VMA);
+}
+
+struct mmapdemo_buf *mmapdemo_dev_get_buf_for_export(struct mmapdemo_dev *dev)
+{
+	return mmapdemo_dev_take_buf(dev, MMAPDEMO_TAKE_EXPORT);
 }
 
 u64 mmapdemo_dev_size(struct mmapdemo_dev *dev)
@@ -113,17 +127,19 @@ u64 mmapdemo_dev_size(struct mmapdemo_dev *dev)
  * @dev: the device
  * @size: bytes, validated by mmapdemo_size_valid()
  *
- * Only while nothing maps the buffer: the old pages may be mapped by
- * processes that expect to keep sharing them with the device.
+ * Only while nothing maps or exports the buffer: the old pages may be
+ * mapped by processes that expect to keep sharing them with the device,
+ * and a dma-buf's size and pages are fixed for its life.
  *
- * Return: 0, -EBUSY while a VMA maps the buffer, -ENOMEM.
+ * Return: 0, -EBUSY while a VMA maps the buffer or a dma-buf exports
+ * part of it, -ENOMEM.
  */
 int mmapdemo_dev_resize(struct mmapdemo_dev *dev, u64 size)
 {
 	struct mmapdemo_buf *new, *old;
 
 	mutex_lock(&dev->lock);
-	if (atomic_read(&dev->buf->nr_vmas)) {
+	if (mmapdemo_buf_busy(dev->buf)) {
 		mutex_unlock(&dev->lock);
 		return -EBUSY;
 	}
@@ -135,7 +151,7 @@ int mmapdemo_dev_resize(struct mmapdemo_dev *dev, u64 size)
 
 	mutex_lock(&dev->lock);
 	old = dev->buf;
-	if (atomic_read(&old->nr_vmas)) {
+	if (mmapdemo_buf_busy(old)) {
 		old = new;
 		new = NULL;
 	} else {
@@ -146,6 +162,7 @@ int mmapdemo_dev_resize(struct mmapdemo_dev *dev, u64 size)
 	mmapdemo_buf_put(old);
 	return new ? 0 : -EBUSY;
 }
+EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_dev_resize);
 
 /**
  * mmapdemo_dev_alloc() - a device with a zeroed buffer, not registered
@@ -182,6 +199,7 @@ struct mmapdemo_dev *mmapdemo_dev_alloc(unsigned int index, u64 size,
 	dev->map_mode = map_mode;
 	return dev;
 }
+EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_dev_alloc);
 
 /* After misc_deregister(): no file of the device is open any more. */
 void mmapdemo_dev_free(struct mmapdemo_dev *dev)
@@ -190,6 +208,7 @@ void mmapdemo_dev_free(struct mmapdemo_dev *dev)
 	mutex_destroy(&dev->lock);
 	kfree(dev);
 }
+EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_dev_free);
 
 /* misc_register() makes the misc device the drvdata of its device. */
 static struct mmapdemo_dev *mmapdemo_sysfs_dev(struct device *d)
@@ -218,6 +237,12 @@ static struct device_attribute mmapdemo_stat_attrs[MD_STAT_COUNT] = {
 	MMAPDEMO_STAT_ATTR(MD_STAT_FAULT_PAGES, fault_pages),
 	MMAPDEMO_STAT_ATTR(MD_STAT_HUGE_FAULTS, huge_faults),
 	MMAPDEMO_STAT_ATTR(MD_STAT_HUGE_FALLBACKS, huge_fallbacks),
+	MMAPDEMO_STAT_ATTR(MD_STAT_DMABUF_EXPORTS, dmabuf_exports),
+	MMAPDEMO_STAT_ATTR(MD_STAT_DMABUF_LIVE, dmabuf_live),
+	MMAPDEMO_STAT_ATTR(MD_STAT_DMABUF_ATTACHED, dmabuf_attached),
+	MMAPDEMO_STAT_ATTR(MD_STAT_DMABUF_MAPPED, dmabuf_mapped),
+	MMAPDEMO_STAT_ATTR(MD_STAT_DMABUF_VMAPPED, dmabuf_vmapped),
+	MMAPDEMO_STAT_ATTR(MD_STAT_DMABUF_RELEASES, dmabuf_releases),
 };
 
 static ssize_t mmapdemo_stat_show(struct device *d,
@@ -241,6 +266,12 @@ static struct attribute *mmapdemo_stats_attrs[MD_STAT_COUNT + 1] = {
 	&mmapdemo_stat_attrs[MD_STAT_FAULT_PAGES].attr,
 	&mmapdemo_stat_attrs[MD_STAT_HUGE_FAULTS].attr,
 	&mmapdemo_stat_attrs[MD_STAT_HUGE_FALLBACKS].attr,
+	&mmapdemo_stat_attrs[MD_STAT_DMABUF_EXPORTS].attr,
+	&mmapdemo_stat_attrs[MD_STAT_DMABUF_LIVE].attr,
+	&mmapdemo_stat_attrs[MD_STAT_DMABUF_ATTACHED].attr,
+	&mmapdemo_stat_attrs[MD_STAT_DMABUF_MAPPED].attr,
+	&mmapdemo_stat_attrs[MD_STAT_DMABUF_VMAPPED].attr,
+	&mmapdemo_stat_attrs[MD_STAT_DMABUF_RELEASES].attr,
 };
 
 static const struct attribute_group mmapdemo_stats_group = {

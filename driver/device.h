@@ -30,13 +30,19 @@ enum mmapdemo_stat {
 	MD_STAT_FAULT_PAGES,
 	MD_STAT_HUGE_FAULTS,
 	MD_STAT_HUGE_FALLBACKS,
+	MD_STAT_DMABUF_EXPORTS,
+	MD_STAT_DMABUF_LIVE,
+	MD_STAT_DMABUF_ATTACHED,
+	MD_STAT_DMABUF_MAPPED,
+	MD_STAT_DMABUF_VMAPPED,
+	MD_STAT_DMABUF_RELEASES,
 	MD_STAT_COUNT
 };
 
 /*
  * One device: a misc device node, its buffer, the map mode new files
  * start in, and its counters. @buf is replaced only by a resize, under
- * @lock, and only while no VMA maps it. Users take their own reference
+ * @lock, and only while no VMA maps it and no dma-buf exports it. Users take their own reference
  * under @lock and drop @lock before touching user memory: mmap() runs
  * with mmap_lock held and takes @lock, so @lock must never be held
  * across a page fault.
@@ -86,6 +92,7 @@ int mmapdemo_dev_resize(struct mmapdemo_dev *dev, u64 size);
 u64 mmapdemo_dev_size(struct mmapdemo_dev *dev);
 struct mmapdemo_buf *mmapdemo_dev_get_buf(struct mmapdemo_dev *dev);
 struct mmapdemo_buf *mmapdemo_dev_get_buf_for_vma(struct mmapdemo_dev *dev);
+struct mmapdemo_buf *mmapdemo_dev_get_buf_for_export(struct mmapdemo_dev *dev);
 
 int mmapdemo_kstrtosize(const char *s, u64 *out);
 

@@ -2,7 +2,6 @@
 #ifndef _MMAPDEMO_HUGE_H
 #define _MMAPDEMO_HUGE_H
 
-#include <linux/bits.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/types.h>
@@ -10,34 +9,6 @@
 #include "buffer.h"
 #include "compat.h"
 #include "uapi/mmapdemo.h"
-
-/* Pages of one 2 MiB (PMD) entry, and its order; x86-64 only has 2 MiB. */
-#define MMAPDEMO_HUGE_ORDER	9
-#define MMAPDEMO_HUGE_PAGES	BIT(MMAPDEMO_HUGE_ORDER)
-
-/**
- * mmapdemo_huge_caps() - MMAPDEMO_HUGE_* bits this kernel and module map
- *
- * Fixed at build time; independent of the parameter huge.
- */
-static inline u32 mmapdemo_huge_caps(void)
-{
-	u32 caps = 0;
-
-#ifdef MMAPDEMO_HAVE_HUGE_PFNMAP
-	caps |= MMAPDEMO_HUGE_REMAP;
-#endif
-#ifdef MMAPDEMO_HAVE_HUGE_FOLIO
-	caps |= MMAPDEMO_HUGE_FAULT;
-#endif
-	return caps;
-}
-
-/* Whether buffer.c makes its 2 MiB blocks PMD-order folios. */
-static inline bool mmapdemo_huge_folios(void)
-{
-	return mmapdemo_huge_caps() & MMAPDEMO_HUGE_FAULT;
-}
 
 bool mmapdemo_huge_block(const struct mmapdemo_buf *buf, unsigned long pgoff);
 bool mmapdemo_huge_mmap(struct vm_area_struct *vma, struct mmapdemo_buf *buf,

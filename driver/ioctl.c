@@ -3,10 +3,14 @@
  * The ioctl ABI (driver/uapi/mmapdemo.h). FILL and CHECKSUM run on the
  * device's buffer (buffer.c); the ring ioctls are ring.c's.
  */
+#include <linux/dma-buf.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
 #include <linux/uaccess.h>
 
 #include "compat.h"
 #include "device.h"
+#include "dmabuf.h"
 #include "huge.h"
 #include "ioctl.h"
 #include "ring.h"
@@ -106,11 +110,70 @@ static long mmapdemo_ioc_stats(struct mmapdemo_file *f, void __user *uarg,
 		.fault_pages = mmapdemo_stat(d, MD_STAT_FAULT_PAGES),
 		.huge_faults = mmapdemo_stat(d, MD_STAT_HUGE_FAULTS),
 		.huge_fallbacks = mmapdemo_stat(d, MD_STAT_HUGE_FALLBACKS),
+		.dmabuf_exports = mmapdemo_stat(d, MD_STAT_DMABUF_EXPORTS),
+		.dmabuf_live = mmapdemo_stat(d, MD_STAT_DMABUF_LIVE),
+		.dmabuf_attached = mmapdemo_stat(d, MD_STAT_DMABUF_ATTACHED),
+		.dmabuf_mapped = mmapdemo_stat(d, MD_STAT_DMABUF_MAPPED),
+		.dmabuf_vmapped = mmapdemo_stat(d, MD_STAT_DMABUF_VMAPPED),
+		.dmabuf_releases = mmapdemo_stat(d, MD_STAT_DMABUF_RELEASES),
 	};
 
 	/* A caller built against an older, shorter layout gets its prefix. */
 	return copy_to_user(uarg, &st, size) ? -EFAULT : 0;
 }
+
+#if IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)
+/*
+ * EXPORT_DMABUF. The fd is reserved and the answer copied out before the
+ * fd is installed, so a failure never leaves an fd behind; once the
+ * dma-buf exists, only dma_buf_put() undoes it (its release frees the
+ * rest: CVE-2024-56712's double free came from doing both).
+ */
+static long mmapdemo_ioc_export(struct file *file, struct mmapdemo_file *f,
+				void __user *uarg)
+{
+	struct mmapdemo_dmabuf_export req;
+	struct dma_buf *dmabuf;
+	int accmode, fd;
+	u32 mode;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags & ~(O_CLOEXEC | O_ACCMODE))
+		return -EINVAL;
+	accmode = req.flags & O_ACCMODE;
+	/* The dma-buf gives no more access than this file has. */
+	if ((accmode != O_RDONLY && !(file->f_mode & FMODE_WRITE)) ||
+	    (accmode != O_WRONLY && !(file->f_mode & FMODE_READ)))
+		return -EBADF;
+	spin_lock(&f->lock);
+	mode = f->map_mode;
+	spin_unlock(&f->lock);
+	dmabuf = mmapdemo_dmabuf_export(f->dev, req.offset, req.size, mode,
+					accmode);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+	fd = get_unused_fd_flags(req.flags & O_CLOEXEC);
+	if (fd < 0) {
+		dma_buf_put(dmabuf);
+		return fd;
+	}
+	req.fd = fd;
+	if (copy_to_user(uarg, &req, sizeof(req))) {
+		put_unused_fd(fd);
+		dma_buf_put(dmabuf);
+		return -EFAULT;
+	}
+	fd_install(fd, dmabuf->file);
+	return 0;
+}
+#else
+static long mmapdemo_ioc_export(struct file *file, struct mmapdemo_file *f,
+				void __user *uarg)
+{
+	return -EOPNOTSUPP;
+}
+#endif
 
 long mmapdemo_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
@@ -148,6 +211,8 @@ long mmapdemo_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case MMAPDEMO_IOC_FILL:
 	case MMAPDEMO_IOC_CHECKSUM:
 		return mmapdemo_ioc_range(f, cmd, uarg);
+	case MMAPDEMO_IOC_EXPORT_DMABUF:
+		return mmapdemo_ioc_export(file, f, uarg);
 	case MMAPDEMO_IOC_RING_SETUP:
 	case MMAPDEMO_IOC_RING_DOORBELL:
 	case MMAPDEMO_IOC_RING_PRODUCER_START:

@@ -39,7 +39,7 @@ matrix_entry() {
 }
 
 # Suites of the core tier (globs over user/tests/guest/*.sh).
-CORE_SUITES=10-*,15-*,20-*,22-*,23-*,25-*,30-*,35-*,40-ring,93-*
+CORE_SUITES=10-*,15-*,20-*,22-*,23-*,25-*,26-*,30-*,35-*,40-ring,93-*
 
 # The entry whose tree builds the debug and KCSAN kernels (newest source).
 DEBUG_ENTRY=sid
@@ -50,7 +50,9 @@ DEB_ENTRY=trixie-backports
 # (mapping, huge, behaviour, lifecycle, several devices, rings, fuzz,
 # fail-nth, stress; KUnit runs besides). The read/write, security and
 # ring-tool suites run on every stock kernel of the tier instead.
-DEBUG_SUITES=20-*,22-*,23-*,24-*,25-*,30-*,35-*,40-ring,90-*,91-*,92-*
+# 26-dmabuf runs its debug set here (dma-buf mappings, lifetime, a
+# sw_sync fence; KUnit is the importer), not on debug-6.1.
+DEBUG_SUITES=20-*,22-*,23-*,24-*,25-*,26-*,30-*,35-*,40-ring,90-*,91-*,92-*
 # The 6.1 debug kernel has no THP, so the driver maps 4 KiB pages there:
 # 24-huge-failnth would inject the same faults into the same paths as
 # 91-failnth (only with a 16 MiB buffer; 131 s of its 1050 in the first

@@ -11,13 +11,21 @@
  * past the cap would be lost.
  */
 #include <kunit/test.h>
+#include <linux/dma-mapping.h>
+#include <linux/dma-resv.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
 #include <linux/limits.h>
+#include <linux/platform_device.h>
+#include <linux/scatterlist.h>
+#include <linux/sizes.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 
 #include "../compat.h"
 #include "../device.h"
+#include "../dmabuf.h"
 #include "../huge.h"
 #include "../ioctl.h"
 #include "../mmap.h"
@@ -599,7 +607,258 @@ static struct kunit_case ioctl_cases[] = {
 
 static struct kunit_suite ioctl_suite = MMAPDEMO_SUITE(ioctl);
 
+#if IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)
+/*
+ * The dma-buf exporter (dmabuf.c) with this suite as the importer: a
+ * platform device attaches and maps (DMA_API_DEBUG checks the mappings
+ * on the debug kernels), a kernel mapping, CPU access, and the release
+ * and error paths. The device under test is an unregistered one of its
+ * own (index 15), so the counters start at zero.
+ */
+struct dmabuf_fixture {
+	struct mmapdemo_dev *dev;
+	struct platform_device *pdev;
+};
+
+static void dmabuf_setup(struct kunit *test, struct dmabuf_fixture *fx)
+{
+	fx->dev = mmapdemo_dev_alloc(15, SZ_4M, MMAPDEMO_MODE_FAULT);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(fx->dev));
+	fx->pdev = platform_device_register_simple("mmapdemo-kunit",
+						   PLATFORM_DEVID_AUTO, NULL, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(fx->pdev));
+	/* Small segments, so a contiguous run must be cut (dmabuf.c). */
+	dma_set_max_seg_size(&fx->pdev->dev, SZ_16K);
+}
+
+static void dmabuf_teardown(struct dmabuf_fixture *fx)
+{
+	platform_device_unregister(fx->pdev);
+	mmapdemo_dev_free(fx->dev);
+}
+
+/*
+ * dma_buf_put() of the last reference: fput() from a kernel thread (the
+ * KUnit case) releases the file from a workqueue, so wait for it.
+ */
+static void dmabuf_put_sync(struct dma_buf *dmabuf)
+{
+	dma_buf_put(dmabuf);
+	flush_delayed_fput();
+}
+
+static u64 dstat(struct dmabuf_fixture *fx, enum mmapdemo_stat id)
+{
+	return mmapdemo_stat(fx->dev, id);
+}
+
+/* Bad ranges, modes and access modes: -EINVAL, nothing held. */
+static void dmabuf_export_bad_args(struct kunit *test)
+{
+	static const struct { u64 off, size; u32 mode; int acc; } bad[] = {
+		{ 0, 0, 0, O_RDWR },
+		{ 1, PAGE_SIZE, 0, O_RDWR },
+		{ 0, PAGE_SIZE + 1, 0, O_RDWR },
+		{ 0, SZ_4M + PAGE_SIZE, 0, O_RDWR },
+		{ SZ_4M, PAGE_SIZE, 0, O_RDWR },
+		{ PAGE_SIZE, U64_MAX & PAGE_MASK, 0, O_RDWR },	/* wraps */
+		{ U64_MAX & PAGE_MASK, PAGE_SIZE, 0, O_RDWR },
+		{ 0, PAGE_SIZE, MMAPDEMO_MODE_COUNT, O_RDWR },
+		{ 0, PAGE_SIZE, 0, O_ACCMODE },
+		{ 0, PAGE_SIZE, 0, O_RDWR | O_CLOEXEC },
+	};
+	struct dmabuf_fixture fx;
+	size_t i;
+
+	dmabuf_setup(test, &fx);
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		KUNIT_EXPECT_EQ_MSG(test,
+				    PTR_ERR(mmapdemo_dmabuf_export(fx.dev, bad[i].off,
+								   bad[i].size,
+								   bad[i].mode,
+								   bad[i].acc)),
+				    (long)-EINVAL, "case %zu", i);
+	KUNIT_EXPECT_FALSE(test, mmapdemo_buf_busy(fx.dev->buf));
+	KUNIT_EXPECT_EQ(test, dstat(&fx, MD_STAT_DMABUF_EXPORTS), 0ULL);
+	dmabuf_teardown(&fx);
+}
+
+/*
+ * attach, map (segments no longer than the device's limit, covering the
+ * export's pages in order), CPU access, unmap, detach, release.
+ */
+static void dmabuf_attach_map_detach(struct kunit *test)
+{
+	u64 off = 3 * PAGE_SIZE, size = SZ_2M;
+	struct dma_buf_attachment *attach;
+	struct dmabuf_fixture fx;
+	struct scatterlist *sg;
+	struct dma_buf *dmabuf;
+	struct sg_table *sgt;
+	u64 total = 0;
+	unsigned int i;
+
+	dmabuf_setup(test, &fx);
+	dmabuf = mmapdemo_dmabuf_export(fx.dev, off, size,
+					MMAPDEMO_MODE_FAULT, O_RDWR);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dmabuf));
+	KUNIT_EXPECT_EQ(test, dmabuf->size, (size_t)size);
+	KUNIT_EXPECT_TRUE(test, mmapdemo_buf_busy(fx.dev->buf));
+	KUNIT_EXPECT_EQ(test, dstat(&fx, MD_STAT_DMABUF_LIVE), 1ULL);
+
+	attach = dma_buf_attach(dmabuf, &fx.pdev->dev);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(attach));
+	KUNIT_EXPECT_EQ(test, dstat(&fx, MD_STAT_DMABUF_ATTACHED), 1ULL);
+	/* The core wants the reservation lock around a map (6.2 on). */
+	dma_resv_lock(dmabuf->resv, NULL);
+	sgt = dma_buf_map_attachment(attach, DMA_BIDIRECTIONAL);
+	dma_resv_unlock(dmabuf->resv);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(sgt));
+	KUNIT_EXPECT_EQ(test, dstat(&fx, MD_STAT_DMABUF_MAPPED), 1ULL);
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		/* dma-direct without an IOMMU: bus address == physical. */
+		struct page *want = fx.dev->buf->pages[(off + total) >> PAGE_SHIFT];
+
+		KUNIT_EXPECT_LE(test, sg_dma_len(sg), (unsigned int)SZ_16K);
+		KUNIT_EXPECT_EQ(test, (u64)sg_dma_address(sg),
+				(u64)page_to_phys(want));
+		total += sg_dma_len(sg);
+	}
+	KUNIT_EXPECT_EQ(test, total, size);
+	KUNIT_EXPECT_GE(test, sgt->nents, (unsigned int)(size / SZ_16K));
+
+	KUNIT_EXPECT_EQ(test, dma_buf_begin_cpu_access(dmabuf, DMA_FROM_DEVICE), 0);
+	KUNIT_EXPECT_EQ(test, dma_buf_end_cpu_access(dmabuf, DMA_FROM_DEVICE), 0);
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	dma_buf_unmap_attachment(attach, sgt, DMA_BIDIRECTIONAL);
+	dma_resv_unlock(dmabuf->resv);
+	KUNIT_EXPECT_EQ(test, dstat(&fx, MD_STAT_DMABUF_MAPPED), 0ULL);
+	dma_buf_detach(dmabuf, attach);
+	KUNIT_EXPECT_EQ(test, dstat(&fx, MD_STAT_DMABUF_ATTACHED), 0ULL);
+
+	dmabuf_put_sync(dmabuf);
+	KUNIT_EXPECT_EQ(test, dstat(&fx, MD_STAT_DMABUF_LIVE), 0ULL);
+	KUNIT_EXPECT_EQ(test, dstat(&fx, MD_STAT_DMABUF_RELEASES), 1ULL);
+	KUNIT_EXPECT_FALSE(test, mmapdemo_buf_busy(fx.dev->buf));
+	dmabuf_teardown(&fx);
+}
+
+/* vmap is the buffer's own kernel view at the export's offset. */
+static void dmabuf_vmap_is_the_buffer(struct kunit *test)
+{
+	struct dmabuf_fixture fx;
+	struct dma_buf *dmabuf;
+	u8 *vaddr;
+
+	dmabuf_setup(test, &fx);
+	dmabuf = mmapdemo_dmabuf_export(fx.dev, 5 * PAGE_SIZE, 2 * PAGE_SIZE,
+					MMAPDEMO_MODE_REMAP, O_RDWR);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dmabuf));
+	vaddr = mmapdemo_dma_buf_vmap(dmabuf);
+	KUNIT_ASSERT_NOT_NULL(test, vaddr);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)vaddr,
+			    (void *)((u8 *)fx.dev->buf->vaddr + 5 * PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, dstat(&fx, MD_STAT_DMABUF_VMAPPED), 1ULL);
+	vaddr[2 * PAGE_SIZE - 1] = 0x25;
+	KUNIT_EXPECT_EQ(test, ((u8 *)fx.dev->buf->vaddr)[7 * PAGE_SIZE - 1],
+			(u8)0x25);
+	mmapdemo_dma_buf_vunmap(dmabuf, vaddr);
+	KUNIT_EXPECT_EQ(test, dstat(&fx, MD_STAT_DMABUF_VMAPPED), 0ULL);
+	dmabuf_put_sync(dmabuf);
+	dmabuf_teardown(&fx);
+}
+
+/* A dma-buf's size is fixed: no resize while one lives. */
+static void dmabuf_resize_busy(struct kunit *test)
+{
+	struct dmabuf_fixture fx;
+	struct dma_buf *dmabuf;
+
+	dmabuf_setup(test, &fx);
+	dmabuf = mmapdemo_dmabuf_export(fx.dev, 0, PAGE_SIZE,
+					MMAPDEMO_MODE_FAULT, O_RDONLY);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dmabuf));
+	KUNIT_EXPECT_EQ(test, mmapdemo_dev_resize(fx.dev, SZ_8M), -EBUSY);
+	dmabuf_put_sync(dmabuf);
+	KUNIT_EXPECT_EQ(test, mmapdemo_dev_resize(fx.dev, SZ_8M), 0);
+	dmabuf_teardown(&fx);
+}
+
+/* The fault handler checks the page offset against the export. */
+static void dmabuf_fault_out_of_range_sigbus(struct kunit *test)
+{
+	static const pgoff_t bad[] = { 2, 3, 1UL << 32, ULONG_MAX };
+	struct vm_area_struct vma = {};
+	struct dmabuf_fixture fx;
+	struct dma_buf *dmabuf;
+	size_t i;
+
+	dmabuf_setup(test, &fx);
+	dmabuf = mmapdemo_dmabuf_export(fx.dev, SZ_1M, 2 * PAGE_SIZE,
+					MMAPDEMO_MODE_FAULT, O_RDWR);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dmabuf));
+	vma.vm_private_data = dmabuf->priv;
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct vm_fault vmf = { .vma = &vma, .pgoff = bad[i] };
+
+		KUNIT_EXPECT_EQ(test, mmapdemo_dmabuf_fault(&vmf),
+				(__force vm_fault_t)VM_FAULT_SIGBUS);
+	}
+	KUNIT_EXPECT_EQ(test, dstat(&fx, MD_STAT_FAULTS), 0ULL);
+	dmabuf_put_sync(dmabuf);
+	dmabuf_teardown(&fx);
+}
+
+/*
+ * Two importers and two exports of overlapping ranges at once; each
+ * export's release is independent, the buffer stays busy until the last.
+ */
+static void dmabuf_two_exports(struct kunit *test)
+{
+	struct dma_buf_attachment *a[2];
+	struct dmabuf_fixture fx;
+	struct dma_buf *d[2];
+	int i;
+
+	dmabuf_setup(test, &fx);
+	for (i = 0; i < 2; i++) {
+		d[i] = mmapdemo_dmabuf_export(fx.dev, i * SZ_1M, SZ_2M,
+					      MMAPDEMO_MODE_FAULT, O_RDWR);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(d[i]));
+		a[i] = dma_buf_attach(d[i], &fx.pdev->dev);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(a[i]));
+	}
+	KUNIT_EXPECT_EQ(test, dstat(&fx, MD_STAT_DMABUF_ATTACHED), 2ULL);
+	dma_buf_detach(d[0], a[0]);
+	dmabuf_put_sync(d[0]);
+	KUNIT_EXPECT_TRUE(test, mmapdemo_buf_busy(fx.dev->buf));
+	KUNIT_EXPECT_EQ(test, dstat(&fx, MD_STAT_DMABUF_LIVE), 1ULL);
+	dma_buf_detach(d[1], a[1]);
+	dmabuf_put_sync(d[1]);
+	KUNIT_EXPECT_FALSE(test, mmapdemo_buf_busy(fx.dev->buf));
+	KUNIT_EXPECT_EQ(test, dstat(&fx, MD_STAT_DMABUF_RELEASES), 2ULL);
+	dmabuf_teardown(&fx);
+}
+
+static struct kunit_case dmabuf_cases[] = {
+	KUNIT_CASE(dmabuf_export_bad_args),
+	KUNIT_CASE(dmabuf_attach_map_detach),
+	KUNIT_CASE(dmabuf_vmap_is_the_buffer),
+	KUNIT_CASE(dmabuf_resize_busy),
+	KUNIT_CASE(dmabuf_fault_out_of_range_sigbus),
+	KUNIT_CASE(dmabuf_two_exports),
+	{}
+};
+
+static struct kunit_suite dmabuf_suite = MMAPDEMO_SUITE(dmabuf);
+
+kunit_test_suites(&validate_suite, &buffer_suite, &mmap_suite, &ioctl_suite,
+		  &dmabuf_suite);
+MMAPDEMO_IMPORT_DMA_BUF_NS();
+#else
 kunit_test_suites(&validate_suite, &buffer_suite, &mmap_suite, &ioctl_suite);
+#endif
 
 MODULE_DESCRIPTION("KUnit tests for the mmapdemo driver");
 MODULE_LICENSE("GPL");

@@ -125,6 +125,13 @@ struct mmapdemo_stats {
 				 * huge_fault (never at mmap() time)
 				 */
 	__u64 huge_fallbacks;	/* huge_fault calls that fell back to 4 KiB */
+	/* dma-buf exports (EXPORT_DMABUF): */
+	__u64 dmabuf_exports;	/* made */
+	__u64 dmabuf_live;	/* not yet released */
+	__u64 dmabuf_attached;	/* importer attachments now */
+	__u64 dmabuf_mapped;	/* sg tables mapped for importers now */
+	__u64 dmabuf_vmapped;	/* exports with a kernel mapping now */
+	__u64 dmabuf_releases;	/* released: no fd, mapping or importer left */
 };
 
 /*
@@ -134,8 +141,33 @@ struct mmapdemo_stats {
  * older header keep working.
  */
 #define MMAPDEMO_STATS_SIZE_V1	64
-/* 72 added fault_pages; V2 the two huge counters. */
+/* 72 added fault_pages; V2 the two huge counters; V3 the dma-buf ones. */
 #define MMAPDEMO_STATS_SIZE_V2	88
+#define MMAPDEMO_STATS_SIZE_V3	136
+
+/*
+ * EXPORT_DMABUF: export [offset, offset + size) of the buffer as a
+ * dma-buf, a file other drivers import (V4L2_MEMORY_DMABUF, DRM PRIME)
+ * and processes pass around and mmap(). offset and size must be page
+ * aligned and size not zero, the range inside the buffer (EINVAL);
+ * flags a subset of O_CLOEXEC | O_ACCMODE, the access mode not O_ACCMODE
+ * itself (EINVAL); a writable export needs a file opened for writing
+ * (EBADF). The new fd comes back in fd.
+ *
+ * The dma-buf maps in the map mode of the exporting file (MAP_SHARED
+ * only: EINVAL otherwise; it cannot grow by mremap()) and shares its
+ * pages with /dev/mmapdemo and with every other export of them. While
+ * any export of a buffer lives, resizing it fails with EBUSY and the
+ * module cannot be unloaded: a dma-buf lives until its last fd,
+ * mapping and importer are gone (/sys/kernel/debug/dma_buf/bufinfo
+ * lists them). EOPNOTSUPP: a kernel without dma-buf support.
+ */
+struct mmapdemo_dmabuf_export {
+	__u64 offset;
+	__u64 size;
+	__u32 flags;		/* O_CLOEXEC | O_RDONLY/O_WRONLY/O_RDWR */
+	__s32 fd;		/* out */
+};
 
 #define MMAPDEMO_IOC_INFO	_IOR(MMAPDEMO_IOC_MAGIC, 0x00, struct mmapdemo_info)
 /* Before this file's first mmap(); EBUSY after it. EINVAL: unknown mode. */
@@ -143,6 +175,8 @@ struct mmapdemo_stats {
 #define MMAPDEMO_IOC_FILL	_IOW(MMAPDEMO_IOC_MAGIC, 0x02, struct mmapdemo_fill)
 #define MMAPDEMO_IOC_CHECKSUM	_IOWR(MMAPDEMO_IOC_MAGIC, 0x03, struct mmapdemo_checksum)
 #define MMAPDEMO_IOC_STATS	_IOR(MMAPDEMO_IOC_MAGIC, 0x04, struct mmapdemo_stats)
+#define MMAPDEMO_IOC_EXPORT_DMABUF \
+	_IOWR(MMAPDEMO_IOC_MAGIC, 0x05, struct mmapdemo_dmabuf_export)
 
 /*
  * Rings: zero-copy channels in both directions, in the style of perf's

@@ -89,6 +89,7 @@ int cmd_write_from(struct cli *c, int argc, char **argv);
 int cmd_read_to(struct cli *c, int argc, char **argv);
 int cmd_watch(struct cli *c, int argc, char **argv);
 int cmd_stats(struct cli *c, int argc, char **argv);
+int cmd_exports(struct cli *c, int argc, char **argv);
 int cmd_bench(struct cli *c, int argc, char **argv);
 
 #endif /* MMAPDEMO_CLI_H */

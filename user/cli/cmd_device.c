@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The subcommands that use the device: info, fill, dump, verify,
- * write-from, read-to, watch and stats.  All data moves through a mapping
+ * write-from, read-to, watch, stats and exports.  All data moves through a mapping
  * of the buffer (or, for fill and verify's checksums, through the kernel's
  * own view of it); none of it goes through read()/write() on the device.
  */
@@ -783,4 +783,95 @@ out_unmap:
 out_unref:
 	mmapdemo_unref(md);
 	return ret;
+}
+
+#define BUFINFO	"/sys/kernel/debug/dma_buf/bufinfo"
+
+/*
+ * An object line of bufinfo: "size flags mode count exp_name ino [name]",
+ * tab separated, size in hex digits. Returns its exp_name field in @name.
+ */
+static bool bufinfo_object(const char *line, char *name, size_t len)
+{
+	const char *p = line;
+	size_t n;
+	int field;
+
+	if (!strchr("0123456789abcdef", line[0]) || !line[0])
+		return false;
+	for (field = 0; field < 4; field++) {
+		p = strchr(p, '\t');
+		if (!p)
+			return false;
+		p++;
+	}
+	n = strcspn(p, "\t\n");
+	if (n >= len)
+		n = len - 1;
+	memcpy(name, p, n);
+	name[n] = '\0';
+	return true;
+}
+
+/*
+ * exports: the device's dma-buf counters, then each live export of it
+ * with what bufinfo says about it (fences, attached devices).
+ */
+int cmd_exports(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { NULL } };
+	struct mmapdemo_stats st;
+	struct mmapdemo_info info;
+	struct mmapdemo *md = NULL;
+	const char *dev;
+	char line[512], name[64];
+	bool mine = false;
+	unsigned int shown = 0;
+	FILE *f;
+	int ret, err;
+
+	if (cli_getopt(c, argc, argv, "", opts) != -1)
+		return c->exit;
+	ret = cli_no_args(c, argc, argv);
+	if (ret)
+		return ret;
+	ret = cli_open(c, O_RDONLY, -1, &md, &info);
+	if (ret)
+		return ret;
+	err = mmapdemo_get_stats(md, &st);
+	mmapdemo_unref(md);
+	if (err) {
+		cli_error(c, "%s", mmapdemo_strerror(err));
+		return EXIT_FAIL;
+	}
+	printf("exports %" PRIu64 ", live %" PRIu64 ", released %" PRIu64
+	       "; now attached %" PRIu64 ", mapped %" PRIu64 ", vmapped %"
+	       PRIu64 "\n", (uint64_t)st.dmabuf_exports,
+	       (uint64_t)st.dmabuf_live, (uint64_t)st.dmabuf_releases,
+	       (uint64_t)st.dmabuf_attached, (uint64_t)st.dmabuf_mapped,
+	       (uint64_t)st.dmabuf_vmapped);
+	dev = strrchr(c->device, '/');
+	dev = dev ? dev + 1 : c->device;
+	f = fopen(BUFINFO, "r");
+	if (!f) {
+		printf("importers: %s: %s (root, debugfs mounted)\n", BUFINFO,
+		       strerror(errno));
+		return EXIT_OK;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (bufinfo_object(line, name, sizeof(name))) {
+			mine = !strcmp(name, dev);
+			if (mine && !shown++)
+				fputs("size\tflags\tmode\tcount\texp_name\tino\tname\n",
+				      stdout);
+		} else if (!strncmp(line, "Total", 5) || line[0] != '\t') {
+			mine = false;
+		}
+		if (mine)
+			fputs(line, stdout);
+	}
+	fclose(f);
+	if (!shown)
+		printf("no live export of %s in %s\n", dev, BUFINFO);
+	return EXIT_OK;
 }

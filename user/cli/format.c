@@ -196,6 +196,12 @@ const struct stats_field stats_fields[] = {
 	STATS_FIELD(fault_pages),
 	STATS_FIELD(huge_faults),
 	STATS_FIELD(huge_fallbacks),
+	STATS_FIELD(dmabuf_exports),
+	STATS_FIELD(dmabuf_live),
+	STATS_FIELD(dmabuf_attached),
+	STATS_FIELD(dmabuf_mapped),
+	STATS_FIELD(dmabuf_vmapped),
+	STATS_FIELD(dmabuf_releases),
 };
 
 const size_t nr_stats_fields = ARRAY_SIZE(stats_fields);
@@ -314,7 +320,7 @@ void format_stats_text(FILE *f, const struct mmapdemo_stats *s)
 	size_t i;
 
 	for (i = 0; i < nr_stats_fields; i++)
-		fprintf(f, "%-14s %" PRIu64 "\n", stats_fields[i].name,
+		fprintf(f, "%-15s %" PRIu64 "\n", stats_fields[i].name,
 			stats_value(s, &stats_fields[i]));
 }
 

@@ -130,6 +130,15 @@ static const struct cli_command commands[] = {
 		.summary = "show the driver's counters",
 		.help = JSON_OPT,
 	}, {
+		.name = "exports",
+		.run = cmd_exports,
+		.args = "",
+		.summary = "show the device's dma-buf exports and their importers",
+		.help = "",
+		.notes = "The importers (attached devices) come from\n"
+			 "/sys/kernel/debug/dma_buf/bufinfo: root, with debugfs\n"
+			 "mounted.  See mmapdemo_export_dmabuf(3).\n",
+	}, {
 		.name = "bench",
 		.run = cmd_bench,
 		.args = "[--quick] [--reps N] [--max-size SIZE] [--only LIST]\n"

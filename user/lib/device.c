@@ -134,6 +134,7 @@ int mmapdemo_get_stats(struct mmapdemo *md, struct mmapdemo_stats *stats)
 {
 	static const unsigned int sizes[] = {
 		sizeof(*stats),
+		MMAPDEMO_STATS_SIZE_V2,
 		offsetof(struct mmapdemo_stats, huge_faults),
 		MMAPDEMO_STATS_SIZE_V1,
 		0,
@@ -201,6 +202,22 @@ int mmapdemo_fill(struct mmapdemo *md, uint64_t offset, uint64_t length,
 	};
 
 	return md_ioctl(md, MMAPDEMO_IOC_FILL, &arg);
+}
+
+int mmapdemo_export_dmabuf(struct mmapdemo *md, uint64_t offset,
+			   uint64_t size, int flags)
+{
+	struct mmapdemo_dmabuf_export arg = {
+		.offset = offset,
+		.size = size,
+		.flags = (uint32_t)flags,
+	};
+	int err;
+
+	if (flags < 0)
+		return -EINVAL;
+	err = md_ioctl(md, MMAPDEMO_IOC_EXPORT_DMABUF, &arg);
+	return err ? err : arg.fd;
 }
 
 int mmapdemo_checksum(struct mmapdemo *md, uint64_t offset, uint64_t length,

@@ -53,6 +53,10 @@ int mmapdemo_fill(struct mmapdemo *md, uint64_t offset, uint64_t length,
 int mmapdemo_checksum(struct mmapdemo *md, uint64_t offset, uint64_t length,
 		      uint32_t *crc32c);
 
+/* A range of the buffer as a dma-buf fd, for other drivers and processes. */
+int mmapdemo_export_dmabuf(struct mmapdemo *md, uint64_t offset,
+			   uint64_t size, int flags);
+
 /* Helpers that need no device. */
 const char *mmapdemo_strerror(int err);
 const char *mmapdemo_mode_name(enum mmapdemo_map_mode mode);

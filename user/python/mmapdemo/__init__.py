@@ -31,12 +31,13 @@ from . import _uapi
 from ._uapi import *  # noqa: F401,F403  (the ABI constants)
 
 __all__ = ["Device", "Info", "Stats", "MODES", "DEVICE", "ABI_VERSION",
-           "MODE_FAULT", "MODE_REMAP"]
+           "MODE_FAULT", "MODE_REMAP", "device_path"]
 
 _INFO, _INFO_FIELDS = _uapi.STRUCTS["info"]
 _FILL, _ = _uapi.STRUCTS["fill"]
 _CHECKSUM, _ = _uapi.STRUCTS["checksum"]
 _STATS, _STATS_FIELDS = _uapi.STRUCTS["stats"]
+_EXPORT, _ = _uapi.STRUCTS["dmabuf_export"]
 _U32 = struct.Struct("=I")         # SET_MODE's argument, a __u32
 
 #: What INFO returns (``struct mmapdemo_info``).
@@ -47,16 +48,35 @@ Stats = collections.namedtuple("Stats", _STATS_FIELDS)
 MODES = {"fault": _uapi.MODE_FAULT, "remap": _uapi.MODE_REMAP}
 
 
+def device_path(index):
+    """The node of device ``index``: DEVICE for 0, DEVICE + str(n) after
+    (ValueError outside 0 to MAX_DEVICES - 1).
+    """
+    if not isinstance(index, int) or not 0 <= index < _uapi.MAX_DEVICES:
+        raise ValueError("device index %r is not in 0..%d"
+                         % (index, _uapi.MAX_DEVICES - 1))
+    return _uapi.DEVICE + (str(index) if index else "")
+
+
 class Device:
     """An open file of the mmapdemo device.
 
     ``Device(path=DEVICE, flags=os.O_RDWR)`` opens it; use it as a
-    context manager or call :meth:`close`.  Each open file has its own
-    map mode (the module's default until :meth:`set_mode`); all of them
-    share the one buffer.
+    context manager or call :meth:`close`.  ``Device(index=n)`` opens
+    device ``n`` of several (the module parameter ``devices=``):
+    ``/dev/mmapdemo`` for 0, ``/dev/mmapdemo<n>`` for the others.  Each
+    open file has its own map mode (the module's default until
+    :meth:`set_mode`); all files of a device share its one buffer.
     """
 
-    def __init__(self, path=_uapi.DEVICE, flags=os.O_RDWR):
+    def __init__(self, path=None, flags=os.O_RDWR, index=None):
+        if path is not None and index is not None:
+            raise ValueError("give a path or an index, not both")
+        if index is not None:
+            path = device_path(index)
+        elif path is None:
+            path = _uapi.DEVICE
+        self._fd = -1
         self._fd = os.open(path, flags | os.O_CLOEXEC)
         self._flags = flags
 
@@ -121,6 +141,27 @@ class Device:
         buf = bytearray(_STATS.size)
         fcntl.ioctl(self._fd, _uapi.IOC_STATS, buf)
         return Stats._make(_STATS.unpack(buf))
+
+    def export_dmabuf(self, offset=0, length=None, flags=None):
+        """EXPORT_DMABUF: [offset, offset + length) of the buffer (the
+        rest of it by default; page aligned) as a dma-buf, returned as a
+        new file descriptor the caller owns (``os.close`` it).
+
+        Other drivers import it (V4L2 ``V4L2_MEMORY_DMABUF``, DRM
+        PRIME), other processes get it over a UNIX socket
+        (``socket.send_fds``), and ``mmap.mmap(fd, length)`` maps it
+        (shared only), so ``numpy.frombuffer`` sees the very pages of
+        the device.  ``flags`` defaults to the file's access mode with
+        ``O_CLOEXEC``.  While it lives the buffer cannot be resized and
+        the module not unloaded.
+        """
+        if length is None:
+            length = self.size - offset
+        if flags is None:
+            flags = (self._flags & os.O_ACCMODE) | os.O_CLOEXEC
+        buf = bytearray(_EXPORT.pack(offset, length, flags, -1))
+        fcntl.ioctl(self._fd, _uapi.IOC_EXPORT_DMABUF, buf)
+        return _EXPORT.unpack(buf)[3]
 
     def map(self, offset=0, length=None, write=None, private=False):
         """mmap() the buffer: an :class:`mmap.mmap` of ``length`` bytes

@@ -568,6 +568,60 @@ static int it_ring(int fd, unsigned int n, bool *injected, bool *failed)
 	return 0;
 }
 
+static uint64_t dmabuf_live(void)
+{
+	return md_stat(MD_STAT("dmabuf_live"));
+}
+
+/*
+ * EXPORT_DMABUF armed, then (unarmed) a map of the dma-buf written
+ * through; then mmap of a dma-buf and its first touch armed. A failed
+ * export leaves no dma-buf behind (CVE-2024-56712's path: once the
+ * dma-buf exists only dma_buf_put() may undo it), a closed one is
+ * released.
+ */
+static int it_dmabuf(int fd, unsigned int n, bool *injected, bool *failed)
+{
+	struct mmapdemo_dmabuf_export ex = {
+		.offset = md_page, .size = 2 * md_page, .flags = O_RDWR,
+		.fd = -1,
+	};
+	uint64_t live = dmabuf_live();
+	uint8_t *p;
+	int r, err;
+	bool inj;
+
+	nth_arm(n);
+	r = ioctl(fd, MMAPDEMO_IOC_EXPORT_DMABUF, &ex);
+	err = errno;
+	*injected = nth_disarm();
+	OUTCOME(r, err, e_nomem_fault);
+	if (r < 0) {
+		CHECK(dmabuf_live() == live, "a failed export left a dma-buf");
+		return 0;
+	}
+	nth_arm(n);
+	p = mmap(NULL, 2 * md_page, PROT_READ | PROT_WRITE, MAP_SHARED, ex.fd, 0);
+	err = errno;
+	inj = nth_disarm();
+	*injected |= inj;
+	OUTCOME(p == MAP_FAILED ? -1 : 0, err, e_nomem);
+	if (p != MAP_FAILED) {
+		/* Rewrite a byte with the value it has: the data stays. */
+		p[md_page] = mmapdemo_pattern_byte(SEED, 2 * md_page);
+		CHECK(mmapdemo_pattern_check(p, md_page, 2 * md_page, SEED) == -1);
+		munmap(p, 2 * md_page);
+	}
+	close(ex.fd);
+	CHECK(dmabuf_live() == live, "a closed dma-buf was not released");
+	return 0;
+}
+
+static int t_dmabuf(void)
+{
+	return sweep("EXPORT_DMABUF, dma-buf mmap", O_RDWR, it_dmabuf);
+}
+
 static int t_open(void)
 {
 	return sweep("open", O_RDWR, it_open);
@@ -700,6 +754,7 @@ static const struct md_test tests[] = {
 	{ "failnth_resize", t_resize, 0, MD_FAULT },
 	{ "failnth_ring", t_ring, 0, MD_BOTH },
 	{ "failnth_second_device", t_second_device, 0, MD_FAULT },
+	{ "failnth_dmabuf", t_dmabuf, 0, MD_BOTH },
 };
 
 int main(int argc, char **argv)

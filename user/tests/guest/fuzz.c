@@ -73,7 +73,8 @@ enum op {
 	OP_OWN_PAGE_CHECK, OP_INFO, OP_SET_MODE, OP_FILL, OP_CHECKSUM,
 	OP_STATS, OP_RING_SETUP, OP_DOORBELL, OP_PRODUCER, OP_EVENTFD,
 	OP_RING_STATS, OP_SCRIBBLE_CTRL, OP_SUBMIT_SQE, OP_CQ_DRAIN, OP_POLL,
-	OP_IOCTL_RANDOM, OP_RESIZE, OP_FAULT_AROUND, OP_COUNT,
+	OP_IOCTL_RANDOM, OP_RESIZE, OP_FAULT_AROUND, OP_EXPORT_DMABUF,
+	OP_DMABUF_MMAP, OP_COUNT,
 };
 
 static const char * const op_names[OP_COUNT] = {
@@ -111,6 +112,8 @@ static const char * const op_names[OP_COUNT] = {
 	[OP_IOCTL_RANDOM] = "ioctl_random",
 	[OP_RESIZE] = "resize",
 	[OP_FAULT_AROUND] = "fault_around",
+	[OP_EXPORT_DMABUF] = "export_dmabuf",
+	[OP_DMABUF_MMAP] = "dmabuf_mmap",
 };
 
 /* Per worker, in memory shared with the parent. */
@@ -1376,6 +1379,89 @@ static void op_checksum(struct fdent *f)
 	      allowed);
 }
 
+/*
+ * EXPORT_DMABUF of a page-aligned public range (three times in four),
+ * else a range or flags the kernel must refuse; a dma-buf made is mapped
+ * and written half the time (public bytes), then closed: an export
+ * lives only inside this call, so resizes and the final unload are as
+ * the model expects.
+ */
+static void op_export_dmabuf(struct fdent *f)
+{
+	static const int accs[] = { O_RDONLY, O_WRONLY, O_RDWR };
+	struct mmapdemo_dmabuf_export ex = { .fd = -1 };
+	struct errs allowed = NONE;
+	int must = MUST_OK, acc, dfd;
+	uint64_t o, l;
+	void *p;
+
+	pub_range(&o, &l, 16 * page);
+	o &= ~(uint64_t)(page - 1);
+	if (o < pub_start)
+		o = pub_start;
+	l = (l + page - 1) & ~(uint64_t)(page - 1);
+	if (l > size - o)
+		l = size - o;
+	acc = accs[rnd(3)];
+	ex.flags = acc | (chance(50) ? O_CLOEXEC : 0);
+	if (!chance(75)) {
+		switch (rnd(3)) {
+		case 0:
+			bad_range(&o, &l);
+			break;
+		case 1:
+			o += 1 + rnd(page - 1);
+			break;
+		default:
+			l = chance(50) ? 0 : l - 1;
+			break;
+		}
+		must = MUST_FAIL;
+		allowed = E(EINVAL);
+	}
+	/* No more access than the file has. */
+	if ((acc != O_RDONLY && !fd_writable(f)) ||
+	    (acc != O_WRONLY && f->acc == O_WRONLY)) {
+		must = MUST_FAIL;
+		allowed = E(EBADF);
+	}
+	if (chance(10)) {
+		ex.flags = (__u32)rnd64() | 0x800;	/* O_NONBLOCK: never valid */
+		must = MUST_FAIL;
+		allowed = E(EINVAL);
+	}
+	ex.offset = o;
+	ex.size = l;
+	/* A bad pointer may fault on the way in or, after a refusal, not. */
+	p = &ex;
+	if (chance(8)) {
+		p = bad_ptr(true);
+		must = MUST_FAIL;
+		allowed = E(EFAULT, EINVAL, EBADF);
+	}
+	note("EXPORT_DMABUF fd %d [%#llx, +%#llx) flags %#x arg %p", f->fd,
+	     (unsigned long long)o, (unsigned long long)l, ex.flags, p);
+	if (check(OP_EXPORT_DMABUF, ioctl(f->fd, MMAPDEMO_IOC_EXPORT_DMABUF, p),
+		  must, allowed) < 0)
+		return;
+	dfd = ex.fd;
+	if (dfd < 0 || !(fcntl(dfd, F_GETFD) & FD_CLOEXEC) !=
+	    !(ex.flags & O_CLOEXEC))
+		die("EXPORT_DMABUF: fd %d, close-on-exec not as asked", dfd);
+	if (acc != O_WRONLY && chance(50)) {
+		int prot = PROT_READ | (acc == O_RDWR ? PROT_WRITE : 0);
+		uint8_t *m = mmap(NULL, l, prot, MAP_SHARED, dfd, 0);
+
+		check(OP_DMABUF_MMAP, m == MAP_FAILED ? -1 : 0, MUST_OK, NONE);
+		if (prot & PROT_WRITE)
+			m[rnd(l)] ^= 0x5a;	/* public bytes */
+		else
+			(void)*(volatile uint8_t *)&m[rnd(l)];
+		munmap(m, l);
+	}
+	close(dfd);
+}
+
 static void op_stats(struct fdent *f)
 {
 	struct mmapdemo_stats st;
@@ -1830,6 +1916,7 @@ static const struct action {
 	ON(21, OPEN_FD, op_fill),
 	ON(21, OPEN_FD, op_checksum),
 	ON(21, OPEN_FD, op_stats),
+	ON(15, OPEN_FD, op_export_dmabuf),
 	ON(21, RING_RW_FD, op_ring_setup),
 	ON(42, RING_FD, op_ring_ioctl),
 	ON(42, OPEN_FD, op_ioctl_random),

@@ -147,5 +147,57 @@ def t_private(_):
                    "device unchanged")
 
 
+@both_modes("export_dmabuf() gives an fd that mmap and NumPy map")
+def t_dmabuf(mode):
+    import mmap
+    with mmapdemo.Device() as dev:
+        dev.set_mode(mode)
+        before = dev.stats()
+        fd = dev.export_dmabuf(4096, 8192)
+        try:
+            expect(os.get_inheritable(fd), False, "O_CLOEXEC by default")
+            with mmap.mmap(fd, 8192) as m:
+                m[0:5] = b"dmabf"
+                expect(os.pread(dev.fileno(), 5, 4096), b"dmabf",
+                       "store through the dma-buf, read through the device")
+                dev.fill(4096, 16, seed=7)
+                if numpy is not None:
+                    a = numpy.frombuffer(m, dtype=numpy.uint8)
+                    expect(a.size, 8192, "numpy view")
+                    fill = os.pread(dev.fileno(), 16, 4096)
+                    expect(a[:16].tobytes(), fill,
+                           "numpy sees the kernel's fill")
+                    del a
+            expect(dev.stats().dmabuf_live - before.dmabuf_live, 1, "live")
+        finally:
+            os.close(fd)
+        after = dev.stats()
+        expect(after.dmabuf_live, before.dmabuf_live, "released")
+        expect(after.dmabuf_exports - before.dmabuf_exports, 1, "exports")
+        expect_errno(errno.EINVAL, dev.export_dmabuf, 1, 4096)
+        expect_errno(errno.EINVAL, dev.export_dmabuf, 0, 0)
+
+
+@test("Device(index=0) is /dev/mmapdemo; a path and an index conflict")
+def t_index(_):
+    with mmapdemo.Device(index=0) as dev:
+        expect(os.fstat(dev.fileno()).st_rdev,
+               os.stat(mmapdemo.DEVICE).st_rdev, "index 0")
+    expect(mmapdemo.device_path(3), mmapdemo.DEVICE + "3", "device_path")
+    for bad in (-1, mmapdemo.MAX_DEVICES, "1"):
+        try:
+            mmapdemo.device_path(bad)
+        except ValueError:
+            continue
+        raise AssertionError("device_path(%r) accepted" % (bad,))
+    try:
+        mmapdemo.Device(mmapdemo.DEVICE, index=0)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("path and index accepted together")
+    expect_errno(errno.ENOENT, mmapdemo.Device, index=9)
+
+
 if __name__ == "__main__":
     raise SystemExit(pytap.main())

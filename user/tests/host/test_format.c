@@ -202,7 +202,9 @@ static const struct mmapdemo_stats stats = {
 	.mmaps = 1, .live_vmas = 2, .faults = 3, .bytes_read = 4,
 	.bytes_written = 5, .fills = 6, .checksums = 7,
 	.resizes = 18446744073709551615ULL, .fault_pages = 9,
-	.huge_faults = 10, .huge_fallbacks = 11,
+	.huge_faults = 10, .huge_fallbacks = 11, .dmabuf_exports = 12,
+	.dmabuf_live = 13, .dmabuf_attached = 14, .dmabuf_mapped = 15,
+	.dmabuf_vmapped = 16, .dmabuf_releases = 17,
 };
 
 static void test_stats_fields(void)
@@ -210,7 +212,9 @@ static void test_stats_fields(void)
 	static const char * const names[] = {
 		"mmaps", "live_vmas", "faults", "bytes_read", "bytes_written",
 		"fills", "checksums", "resizes", "fault_pages", "huge_faults",
-		"huge_fallbacks",
+		"huge_fallbacks", "dmabuf_exports", "dmabuf_live",
+		"dmabuf_attached", "dmabuf_mapped", "dmabuf_vmapped",
+		"dmabuf_releases",
 	};
 	size_t i;
 
@@ -228,7 +232,7 @@ static void test_stats_json(void)
 
 	CAPTURE(out, format_stats_json(f, "/dev/mmapdemo", &stats));
 	EXPECT_STR(out,
-		   "{\"device\": \"/dev/mmapdemo\", \"mmaps\": 1, \"live_vmas\": 2, \"faults\": 3, \"bytes_read\": 4, \"bytes_written\": 5, \"fills\": 6, \"checksums\": 7, \"resizes\": 18446744073709551615, \"fault_pages\": 9, \"huge_faults\": 10, \"huge_fallbacks\": 11}\n");
+		   "{\"device\": \"/dev/mmapdemo\", \"mmaps\": 1, \"live_vmas\": 2, \"faults\": 3, \"bytes_read\": 4, \"bytes_written\": 5, \"fills\": 6, \"checksums\": 7, \"resizes\": 18446744073709551615, \"fault_pages\": 9, \"huge_faults\": 10, \"huge_fallbacks\": 11, \"dmabuf_exports\": 12, \"dmabuf_live\": 13, \"dmabuf_attached\": 14, \"dmabuf_mapped\": 15, \"dmabuf_vmapped\": 16, \"dmabuf_releases\": 17}\n");
 	free(out);
 }
 
@@ -238,17 +242,23 @@ static void test_stats_text(void)
 
 	CAPTURE(out, format_stats_text(f, &stats));
 	EXPECT_STR(out,
-		   "mmaps          1\n"
-		   "live_vmas      2\n"
-		   "faults         3\n"
-		   "bytes_read     4\n"
-		   "bytes_written  5\n"
-		   "fills          6\n"
-		   "checksums      7\n"
-		   "resizes        18446744073709551615\n"
-		   "fault_pages    9\n"
-		   "huge_faults    10\n"
-		   "huge_fallbacks 11\n");
+		   "mmaps           1\n"
+		   "live_vmas       2\n"
+		   "faults          3\n"
+		   "bytes_read      4\n"
+		   "bytes_written   5\n"
+		   "fills           6\n"
+		   "checksums       7\n"
+		   "resizes         18446744073709551615\n"
+		   "fault_pages     9\n"
+		   "huge_faults     10\n"
+		   "huge_fallbacks  11\n"
+		   "dmabuf_exports  12\n"
+		   "dmabuf_live     13\n"
+		   "dmabuf_attached 14\n"
+		   "dmabuf_mapped   15\n"
+		   "dmabuf_vmapped  16\n"
+		   "dmabuf_releases 17\n");
 	free(out);
 }
 

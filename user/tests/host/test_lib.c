@@ -103,13 +103,19 @@ static void test_uapi_layout(void)
 	EXPECT_INT(offsetof(struct mmapdemo_fill, flags), 20);
 	EXPECT_INT(sizeof(struct mmapdemo_checksum), 24);
 	EXPECT_INT(offsetof(struct mmapdemo_checksum, crc32c), 16);
-	EXPECT_INT(sizeof(struct mmapdemo_stats), 88);
+	EXPECT_INT(sizeof(struct mmapdemo_stats), 136);
 	EXPECT_INT(offsetof(struct mmapdemo_stats, resizes), 56);
 	EXPECT_INT(offsetof(struct mmapdemo_stats, fault_pages), 64);
 	EXPECT_INT(offsetof(struct mmapdemo_stats, huge_faults), 72);
 	EXPECT_INT(offsetof(struct mmapdemo_stats, huge_fallbacks), 80);
 	EXPECT_INT(MMAPDEMO_STATS_SIZE_V1, 64);
 	EXPECT_INT(MMAPDEMO_STATS_SIZE_V2, 88);
+	EXPECT_INT(MMAPDEMO_STATS_SIZE_V3, 136);
+	EXPECT_INT(offsetof(struct mmapdemo_stats, dmabuf_exports), 88);
+	EXPECT_INT(offsetof(struct mmapdemo_stats, dmabuf_releases), 128);
+	EXPECT_INT(sizeof(struct mmapdemo_dmabuf_export), 24);
+	EXPECT_INT(offsetof(struct mmapdemo_dmabuf_export, flags), 16);
+	EXPECT_INT(offsetof(struct mmapdemo_dmabuf_export, fd), 20);
 	EXPECT_INT(MMAPDEMO_HUGE_REMAP, 1);
 	EXPECT_INT(MMAPDEMO_HUGE_FAULT, 2);
 	EXPECT_INT(MMAPDEMO_ABI_VERSION, 1);
@@ -129,17 +135,18 @@ static void test_uapi_ioctl_numbers(void)
 	EXPECT_INT(_IOC_DIR(MMAPDEMO_IOC_FILL), _IOC_WRITE);
 	EXPECT_INT(_IOC_SIZE(MMAPDEMO_IOC_CHECKSUM), 24);
 	EXPECT_INT(_IOC_DIR(MMAPDEMO_IOC_CHECKSUM), _IOC_READ | _IOC_WRITE);
-	EXPECT_INT(_IOC_SIZE(MMAPDEMO_IOC_STATS), 88);
+	EXPECT_INT(_IOC_SIZE(MMAPDEMO_IOC_STATS), 136);
 	EXPECT_INT(_IOC_DIR(MMAPDEMO_IOC_STATS), _IOC_READ);
 	/* The numbers as an strace or a C program built elsewhere sees them. */
 	EXPECT_U64(MMAPDEMO_IOC_INFO, 0x8020b700);
 	EXPECT_U64(MMAPDEMO_IOC_SET_MODE, 0x4004b701);
 	EXPECT_U64(MMAPDEMO_IOC_FILL, 0x4018b702);
 	EXPECT_U64(MMAPDEMO_IOC_CHECKSUM, 0xc018b703);
-	/* Grew from 0x8040b704 (64 bytes) and 0x8048b704 (72), which the
-	 * driver still answers.
+	/* Grew from 0x8040b704 (64 bytes), 0x8048b704 (72) and 0x8058b704
+	 * (88), which the driver still answers.
 	 */
-	EXPECT_U64(MMAPDEMO_IOC_STATS, 0x8058b704);
+	EXPECT_U64(MMAPDEMO_IOC_STATS, 0x8088b704);
+	EXPECT_U64(MMAPDEMO_IOC_EXPORT_DMABUF, 0xc018b705);
 }
 
 /* Device nodes by index: what devices=N creates, and nothing else. */

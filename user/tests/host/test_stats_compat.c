@@ -84,6 +84,19 @@ static void test_stats_current_module(void)
 		   100 + offsetof(struct mmapdemo_stats, huge_fallbacks) / 8);
 }
 
+/* A module from before the dma-buf counters: they read as zero. */
+static void test_stats_module_without_dmabuf(void)
+{
+	struct mmapdemo_stats st;
+
+	EXPECT_INT(stats_from(MMAPDEMO_STATS_SIZE_V2, &st), 0);
+	EXPECT_INT(stats_calls, 2);
+	EXPECT_INT(st.huge_fallbacks,
+		   100 + offsetof(struct mmapdemo_stats, huge_fallbacks) / 8);
+	EXPECT_INT(st.dmabuf_exports, 0);
+	EXPECT_INT(st.dmabuf_releases, 0);
+}
+
 /* A module from before the huge counters: they read as zero. */
 static void test_stats_module_without_huge(void)
 {
@@ -91,7 +104,7 @@ static void test_stats_module_without_huge(void)
 
 	EXPECT_INT(stats_from(offsetof(struct mmapdemo_stats, huge_faults),
 			      &st), 0);
-	EXPECT_INT(stats_calls, 2);
+	EXPECT_INT(stats_calls, 3);
 	EXPECT_INT(st.mmaps, 100);
 	EXPECT_INT(st.fault_pages,
 		   100 + offsetof(struct mmapdemo_stats, fault_pages) / 8);
@@ -105,7 +118,7 @@ static void test_stats_first_layout_module(void)
 	struct mmapdemo_stats st;
 
 	EXPECT_INT(stats_from(MMAPDEMO_STATS_SIZE_V1, &st), 0);
-	EXPECT_INT(stats_calls, 3);
+	EXPECT_INT(stats_calls, 4);
 	EXPECT_INT(st.mmaps, 100);
 	EXPECT_INT(st.fault_pages, 0);
 	EXPECT_INT(st.huge_faults, 0);
@@ -117,7 +130,7 @@ static void test_stats_unknown_to_module(void)
 	struct mmapdemo_stats st;
 
 	EXPECT_INT(stats_from(8, &st), -ENOTTY);
-	EXPECT_INT(stats_calls, 3);
+	EXPECT_INT(stats_calls, 4);
 	EXPECT_INT(st.mmaps, 0);
 }
 
@@ -125,6 +138,7 @@ int main(int argc, char **argv)
 {
 	static const struct tap_test tests[] = {
 		TAP_TEST(stats_current_module),
+		TAP_TEST(stats_module_without_dmabuf),
 		TAP_TEST(stats_module_without_huge),
 		TAP_TEST(stats_first_layout_module),
 		TAP_TEST(stats_unknown_to_module),
