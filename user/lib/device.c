@@ -128,12 +128,14 @@ int mmapdemo_set_mode(struct mmapdemo *md, enum mmapdemo_map_mode mode)
 /*
  * A module older than this library knows a shorter struct mmapdemo_stats
  * and answers ENOTTY to today's size: ask again with each earlier layout,
- * newest first, and leave the counters it does not have at zero.
+ * newest first, and leave the counters it does not have at zero. @room
+ * is the size of the caller's struct: nothing past it is written.
  */
-int mmapdemo_get_stats(struct mmapdemo *md, struct mmapdemo_stats *stats)
+static int md_get_stats(struct mmapdemo *md, struct mmapdemo_stats *stats,
+			unsigned int room)
 {
 	static const unsigned int sizes[] = {
-		sizeof(*stats),
+		MMAPDEMO_STATS_SIZE_V3,
 		MMAPDEMO_STATS_SIZE_V2,
 		offsetof(struct mmapdemo_stats, huge_faults),
 		MMAPDEMO_STATS_SIZE_V1,
@@ -144,13 +146,40 @@ int mmapdemo_get_stats(struct mmapdemo *md, struct mmapdemo_stats *stats)
 
 	if (!stats)
 		return -EINVAL;
-	memset(stats, 0, sizeof(*stats));
-	for (size = sizes; *size && err == -ENOTTY; size++)
+	memset(stats, 0, room);
+	for (size = sizes; *size && err == -ENOTTY; size++) {
+		if (*size > room)
+			continue;
 		err = md_ioctl(md, _IOC(_IOC_READ, MMAPDEMO_IOC_MAGIC,
 					_IOC_NR(MMAPDEMO_IOC_STATS), *size),
 			       stats);
+	}
 	return err;
 }
+
+/*
+ * mmapdemo_get_stats@@LIBMMAPDEMO_1.2, what programs link to now: the
+ * struct of this header (V3, 136 bytes).
+ */
+int md_get_stats_v3(struct mmapdemo *md, struct mmapdemo_stats *stats);
+int md_get_stats_v3(struct mmapdemo *md, struct mmapdemo_stats *stats)
+{
+	return md_get_stats(md, stats, sizeof(*stats));
+}
+__asm__(".symver md_get_stats_v3, mmapdemo_get_stats@@LIBMMAPDEMO_1.2");
+
+/*
+ * mmapdemo_get_stats@LIBMMAPDEMO_1: what programs linked before
+ * LIBMMAPDEMO_1.2 call. Their struct mmapdemo_stats ends after the huge
+ * counters (V2, 88 bytes): the dma-buf counters would be written past
+ * its end, over the caller's memory.
+ */
+int md_get_stats_v2(struct mmapdemo *md, struct mmapdemo_stats *stats);
+int md_get_stats_v2(struct mmapdemo *md, struct mmapdemo_stats *stats)
+{
+	return md_get_stats(md, stats, MMAPDEMO_STATS_SIZE_V2);
+}
+__asm__(".symver md_get_stats_v2, mmapdemo_get_stats@LIBMMAPDEMO_1");
 
 int mmapdemo_map(struct mmapdemo *md, uint64_t offset, size_t length,
 		 int prot, int flags, void **addr)

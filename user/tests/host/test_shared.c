@@ -55,11 +55,56 @@ static void test_api_1_1_exported(void)
 	EXPECT(!dlvsym(RTLD_DEFAULT, "mmapdemo_device_path", "LIBMMAPDEMO_1"));
 }
 
+/*
+ * struct mmapdemo_stats grew in LIBMMAPDEMO_1.2 (the dma-buf counters):
+ * programs linked before call mmapdemo_get_stats@LIBMMAPDEMO_1, whose
+ * struct ends at MMAPDEMO_STATS_SIZE_V2. Each version clears its own
+ * struct first (then fails: no device), so a version that wrote past its
+ * struct shows in the guard bytes.
+ */
+typedef int (*get_stats_fn)(struct mmapdemo *md, struct mmapdemo_stats *st);
+
+/* Whether @buf holds @c from byte @from to byte @to (exclusive). */
+static int bytes_are(const unsigned char *buf, size_t from, size_t to, int c)
+{
+	size_t i;
+
+	for (i = from; i < to; i++)
+		if (buf[i] != c)
+			return 0;
+	return 1;
+}
+
+static void test_get_stats_each_version_writes_its_struct(void)
+{
+	get_stats_fn v1, v12;
+	unsigned char buf[sizeof(struct mmapdemo_stats) + 16];
+
+	v1 = (get_stats_fn)dlvsym(RTLD_DEFAULT, "mmapdemo_get_stats",
+				  "LIBMMAPDEMO_1");
+	v12 = (get_stats_fn)dlvsym(RTLD_DEFAULT, "mmapdemo_get_stats",
+				   "LIBMMAPDEMO_1.2");
+	EXPECT(v1 && v12 && v1 != v12);
+	if (!v1 || !v12)
+		return;
+	EXPECT((void *)v12 == (void *)mmapdemo_get_stats);
+	memset(buf, 0xaa, sizeof(buf));
+	EXPECT_INT(v1(NULL, (struct mmapdemo_stats *)buf), -EINVAL);
+	EXPECT(bytes_are(buf, 0, MMAPDEMO_STATS_SIZE_V2, 0));
+	EXPECT(bytes_are(buf, MMAPDEMO_STATS_SIZE_V2, sizeof(buf), 0xaa));
+	memset(buf, 0xaa, sizeof(buf));
+	EXPECT_INT(v12(NULL, (struct mmapdemo_stats *)buf), -EINVAL);
+	EXPECT(bytes_are(buf, 0, sizeof(struct mmapdemo_stats), 0));
+	EXPECT(bytes_are(buf, sizeof(struct mmapdemo_stats), sizeof(buf), 0xaa));
+}
+
 static void test_internals_hidden(void)
 {
 	EXPECT(!dlsym(RTLD_DEFAULT, "mmapdemo__crc32c_sw"));
 	EXPECT(!dlsym(RTLD_DEFAULT, "mmapdemo__crc32c_hw"));
 	EXPECT(!dlsym(RTLD_DEFAULT, "crc32c_table"));
+	EXPECT(!dlsym(RTLD_DEFAULT, "md_get_stats_v2"));
+	EXPECT(!dlsym(RTLD_DEFAULT, "md_get_stats_v3"));
 }
 
 static void test_calls_work(void)
@@ -80,6 +125,7 @@ int main(int argc, char **argv)
 		TAP_TEST(linked_dynamically),
 		TAP_TEST(api_exported),
 		TAP_TEST(api_1_1_exported),
+		TAP_TEST(get_stats_each_version_writes_its_struct),
 		TAP_TEST(internals_hidden),
 		TAP_TEST(calls_work),
 	};
