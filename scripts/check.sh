@@ -35,6 +35,9 @@
 #             suites and KUnit; a data race reported in mmapdemo fails
 #   debug-6.1 the debug kernel from Debian 12's
 #             linux-source-6.1 with the host's root, as the debug stage
+#   arm64-6.1, arm64-7.3, arm64-16k, arm64-64k
+#             arm64 guests with 4, 16 and 64 KiB pages
+#             (scripts/arm64-check.sh)
 #
 # Each stage prints its kernel and its own "N passed, N failed"; the run
 # ends with the kernel table (also in build/results/kernels.md) and the
@@ -55,6 +58,8 @@ set -uo pipefail
 . "$(dirname "$0")/sched.sh"
 # shellcheck source=scripts/root.sh
 . "$(dirname "$0")/root.sh"
+# shellcheck source=scripts/arm64-check.sh
+. "$(dirname "$0")/arm64-check.sh"
 cd "$MMAPDEMO_ROOT" || exit 1
 
 # Suites in driver/tests; each must report.
@@ -592,6 +597,7 @@ stage_body() {
 		read -r flavor globs < <(stage_suites "$1")
 		debug_stage "$1" "${1%-6.1}" "$flavor" "$globs"
 		;;
+	arm64*) arm64_body "$1" ;;
 	*)
 		if matrix_entry "$1"; then
 			matrix_stage "$1"
@@ -635,10 +641,11 @@ job deb "rootfs:$DEB_ENTRY" "" ""
 for m in "${MATRIX[@]}"; do
 	job "$m" "rootfs:$m" "" ""
 done
+arm64_jobs
 job sanitize "" "" ""
 job demo "" "" ""
 
-ALL_STAGES="host sanitize demo dkms stock ${MATRIX[*]} deb debug kcsan debug-6.1"
+ALL_STAGES="host sanitize demo dkms stock ${MATRIX[*]} deb debug kcsan debug-6.1 ${ARM64_STAGES[*]}"
 STAGES=${MMAPDEMO_STAGES:-$ALL_STAGES}
 JOBS=${MMAPDEMO_JOBS:-$(nproc)}
 [[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "MMAPDEMO_JOBS must be a positive number, not '$JOBS'"
