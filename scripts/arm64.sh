@@ -84,7 +84,7 @@ private_apt() {
 	mkdir -p "$dir/lists/partial" "$dir/archives/partial" "$dir/etc/parts" \
 		"$dir/etc/prefs"
 	printf '%s\n' "$2" >"$dir/etc/sources.list"
-	[[ -z ${3:-} ]] || printf 'Package: *\nPin: release a=%s\nPin-Priority: 990\n' "$3" \
+	[[ -z ${3:-} ]] || printf 'Package: *\nPin: release n=%s\nPin-Priority: 990\n' "$3" \
 		>"$dir/etc/prefs/pin.pref"
 	cat >"$dir/apt.conf" <<EOF
 Dir::State "$dir";
@@ -120,7 +120,7 @@ kernel_key() {
 	{
 		echo "$RECIPE"
 		echo "$A_SOURCES"
-		echo "pin $A_PIN"
+		echo "pin n=$A_PIN"
 		echo "linux-image-$A_FLAVOUR linux-headers-$A_FLAVOUR build $A_BUILD"
 	} | sha256sum | cut -c1-16
 }
