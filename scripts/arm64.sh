@@ -56,6 +56,16 @@ ROOT_PACKAGES=(libc6 libc-bin libkmod2 libkmod-dev kmod busybox-static base-pass
 
 log() { printf 'arm64: %s\n' "$*" >&2; }
 
+# prune ROOT PREFIX KEEP: remove the cache entries ROOT/PREFIX<key> (and
+# their .tmp and .log) of other keys than the one in KEEP: what an older
+# recipe made.
+prune() {
+	local p=${2//./\\.}
+	find "$1" -maxdepth 1 -regextype posix-extended \
+		-regex ".*/$p[0-9a-f]{16}(\.log|\.tmp)?" ! -path "$3*" \
+		-exec rm -rf {} + 2>/dev/null || true
+}
+
 # arm64_entry NAME: A_SOURCES (apt lines), A_PIN (the suite preferred
 # over the others), A_FLAVOUR (the metapackages' suffix), A_BUILD (where
 # the module is built: "host" or a matrix entry).
@@ -77,7 +87,7 @@ deb $MIRROR trixie-backports main"
 }
 
 # private_apt DIR SOURCES [PIN]: an apt configuration of its own in DIR
-# (lists, archives, no dpkg status) for arm64 and amd64, the suite PIN
+# (lists, archives, no dpkg status) for arm64 (and "all"), the suite PIN
 # preferred; sets APT_CONFIG and runs apt-get update.
 private_apt() {
 	local dir=$1
@@ -96,7 +106,7 @@ Dir::Etc::SourceParts "$dir/etc/parts";
 Dir::Etc::Preferences "$dir/etc/prefs/none";
 Dir::Etc::PreferencesParts "$dir/etc/prefs";
 APT::Architecture "arm64";
-APT::Architectures { "arm64"; "amd64"; };
+APT::Architectures { "arm64"; };
 APT::Sandbox::User "root";
 Acquire::Check-Valid-Until "false";
 Acquire::Languages "none";
@@ -184,6 +194,7 @@ do_kernel() {
 	mv "$tmp" "$dir"
 	touch "$dir/.complete"
 	log "$name: $krel ($ver), $(du -sh "$dir" | cut -f1)"
+	prune "$root" "arm64-kernel-$name-" "$dir"
 	echo "$dir"
 }
 
@@ -235,6 +246,7 @@ do_root() {
 	mv "$tmp" "$dir"
 	touch "$dir/.complete"
 	log "arm64 root: $(du -sh "$dir/root" | cut -f1)"
+	prune "$root" arm64-root-bookworm- "$dir"
 	echo "$dir"
 }
 
