@@ -11,8 +11,12 @@
 #include "compat.h"
 #include "uapi/mmapdemo.h"
 
-/* Pages of one 2 MiB (PMD) entry, and its order; x86-64 only has 2 MiB. */
-#define MMAPDEMO_HUGE_ORDER	9
+/*
+ * The order of a PMD entry, and its pages: a page table's worth. Order 9
+ * (2 MiB) with 4 KiB pages, 11 (32 MiB) with arm64's 16 KiB pages, 13
+ * (512 MiB) with 64 KiB pages.
+ */
+#define MMAPDEMO_HUGE_ORDER	(PMD_SHIFT - PAGE_SHIFT)
 #define MMAPDEMO_HUGE_PAGES	BIT(MMAPDEMO_HUGE_ORDER)
 
 /**
