@@ -23,15 +23,21 @@ ARM64_STAGES=(arm64-6.1 arm64-7.3 arm64-16k arm64-64k)
 # mapping, read/write, behaviour, lifecycle, several devices, rings, and
 # the huge mappings where a buffer of four PMDs fits (arm64_suites).
 ARM64_SUITES=10-*,20-*,22-*,23-*,25-*,30-*,35-*,40-ring
-# Once on arm64: the real clients and the tool's own suite.
-ARM64_CLIENTS=40-fio,50-python,55-python-module,60-gdb,cli
+# Once on arm64: the real clients. The tool's own suite (cli, about 150 s
+# of TCG here) runs on x86-64 only; on arm64 the tool loads and unloads
+# the module through libkmod before and after every suite.
+ARM64_CLIENTS=40-fio,50-python,55-python-module,60-gdb
 
-# arm64_suites STAGE: the suite globs of STAGE. With 64 KiB pages a PMD
-# maps 512 MiB: huge.c needs a buffer of four (2 GiB), more than this
-# guest's memory, so 22-huge and 23-huge-* do not run there (the stage
-# says so; the 16 KiB stage runs them with 32 MiB PMDs).
+# arm64_suites STAGE: the suite globs of STAGE. 6.1 maps no PMDs (no
+# huge_fault for a char device), so of the huge suites it runs 22-huge
+# (INFO.huge is 0, the data right) and not 23-huge-*, which there are
+# 20-mapping and 30-lifecycle again with a bigger buffer. With 64 KiB
+# pages a PMD maps 512 MiB: huge.c needs a buffer of four (2 GiB), more
+# than this guest's memory, so 22-huge and 23-huge-* do not run there
+# (the stage says so; the 16 KiB stage runs them with 32 MiB PMDs).
 arm64_suites() {
 	case $1 in
+	arm64-6.1) echo "${ARM64_SUITES//,23-\*/}" ;;
 	arm64-7.3) echo "$ARM64_SUITES,$ARM64_CLIENTS" ;;
 	arm64-64k) echo "${ARM64_SUITES//,22-\*,23-\*/}" ;;
 	*) echo "$ARM64_SUITES" ;;

@@ -39,7 +39,8 @@
 # libkmod (the tool, and -dev to link it), busybox-static (the
 # initramfs), the shell tools the suites use, python3 with NumPy, fio, gdb.
 #
-# Key = sha256 of RECIPE, the apt sources and the package names. The
+# Key = sha256 of RECIPE (ROOT_RECIPE), the apt sources and the package
+# names. The
 # version actually fetched is recorded in kernel.version.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -48,6 +49,7 @@ set -euo pipefail
 . "$(dirname "$0")/root.sh"
 
 RECIPE=arm64-recipe-1
+ROOT_RECIPE=arm64-root-recipe-2
 MIRROR=${MMAPDEMO_MIRROR:-http://deb.debian.org/debian}
 SECURITY=${MMAPDEMO_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 ROOT_PACKAGES=(libc6 libc-bin libkmod2 libkmod-dev kmod busybox-static base-passwd
@@ -200,7 +202,7 @@ do_kernel() {
 
 root_key() {
 	{
-		echo "$RECIPE"
+		echo "$ROOT_RECIPE"
 		echo "deb $MIRROR bookworm main"
 		printf '%s\n' "${ROOT_PACKAGES[@]}"
 	} | sha256sum | cut -c1-16
@@ -230,10 +232,12 @@ do_root() {
 		die "mmdebstrap failed for the arm64 root (log: $dir.log)"
 	fi
 	# What the maintainer scripts would have done (none ran): the user
-	# database, the BLAS/LAPACK alternatives NumPy loads, and the mount
-	# points of the guest's init (the root is read-only in the guest).
+	# database, the alternatives for awk and for the BLAS/LAPACK NumPy
+	# loads, and the mount points of the guest's init (the root is
+	# read-only in the guest).
 	cp "$tmp/root/usr/share/base-passwd/passwd.master" "$tmp/root/etc/passwd"
 	cp "$tmp/root/usr/share/base-passwd/group.master" "$tmp/root/etc/group"
+	ln -s mawk "$tmp/root/usr/bin/awk"
 	lib=$tmp/root/usr/lib/aarch64-linux-gnu
 	for p in blas lapack; do
 		for c in openblas-pthread "$p"; do
