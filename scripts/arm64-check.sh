@@ -157,8 +157,8 @@ arm64_stage() {
 			return
 		fi
 		krel=$(cat "$kd/kernel.release") kernel=$kd/vmlinuz kroot=$kd/root
-		cfg=$kroot/boot/config-$krel
 		set -- "$(cat "$kd/kdir")"
+		cfg=$1/.config
 		mods=(virtio_mmio 9pnet_virtio 9p brd)
 		if [[ $name == arm64-6.1 ]]; then
 			# 6.1's headers leave ARCH and CROSS_COMPILE to the caller.
