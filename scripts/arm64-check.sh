@@ -19,10 +19,11 @@
 # amd64 kbuild); user space once, on the host, with aarch64-linux-gnu-gcc
 # against the arm64 root's libkmod.
 
+# shellcheck disable=SC2034 # used by check.sh and what-runs-where.sh
 ARM64_STAGES=(arm64-6.1 arm64-7.3 arm64-16k arm64-64k)
 # mapping, read/write, behaviour, lifecycle, several devices, rings, and
 # the huge mappings where a buffer of four PMDs fits (arm64_suites).
-ARM64_SUITES=10-*,20-*,22-*,23-*,25-*,30-*,35-*,40-ring
+ARM64_SUITES='10-*,20-*,22-*,23-*,25-*,30-*,35-*,40-ring'
 # Once on arm64: the real clients. The tool's own suite (cli, about 150 s
 # of TCG here) runs on x86-64 only; on arm64 the tool loads and unloads
 # the module through libkmod before and after every suite.
@@ -143,7 +144,7 @@ arm64_stage() {
 			tail -n 15 "$B/arm64/arm64-kernel-64k.log" 2>/dev/null | sed 's/^/    /'
 			return
 		fi
-		krel=$(cat "$kd/kernel.release") kernel=$kd/Image kroot= cfg=$kd/config
+		krel=$(cat "$kd/kernel.release") kernel=$kd/Image kroot='' cfg=$kd/config
 		kmake=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
 		set -- "$kd/build"
 		cc=$(aarch64-linux-gnu-gcc -dumpfullversion)
@@ -179,6 +180,7 @@ arm64_stage() {
 		fi
 		;;
 	esac
+	# shellcheck disable=SC2034 # check.sh's run_job reads it
 	stage_kernel=$krel
 	local kib
 	kib=$(arm64_page_size "$cfg")

@@ -64,7 +64,7 @@ log() { printf 'arm64: %s\n' "$*" >&2; }
 prune() {
 	local p=${2//./\\.}
 	find "$1" -maxdepth 1 -regextype posix-extended \
-		-regex ".*/$p[0-9a-f]{16}(\.log|\.tmp)?" ! -path "$3*" \
+		-regex ".*/${p}[0-9a-f]{16}(\.log|\.tmp)?" ! -path "$3*" \
 		-exec rm -rf {} + 2>/dev/null || true
 }
 
