@@ -5,6 +5,7 @@
 #include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/mm_types.h>
+#include <linux/pgtable.h>
 #include <linux/types.h>
 
 /*
@@ -44,8 +45,12 @@ struct mmapdemo_buf {
 	void *vaddr;			/* vmap() of pages[] */
 };
 
-/* Largest block order the buffer asks the page allocator for. */
-#define MMAPDEMO_BUF_MAX_ORDER	9
+/*
+ * Largest block order the buffer asks the page allocator for: a PMD's
+ * worth (2 MiB with 4 KiB pages, 32 MiB with 16 KiB, 512 MiB with 64 KiB),
+ * the blocks huge.c can map with one entry.
+ */
+#define MMAPDEMO_BUF_MAX_ORDER	(PMD_SHIFT - PAGE_SHIFT)
 
 struct mmapdemo_buf *mmapdemo_buf_alloc(size_t size, unsigned int max_order);
 void mmapdemo_buf_get(struct mmapdemo_buf *buf);
