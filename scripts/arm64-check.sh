@@ -206,7 +206,7 @@ arm64_stage() {
 		--append "$([[ $name == arm64-64k ]] && cat "$kd/cmdline") md_build=arm64/$name md_user=arm64/user $(suites_arg "$globs")" ||
 		rc=$?
 	count_guest "$name" stock "$res" "$rc" "$globs"
-	what="$(tr ',' ' ' <<<"$globs") in both modes, the tool through libkmod"
+	what="$(guest_suites stock "$globs" | paste -sd ' ') in both modes, the tool through libkmod"
 	if [[ $name == arm64-64k ]]; then
 		if [[ -f $out/mmapdemo_kunit.ko ]]; then
 			count_kunit "$res" "$name"
