@@ -168,8 +168,8 @@ static bool mmapdemo_buf_alloc_block(struct mmapdemo_buf *buf,
  * Fill pages[] with zeroed pages, in naturally aligned blocks: at each
  * index the largest order that its alignment, the pages left and
  * @max_order allow, falling back to smaller orders at that index only.
- * So every 2 MiB-aligned 2 MiB gets its own try at an order-9 block,
- * whatever happened before it.
+ * So every PMD-aligned PMD's worth (2 MiB with 4 KiB pages) gets its own
+ * try at a PMD-order block, whatever happened before it.
  */
 static int mmapdemo_buf_alloc_pages(struct mmapdemo_buf *buf,
 				    unsigned int max_order)

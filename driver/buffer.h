@@ -6,6 +6,7 @@
 #include <linux/bits.h>
 #include <linux/kref.h>
 #include <linux/mm_types.h>
+#include <linux/pgtable.h>
 #include <linux/types.h>
 
 #include "compat.h"
@@ -50,8 +51,12 @@ struct mmapdemo_buf {
 	void *vaddr;			/* vmap() of pages[] */
 };
 
-/* Pages of one 2 MiB (PMD) entry, and its order; x86-64 only has 2 MiB. */
-#define MMAPDEMO_HUGE_ORDER	9
+/*
+ * The order of a PMD entry, and its pages: a page table's worth. Order 9
+ * (2 MiB) with 4 KiB pages, 11 (32 MiB) with arm64's 16 KiB pages, 13
+ * (512 MiB) with 64 KiB pages.
+ */
+#define MMAPDEMO_HUGE_ORDER	(PMD_SHIFT - PAGE_SHIFT)
 #define MMAPDEMO_HUGE_PAGES	BIT(MMAPDEMO_HUGE_ORDER)
 
 /**
@@ -72,14 +77,18 @@ static inline u32 mmapdemo_huge_caps(void)
 	return caps;
 }
 
-/* Whether the buffer's 2 MiB blocks are PMD-order folios (huge.c maps them). */
+/* Whether the buffer's PMD-sized blocks are PMD-order folios (huge.c maps them). */
 static inline bool mmapdemo_huge_folios(void)
 {
 	return mmapdemo_huge_caps() & MMAPDEMO_HUGE_FAULT;
 }
 
-/* Largest block order the buffer asks the page allocator for. */
-#define MMAPDEMO_BUF_MAX_ORDER	9
+/*
+ * Largest block order the buffer asks the page allocator for: a PMD's
+ * worth (2 MiB with 4 KiB pages, 32 MiB with 16 KiB, 512 MiB with 64 KiB),
+ * the blocks huge.c can map with one entry.
+ */
+#define MMAPDEMO_BUF_MAX_ORDER	(PMD_SHIFT - PAGE_SHIFT)
 
 struct mmapdemo_buf *mmapdemo_buf_alloc(size_t size, unsigned int max_order);
 void mmapdemo_buf_get(struct mmapdemo_buf *buf);

@@ -8,6 +8,8 @@
 # --strict (make check, make lint): W=1, and any compiler warning in our
 # files fails the build. A user's build never fails on a warning.
 # MMAPDEMO_SRC=DIR builds the sources of another tree (planted-bug.sh).
+# MMAPDEMO_KMAKE_ARGS: more words for make (a cross-build: ARCH=arm64
+# CROSS_COMPILE=aarch64-linux-gnu-; scripts/arm64-check.sh).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -30,7 +32,8 @@ mkdir -p "$src"
 (cd "${MMAPDEMO_SRC:-$MMAPDEMO_ROOT}" && cp --parents Kbuild $(find driver -name '*.[ch]') "$src/")
 
 log=$out/build.log
-if ! make -C "$kdir" M="$src" ${strict:+W=1} modules >"$log" 2>&1; then
+# shellcheck disable=SC2086
+if ! make -C "$kdir" M="$src" ${strict:+W=1} ${MMAPDEMO_KMAKE_ARGS:-} modules >"$log" 2>&1; then
 	cat "$log" >&2
 	die "module build failed against $kdir"
 fi

@@ -40,6 +40,9 @@
 #             suites and KUnit; a data race reported in mmapdemo fails
 #   debug-6.1 the debug kernel from Debian 12's
 #             linux-source-6.1 with the host's root, as the debug stage
+#   arm64-6.1, arm64-7.3, arm64-16k, arm64-64k
+#             arm64 guests with 4, 16 and 64 KiB pages
+#             (scripts/arm64-check.sh)
 #
 # Each stage prints its kernel and its own "N passed, N failed"; the run
 # ends with the kernel table (also in build/results/kernels.md) and the
@@ -60,6 +63,8 @@ set -uo pipefail
 . "$(dirname "$0")/sched.sh"
 # shellcheck source=scripts/root.sh
 . "$(dirname "$0")/root.sh"
+# shellcheck source=scripts/arm64-check.sh
+. "$(dirname "$0")/arm64-check.sh"
 cd "$MMAPDEMO_ROOT" || exit 1
 
 # Suites in driver/tests; each must report.
@@ -639,6 +644,7 @@ stage_body() {
 		read -r flavor globs < <(stage_suites "$1")
 		debug_stage "$1" "${1%-6.1}" "$flavor" "$globs"
 		;;
+	arm64*) arm64_body "$1" ;;
 	*)
 		if matrix_entry "$1"; then
 			matrix_stage "$1"
@@ -684,6 +690,9 @@ job debug-6.1 "host kernel:debug-6.1" "" ""
 job deb "rootfs:$DEB_ENTRY" "" ""
 # The matrix entries, the one that runs every suite (DEB_ENTRY) first.
 job "$DEB_ENTRY" "rootfs:$DEB_ENTRY" "" ""
+# The arm64 stages (scripts/arm64-check.sh): their kernels, root and
+# cross-built user space, then the guests.
+arm64_jobs
 # dkms installs into the host's /lib/modules, which the stock guest sees.
 job stock host dkms ""
 job dkms host "" ""
@@ -703,11 +712,13 @@ job demo "" kernel:kcsan ""
 for e in host:23 sanitize:16 demo:14 dkms:22 stock:268 deb:377 icount:30 \
 	bullseye:82 trixie:75 sid:77 trixie-backports:344 \
 	debug:718 debug-6.1:525 kcsan:245 \
-	kernel:debug:663 kernel:debug-6.1:494 kernel:kcsan:609; do
+	kernel:debug:663 kernel:debug-6.1:494 kernel:kcsan:609 \
+	arm64-6.1:79 arm64-7.3:348 arm64-16k:127 arm64-64k:60 arm64:user:30 \
+	arm64:kernel-64k:1454; do
 	sched_estimate "${e%:*}" "${e##*:}"
 done
 
-ALL_STAGES="host sanitize demo dkms stock icount ${MATRIX[*]} deb debug kcsan debug-6.1"
+ALL_STAGES="host sanitize demo dkms stock icount ${MATRIX[*]} deb debug kcsan debug-6.1 ${ARM64_STAGES[*]}"
 STAGES=${MMAPDEMO_STAGES:-$ALL_STAGES}
 JOBS=${MMAPDEMO_JOBS:-$(nproc)}
 [[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "MMAPDEMO_JOBS must be a positive number, not '$JOBS'"

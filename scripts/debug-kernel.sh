@@ -10,7 +10,13 @@
 #   key              Print the cache key.
 #   VARIANT          debug (default: KASAN, UBSAN, kmemleak, lockdep, DEBUG_VM,
 #                    PAGE_TABLE_CHECK, DEBUG_PAGEALLOC, KUnit) or kcsan (KCSAN
-#                    instead of KASAN; scripts/kernel-config/kcsan.config)
+#                    instead of KASAN; scripts/kernel-config/kcsan.config) or
+#                    arm64-64k (arm64 with 64 KiB pages, cross-built with
+#                    aarch64-linux-gnu-gcc; kernel-config/arm64-64k.config
+#                    instead of debug.config; Image instead of bzImage)
+#
+# MMAPDEMO_KSRC_DEB=PATH takes the source from a linux-source-X.Y .deb
+# (scripts/arm64.sh downloads it) instead of the newest installed package.
 #
 # The source is the newest linux-source-X.Y package installed where this runs:
 # on the host (Debian 12) linux-source-6.1; make check runs it inside the
@@ -49,36 +55,56 @@ set -euo pipefail
 RECIPE_VERSION="debug-kernel-recipe-2"
 
 VARIANT=${2:-debug}
-[[ $VARIANT == debug || $VARIANT == kcsan ]] || {
-	echo "debug-kernel: unknown variant $VARIANT (debug or kcsan)" >&2
+[[ $VARIANT == debug || $VARIANT == kcsan || $VARIANT == arm64-64k ]] || {
+	echo "debug-kernel: unknown variant $VARIANT (debug, kcsan or arm64-64k)" >&2
 	exit 1
 }
+# The target: x86-64 with the native gcc, or arm64 with the cross compiler.
+CC_CMD=gcc
+IMAGE=bzImage
+IMAGE_PATH=arch/x86/boot/bzImage
+if [[ $VARIANT == arm64-* ]]; then
+	export ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
+	CC_CMD=aarch64-linux-gnu-gcc
+	IMAGE=Image
+	IMAGE_PATH=arch/arm64/boot/Image
+fi
+SRC_DEB=${MMAPDEMO_KSRC_DEB:-}
 # The newest linux-source-X.Y installed here; on a machine with none yet
 # (dpkg-query then fails), 6.1, which ensure_deps installs.
 SRC_PKG=$({ dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' 'linux-source-*' 2>/dev/null ||
 	true; } | awk '$1 == "ii" && $2 ~ /^linux-source-[0-9]/ { print $2 }' | sort -V | tail -n 1)
 SRC_PKG=${SRC_PKG:-linux-source-6.1}
+[[ -z $SRC_DEB ]] || SRC_PKG=$(dpkg-deb -f "$SRC_DEB" Package)
 SRC_VER=${SRC_PKG#linux-source-}
 TARBALL=/usr/src/$SRC_PKG.tar.xz
 # Debian packages the build needs (checked, and installed when run as root).
-DEPS=("$SRC_PKG" gcc make libc6-dev bc bison flex libelf-dev libssl-dev
+DEPS=(gcc make libc6-dev bc bison flex libelf-dev libssl-dev
       xz-utils kmod)
+[[ -n $SRC_DEB ]] || DEPS+=("$SRC_PKG")
+[[ $VARIANT != arm64-* ]] || DEPS+=(gcc-aarch64-linux-gnu)
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 fragments=("$here/kernel-config/debug.config")
+[[ $VARIANT != arm64-* ]] || fragments=("$here/kernel-config/$VARIANT.config")
 [[ -r $here/kernel-config/$SRC_VER.config ]] &&
 	fragments+=("$here/kernel-config/$SRC_VER.config")
 # Huge-mapping symbols: only the debug variant of a source where the driver
 # maps 2 MiB entries (6.12+), so the other kernels keep their cache keys.
-[[ $VARIANT == debug && $(printf '%s\n' 6.12 "$SRC_VER" | sort -V | head -n 1) == 6.12 ]] &&
+[[ ($VARIANT == debug || $VARIANT == arm64-*) && $(printf '%s\n' 6.12 "$SRC_VER" | sort -V | head -n 1) == 6.12 ]] &&
 	fragments+=("$here/kernel-config/huge.config")
-[[ $VARIANT == debug ]] || fragments+=("$here/kernel-config/$VARIANT.config")
+[[ $VARIANT == debug || $VARIANT == arm64-* ]] ||
+	fragments+=("$here/kernel-config/$VARIANT.config")
 cmdline_file=$here/kernel-config/$VARIANT.cmdline
 
 log() { printf 'debug-kernel: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 src_version() {
+	if [[ -n $SRC_DEB ]]; then
+		dpkg-deb -f "$SRC_DEB" Version || die "cannot read $SRC_DEB"
+		return
+	fi
 	dpkg-query -W -f='${Version}' "$SRC_PKG" 2>/dev/null ||
 		die "$SRC_PKG is not installed (apt-get install $SRC_PKG)"
 }
@@ -89,7 +115,7 @@ cache_key() {
 	for f in "${fragments[@]}" "$cmdline_file"; do
 		[[ -r $f ]] || die "missing $f"
 	done
-	cc=$(gcc --version 2>/dev/null) || cc=none
+	cc=$("$CC_CMD" --version 2>/dev/null) || cc=none
 	cc=${cc%%$'\n'*}
 	{
 		printf 'source %s %s\nrecipe %s\ncc %s\nvariant %s\n' "$SRC_PKG" "$ver" \
@@ -128,8 +154,14 @@ ensure_source() {
 	tmp=$srcdir.tmp
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
-	log "extracting $TARBALL"
-	tar -C "$tmp" -xf "$TARBALL"
+	if [[ -n $SRC_DEB ]]; then
+		log "extracting $SRC_PKG.tar.xz from $SRC_DEB"
+		dpkg-deb --fsys-tarfile "$SRC_DEB" | tar -xO "./usr/src/$SRC_PKG.tar.xz" |
+			tar -C "$tmp" -xJ
+	else
+		log "extracting $TARBALL"
+		tar -C "$tmp" -xf "$TARBALL"
+	fi
 	[[ -f $tmp/$SRC_PKG/Makefile ]] || die "unexpected tarball layout in $TARBALL"
 	rm -rf "$srcdir"
 	mv "$tmp/$SRC_PKG" "$srcdir"
@@ -227,7 +259,8 @@ do_build() {
 	local root dir key tmp srcdir ver logf start jobs release
 	# The key needs the source package and gcc: on a fresh machine install
 	# them first.  (The full check would cost the warm path ~0.1 s.)
-	if ! command -v gcc >/dev/null || ! dpkg-query -W "$SRC_PKG" >/dev/null 2>&1; then
+	if ! command -v "$CC_CMD" >/dev/null ||
+		{ [[ -z $SRC_DEB ]] && ! dpkg-query -W "$SRC_PKG" >/dev/null 2>&1; }; then
 		ensure_deps
 	fi
 	key=$(cache_key)
@@ -292,13 +325,13 @@ do_build() {
 	assert_config "$tmp/build/.config" || die "config assertion failed (${fragments[*]})"
 	log "config OK: all requested symbols landed"
 
-	step "building bzImage + modules with -j$jobs (log: $logf)" \
-		"${kmake[@]}" -j"$jobs" bzImage modules
+	step "building $IMAGE + modules with -j$jobs (log: $logf)" \
+		"${kmake[@]}" -j"$jobs" "$IMAGE" modules
 	release=$(cat "$tmp/build/include/config/kernel.release")
 	rm -rf "$tmp/modules"
 	step "modules_install into $tmp/modules" \
 		"${kmake[@]}" INSTALL_MOD_PATH="$tmp/modules" modules_install
-	cp "$tmp/build/arch/x86/boot/bzImage" "$tmp/bzImage"
+	cp "$tmp/build/$IMAGE_PATH" "$tmp/$IMAGE"
 	cp "$tmp/build/.config" "$tmp/config"
 	tr '\n' ' ' <"$cmdline_file" | sed 's/ *$//' >"$tmp/cmdline"
 	printf '%s\n' "$release" >"$tmp/kernel.release"

@@ -32,6 +32,10 @@ PACKAGES=(
 	# debug-6.1 stage installs linux-source-6.1 and the kernel build tools
 	# when it runs: scripts/debug-kernel.sh)
 	mmdebstrap xz-utils zstd
+	# the arm64 stages (scripts/arm64-check.sh): qemu-system-aarch64, the
+	# cross compiler for the module against Debian 12's arm64 kernel and
+	# for user space, and what the 64 KiB kernel's build needs
+	qemu-system-arm gcc-aarch64-linux-gnu file flex bison bc libssl-dev
 )
 
 if [[ ${1:-} == --print ]]; then

@@ -34,6 +34,14 @@ matrix_entry() {
 		M_SUITES="trixie trixie-backports" M_PIN=trixie-backports
 		M_TIER=full M_EXTRA="dkms systemd-standalone-sysusers"
 		;;
+	# Not a stage of its own: the tree where the module is cross-built
+	# for Debian's arm64 7.3 kernels (scripts/arm64.sh): 7.3's amd64
+	# linux-kbuild and headers -common, and trixie's aarch64 gcc 14,
+	# the compiler those kernels were built with.
+	arm64-cross)
+		M_SUITES="trixie trixie-backports" M_PIN=trixie-backports
+		M_EXTRA=gcc-aarch64-linux-gnu
+		;;
 	*) return 1 ;;
 	esac
 }

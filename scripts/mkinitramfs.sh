@@ -22,9 +22,15 @@ out=$1
 kver=$2
 shift 2
 
-busybox=/bin/busybox
-[[ -x $busybox ]] && [[ $($busybox 2>&1 || true) == BusyBox* ]] ||
-	die "busybox-static is missing (run scripts/deps.sh)"
+# MMAPDEMO_BUSYBOX: a static busybox of the guest's architecture (the
+# arm64 root's, which cannot run here) instead of the host's.
+busybox=${MMAPDEMO_BUSYBOX:-/bin/busybox}
+if [[ -n ${MMAPDEMO_BUSYBOX:-} ]]; then
+	[[ -f $busybox ]] || die "no busybox at $busybox"
+else
+	[[ -x $busybox ]] && [[ $($busybox 2>&1 || true) == BusyBox* ]] ||
+		die "busybox-static is missing (run scripts/deps.sh)"
+fi
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT

@@ -50,6 +50,23 @@ md_check_reset() {
 		test "$(md_stat live_vmas)" -eq 0
 }
 
+# md_pmd_size: bytes a PMD maps (THP's hpage_pmd_size; without THP a page
+# table's worth: 2 MiB with 4 KiB pages, 32 MiB with 16 KiB, 512 MiB with
+# 64 KiB).
+md_pmd_size() {
+	_p=$(getconf PAGESIZE)
+	cat /sys/kernel/mm/transparent_hugepage/hpage_pmd_size 2>/dev/null ||
+		echo $((_p / 8 * _p))
+}
+
+# md_huge_size: the buffer size of the huge suites, in MiB with its unit:
+# four PMDs (huge.c needs them), at least 16M.
+md_huge_size() {
+	_m=$(($(md_pmd_size) * 4 >> 20))
+	[ "$_m" -ge 16 ] || _m=16
+	echo "${_m}M"
+}
+
 md_loaded() {
 	[ -d /sys/module/mmapdemo ]
 }

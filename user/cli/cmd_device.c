@@ -79,7 +79,8 @@ static int view_map(const struct cli *c, struct mmapdemo *md,
 		    const struct mmapdemo_info *info, const struct range *r,
 		    int prot, struct view *v)
 {
-	uint64_t page = info->page_size ? info->page_size : 4096;
+	uint64_t page = info->page_size ? info->page_size :
+					  (uint64_t)sysconf(_SC_PAGESIZE);
 	uint64_t start = r->offset / page * page;
 	uint64_t end = (r->offset + r->length + page - 1) / page * page;
 	int err;
@@ -434,7 +435,8 @@ static void verify_mode(const struct cli *c, enum mmapdemo_map_mode mode,
 		goto out;
 	}
 	size = info.size;
-	page = info.page_size ? info.page_size : 4096;
+	page = info.page_size ? info.page_size :
+				(uint64_t)sysconf(_SC_PAGESIZE);
 	err = mmapdemo_map(md, 0, size, PROT_READ | PROT_WRITE, MAP_SHARED,
 			   &map);
 	if (err) {

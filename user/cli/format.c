@@ -5,6 +5,7 @@
  */
 #include <inttypes.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "format.h"
 
@@ -240,25 +241,39 @@ static const char *mode_str(uint32_t mode)
 	return mmapdemo_mode_name((enum mmapdemo_map_mode)mode);
 }
 
-/* The 2 MiB mappings INFO says this kernel and module can do. */
-static const char *huge_str(uint32_t huge)
+/*
+ * The PMD mappings INFO says this kernel and module can do. A PMD maps a
+ * page table's worth of pages (8-byte entries on x86-64 and arm64): 2 MiB
+ * with 4 KiB pages, 32 MiB with 16 KiB, 512 MiB with 64 KiB.
+ */
+static const char *huge_str(uint32_t huge, uint32_t page_size, char *buf,
+			    size_t len)
 {
+	unsigned long long page = page_size ? page_size :
+				  (unsigned long long)sysconf(_SC_PAGESIZE);
+	unsigned long long pmd_mib = (page / 8 * page) >> 20;
+
 	switch (huge & (MMAPDEMO_HUGE_REMAP | MMAPDEMO_HUGE_FAULT)) {
 	case MMAPDEMO_HUGE_REMAP | MMAPDEMO_HUGE_FAULT:
-		return "2 MiB in remap and fault modes";
+		snprintf(buf, len, "%llu MiB in remap and fault modes", pmd_mib);
+		break;
 	case MMAPDEMO_HUGE_REMAP:
-		return "2 MiB in remap mode";
+		snprintf(buf, len, "%llu MiB in remap mode", pmd_mib);
+		break;
 	case MMAPDEMO_HUGE_FAULT:
-		return "2 MiB in fault mode";
+		snprintf(buf, len, "%llu MiB in fault mode", pmd_mib);
+		break;
 	default:
-		return "none (4 KiB pages only)";
+		snprintf(buf, len, "none (%llu KiB pages only)", page >> 10);
+		break;
 	}
+	return buf;
 }
 
 void format_info_text(FILE *f, const char *device,
 		      const struct mmapdemo_info *info)
 {
-	char human[32];
+	char human[32], huge[48];
 
 	fprintf(f, "device:       %s\n", device);
 	fprintf(f, "abi_version:  %u\n", info->abi_version);
@@ -272,7 +287,8 @@ void format_info_text(FILE *f, const char *device,
 	fprintf(f, "map_mode:     %s\n", mode_str(info->map_mode));
 	fprintf(f, "default_mode: %s\n", mode_str(info->default_mode));
 	fprintf(f, "nr_chunks:    %u\n", info->nr_chunks);
-	fprintf(f, "huge:         %s\n", huge_str(info->huge));
+	fprintf(f, "huge:         %s\n",
+		huge_str(info->huge, info->page_size, huge, sizeof(huge)));
 }
 
 static void info_json_object(struct json *j, const char *device,

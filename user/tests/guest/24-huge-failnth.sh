@@ -5,9 +5,10 @@
 # mmapdemo-guest: flavor debug
 # mmapdemo-guest: start-unloaded
 . /run/mmapdemo/repo/scripts/guest/lib.sh
-md_load size=16M || { echo "Bail out! cannot load with size=16M"; exit 1; }
+HUGE_SIZE=$(md_huge_size)
+md_load size="$HUGE_SIZE" || { echo "Bail out! cannot load with size=$HUGE_SIZE"; exit 1; }
 md_fault_sites on || { echo "Bail out! fault injection sites"; exit 1; }
-MMAPDEMO_TEST_LOAD_PARAMS=size=16M MMAPDEMO_TEST_TIMEOUT=900 "$GUEST_TESTS/failnth"
+MMAPDEMO_TEST_LOAD_PARAMS=size=$HUGE_SIZE MMAPDEMO_TEST_TIMEOUT=900 "$GUEST_TESTS/failnth"
 rc=$?
 md_fault_sites off
 exit $rc

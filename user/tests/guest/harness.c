@@ -107,6 +107,22 @@ int md_write_sysfs(const char *path, const char *val)
 	return n == (ssize_t)strlen(val) ? 0 : -1;
 }
 
+/*
+ * Bytes a PMD maps: THP's hpage_pmd_size, or without THP a page table's
+ * worth of pages (8-byte entries): 2 MiB with 4 KiB pages, 32 MiB with
+ * 16 KiB, 512 MiB with 64 KiB. Never assume 2 MiB.
+ */
+unsigned long md_pmd_size(void)
+{
+	unsigned long page = sysconf(_SC_PAGESIZE);
+	char buf[32];
+
+	if (!md_read_sysfs("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size",
+			   buf, sizeof(buf)) && strtoul(buf, NULL, 10))
+		return strtoul(buf, NULL, 10);
+	return page / 8 * page;
+}
+
 /* A counter from sysfs, e.g. md_stat(MD_STAT("live_vmas")); ~0 if none. */
 uint64_t md_stat(const char *path)
 {

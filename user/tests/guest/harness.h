@@ -59,6 +59,8 @@ struct md_test {
 /* The mode under test; tests open files in it with md_open(). */
 extern enum mmapdemo_map_mode md_mode;
 extern long md_page;
+/* Bytes a PMD maps (THP's hpage_pmd_size, else a page table's worth). */
+unsigned long md_pmd_size(void);
 extern uint64_t md_size;
 
 void md_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

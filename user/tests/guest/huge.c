@@ -27,7 +27,12 @@
 
 #include "harness.h"
 
-#define SZ_2M		(2UL << 20)
+/*
+ * The size a PMD maps: 2 MiB with 4 KiB pages (x86-64, arm64), 32 MiB
+ * with 16 KiB pages, 512 MiB with 64 KiB pages (arm64). Below, "2 MiB"
+ * and "4 KiB" in comments stand for a PMD and a page of this kernel.
+ */
+static unsigned long pmd_size;
 #define SEED		0x4a6e0001u
 #define PARAM_HUGE	"/sys/module/mmapdemo/parameters/huge"
 #define PARAM_SIZE	"/sys/module/mmapdemo/parameters/size"
@@ -55,10 +60,10 @@ static bool in_effect(void)
 /* PMDs a mapping of [off, off + len) at a congruent address gets. */
 static uint64_t want_pmds(uint64_t off, uint64_t len)
 {
-	uint64_t lo = (off + SZ_2M - 1) / SZ_2M * SZ_2M;
-	uint64_t hi = (off + len) / SZ_2M * SZ_2M;
+	uint64_t lo = (off + pmd_size - 1) / pmd_size * pmd_size;
+	uint64_t hi = (off + len) / pmd_size * pmd_size;
 
-	return in_effect() && hi > lo ? (hi - lo) / SZ_2M : 0;
+	return in_effect() && hi > lo ? (hi - lo) / pmd_size : 0;
 }
 
 /* Each page of [p, p + len) holds the pattern for buffer offset off. */
@@ -131,15 +136,15 @@ static int touch_segv(volatile uint8_t *p, bool write)
 /* A 2 MiB-aligned hole of @len bytes for MAP_FIXED. */
 static uint8_t *aligned_hole(size_t len)
 {
-	uint8_t *r = mmap(NULL, len + SZ_2M, PROT_NONE,
+	uint8_t *r = mmap(NULL, len + pmd_size, PROT_NONE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	uintptr_t a;
 
 	if (r == MAP_FAILED)
 		return NULL;
-	a = ((uintptr_t)r + SZ_2M - 1) & ~(SZ_2M - 1);
+	a = ((uintptr_t)r + pmd_size - 1) & ~(pmd_size - 1);
 	munmap(r, a - (uintptr_t)r);
-	munmap((uint8_t *)a + len, (uintptr_t)r + SZ_2M - a);
+	munmap((uint8_t *)a + len, (uintptr_t)r + pmd_size - a);
 	return (uint8_t *)a;
 }
 
@@ -200,11 +205,12 @@ static int t_info(void)
 		thp ? "yes" : "no", md_info.huge);
 	CHECK(md_info.huge == want, "INFO.huge %#x, want %#x", md_info.huge,
 	      want);
-	CHECK(md_size >= 4 * SZ_2M, "buffer of %llu bytes: load it with 8M or more",
-	      (unsigned long long)md_size);
+	CHECK(md_size >= 4 * pmd_size,
+	      "buffer of %llu bytes: load it with four PMDs (%lu MiB) or more",
+	      (unsigned long long)md_size, 4 * pmd_size >> 20);
 	/* The buffer is made of 2 MiB blocks (a fresh guest has them). */
 	if (want)
-		CHECK(md_info.nr_chunks == md_size / SZ_2M,
+		CHECK(md_info.nr_chunks == md_size / pmd_size,
 		      "%u blocks for %llu MiB", md_info.nr_chunks,
 		      (unsigned long long)(md_size >> 20));
 	return 0;
@@ -254,7 +260,7 @@ static int t_pmd_used(void)
 
 	p = map_all(&fd, PROT_READ | PROT_WRITE, MAP_SHARED, &s0);
 	CHECK(p, "map: %s", strerror(errno));
-	CHECK(want == 0 || (uintptr_t)p % SZ_2M == 0, "address %p", p);
+	CHECK(want == 0 || (uintptr_t)p % pmd_size == 0, "address %p", p);
 	CHECK(check_pages(p, 0, md_size, SEED) == 0, "");
 	CHECK_OK(get_stats(fd, &s1));
 	md_diag("huge_faults %llu, faults %llu, fallbacks %llu",
@@ -273,11 +279,11 @@ static int t_pmd_used(void)
 		CHECK(file_pmd_kb(p) <= 0, "FilePmdMapped %ld kB", file_pmd_kb(p));
 	}
 	/* User writes through the PMDs are the kernel's bytes. */
-	mine = malloc(3 * SZ_2M);
+	mine = malloc(3 * pmd_size);
 	CHECK(mine, "");
-	md_random(mine, 3 * SZ_2M, 7);
-	memcpy(p + SZ_2M / 2, mine, 3 * SZ_2M);
-	CHECK(check_kernel(fd, SZ_2M / 2, mine, 3 * SZ_2M) == 0, "");
+	md_random(mine, 3 * pmd_size, 7);
+	memcpy(p + pmd_size / 2, mine, 3 * pmd_size);
+	CHECK(check_kernel(fd, pmd_size / 2, mine, 3 * pmd_size) == 0, "");
 	free(mine);
 	return unmap_close(fd, p, md_size);
 }
@@ -291,24 +297,24 @@ static int t_partial_munmap(void)
 
 	p = map_touched(&fd, &s0);
 	CHECK(p, "");
-	CHECK_OK(munmap(p + SZ_2M + SZ_2M / 2, SZ_2M / 2));
+	CHECK_OK(munmap(p + pmd_size + pmd_size / 2, pmd_size / 2));
 	CHECK_OK(get_stats(fd, &s0));
-	CHECK(check_pages(p + SZ_2M, SZ_2M, SZ_2M / 2, SEED) == 0,
+	CHECK(check_pages(p + pmd_size, pmd_size, pmd_size / 2, SEED) == 0,
 	      "the half that stayed");
-	CHECK(check_pages(p + 2 * SZ_2M, 2 * SZ_2M, md_size - 2 * SZ_2M,
+	CHECK(check_pages(p + 2 * pmd_size, 2 * pmd_size, md_size - 2 * pmd_size,
 			  SEED) == 0, "after the hole");
-	CHECK(check_pages(p, 0, SZ_2M, SEED) == 0, "before the hole");
+	CHECK(check_pages(p, 0, pmd_size, SEED) == 0, "before the hole");
 	CHECK_OK(get_stats(fd, &s1));
 	if (want_pmds(0, md_size))
 		CHECK(s1.faults > s0.faults, "the split half did not refault");
-	CHECK(touch_segv(p + SZ_2M + SZ_2M / 2, false) == 0, "the hole");
+	CHECK(touch_segv(p + pmd_size + pmd_size / 2, false) == 0, "the hole");
 	md_random(page, sizeof(page), 3);
-	memcpy(p + SZ_2M + 4096, page, sizeof(page));
-	CHECK(check_kernel(fd, SZ_2M + 4096, page, sizeof(page)) == 0, "");
+	memcpy(p + pmd_size + 4096, page, sizeof(page));
+	CHECK(check_kernel(fd, pmd_size + 4096, page, sizeof(page)) == 0, "");
 	CHECK_OK(get_stats(fd, &s1));
 	CHECK(s1.live_vmas == 2, "live_vmas %llu", (unsigned long long)s1.live_vmas);
-	CHECK_OK(munmap(p, SZ_2M + SZ_2M / 2));
-	CHECK_OK(munmap(p + 2 * SZ_2M, md_size - 2 * SZ_2M));
+	CHECK_OK(munmap(p, pmd_size + pmd_size / 2));
+	CHECK_OK(munmap(p + 2 * pmd_size, md_size - 2 * pmd_size));
 	close(fd);
 	return 0;
 }
@@ -322,16 +328,16 @@ static int t_mprotect(void)
 
 	p = map_touched(&fd, &s0);
 	CHECK(p, "");
-	ro = p + SZ_2M + 5 * md_page;
+	ro = p + pmd_size + 5 * md_page;
 	CHECK_OK(mprotect(ro, md_page, PROT_READ));
-	CHECK(check_pages(p + SZ_2M, SZ_2M, SZ_2M, SEED) == 0, "");
+	CHECK(check_pages(p + pmd_size, pmd_size, pmd_size, SEED) == 0, "");
 	CHECK(touch_segv(ro, true) == 0, "write to the read-only page");
 	md_random(page, sizeof(page), 5);
 	memcpy(ro - md_page, page, sizeof(page));
-	CHECK(check_kernel(fd, SZ_2M + 4 * md_page, page, sizeof(page)) == 0, "");
+	CHECK(check_kernel(fd, pmd_size + 4 * md_page, page, sizeof(page)) == 0, "");
 	CHECK_OK(mprotect(ro, md_page, PROT_READ | PROT_WRITE));
 	memcpy(ro, page, sizeof(page));
-	CHECK(check_kernel(fd, SZ_2M + 5 * md_page, page, sizeof(page)) == 0, "");
+	CHECK(check_kernel(fd, pmd_size + 5 * md_page, page, sizeof(page)) == 0, "");
 	return unmap_close(fd, p, md_size);
 }
 
@@ -350,12 +356,12 @@ static int t_fork(void)
 	if (!pid) {
 		if (check_pages(p, 0, md_size, SEED))
 			_exit(1);
-		p[3 * SZ_2M + 77] = 0xa5;
+		p[3 * pmd_size + 77] = 0xa5;
 		_exit(0);
 	}
 	CHECK(waitpid(pid, &status, 0) == pid, "");
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child %#x", status);
-	CHECK(p[3 * SZ_2M + 77] == 0xa5, "the child's write");
+	CHECK(p[3 * pmd_size + 77] == 0xa5, "the child's write");
 	CHECK_OK(munmap((void *)p, md_size));
 	close(fd);
 	return 0;
@@ -370,32 +376,32 @@ static int t_private(void)
 
 	p = map_all(&fd, PROT_READ | PROT_WRITE, MAP_PRIVATE, &s0);
 	CHECK(p, "map: %s", strerror(errno));
-	b = mmapdemo_pattern_byte(SEED, SZ_2M) ^ 0xff;
+	b = mmapdemo_pattern_byte(SEED, pmd_size) ^ 0xff;
 	/* A write first: no PMD for a private write, a 4 KiB copy. */
-	p[SZ_2M] = b;
+	p[pmd_size] = b;
 	CHECK_OK(get_stats(fd, &s1));
 	if (want_pmds(0, md_size))
 		CHECK(s1.huge_fallbacks > s0.huge_fallbacks, "no fallback counted");
-	CHECK(check_pages(p + 2 * SZ_2M, 2 * SZ_2M, md_size - 2 * SZ_2M,
+	CHECK(check_pages(p + 2 * pmd_size, 2 * pmd_size, md_size - 2 * pmd_size,
 			  SEED) == 0, "");
-	CHECK(p[SZ_2M] == b, "the private copy");
-	CHECK(check_pages(p + SZ_2M + md_page, SZ_2M + md_page,
-			  SZ_2M - md_page, SEED) == 0, "");
+	CHECK(p[pmd_size] == b, "the private copy");
+	CHECK(check_pages(p + pmd_size + md_page, pmd_size + md_page,
+			  pmd_size - md_page, SEED) == 0, "");
 	/* The device keeps its byte; the kernel's later fill shows through
 	 * where the process did not write, inside and outside a PMD.
 	 */
-	CHECK(check_pages(p, 0, SZ_2M, SEED) == 0, "");
+	CHECK(check_pages(p, 0, pmd_size, SEED) == 0, "");
 	CHECK_OK(md_kernel_fill(fd, 0, md_size, SEED + 1));
-	CHECK(p[SZ_2M] == b, "the private copy after FILL");
-	CHECK(check_pages(p + 2 * SZ_2M, 2 * SZ_2M, md_size - 2 * SZ_2M,
+	CHECK(p[pmd_size] == b, "the private copy after FILL");
+	CHECK(check_pages(p + 2 * pmd_size, 2 * pmd_size, md_size - 2 * pmd_size,
 			  SEED + 1) == 0, "");
-	CHECK(check_pages(p + SZ_2M + md_page, SZ_2M + md_page,
-			  SZ_2M - md_page, SEED + 1) == 0, "");
+	CHECK(check_pages(p + pmd_size + md_page, pmd_size + md_page,
+			  pmd_size - md_page, SEED + 1) == 0, "");
 	/* A write into a PMD mapped by a read: split, copy 4 KiB. */
-	p[3 * SZ_2M] = 0x5a;
-	CHECK(p[3 * SZ_2M] == 0x5a, "");
-	CHECK(check_pages(p + 3 * SZ_2M + md_page, 3 * SZ_2M + md_page,
-			  SZ_2M - md_page, SEED + 1) == 0, "");
+	p[3 * pmd_size] = 0x5a;
+	CHECK(p[3 * pmd_size] == 0x5a, "");
+	CHECK(check_pages(p + 3 * pmd_size + md_page, 3 * pmd_size + md_page,
+			  pmd_size - md_page, SEED + 1) == 0, "");
 	CHECK_OK(munmap(p, md_size));
 	/* Nothing the process wrote reached the buffer. */
 	p = malloc(md_size);
@@ -411,42 +417,42 @@ static int t_private(void)
 static int t_gup(void)
 {
 	struct mmapdemo_stats s0;
-	size_t len = SZ_2M / 2;
+	size_t len = pmd_size / 2;
 	int fd, rfd, pfd[2];
 	struct iovec liov, riov;
 	uint8_t *p, *mine;
 
 	p = map_all(&fd, PROT_READ | PROT_WRITE, MAP_SHARED, &s0);
 	CHECK(p, "map: %s", strerror(errno));
-	mine = malloc(SZ_2M);
+	mine = malloc(pmd_size);
 	CHECK(mine, "");
 
 	/* process_vm_readv(): the kernel reads the mapping (GUP). */
-	liov = (struct iovec){ mine, SZ_2M };
-	riov = (struct iovec){ p + SZ_2M, SZ_2M };
-	CHECK(process_vm_readv(getpid(), &liov, 1, &riov, 1, 0) == (ssize_t)SZ_2M,
+	liov = (struct iovec){ mine, pmd_size };
+	riov = (struct iovec){ p + pmd_size, pmd_size };
+	CHECK(process_vm_readv(getpid(), &liov, 1, &riov, 1, 0) == (ssize_t)pmd_size,
 	      "process_vm_readv: %s", strerror(errno));
-	CHECK(mmapdemo_pattern_check(mine, SZ_2M, SZ_2M, SEED) < 0, "");
+	CHECK(mmapdemo_pattern_check(mine, pmd_size, pmd_size, SEED) < 0, "");
 
 	/* vmsplice(): pipe buffers reference the mapping's pages. */
 	CHECK_OK(pipe(pfd));
-	riov = (struct iovec){ p + 2 * SZ_2M, 65536 };
+	riov = (struct iovec){ p + 2 * pmd_size, 65536 };
 	CHECK(vmsplice(pfd[1], &riov, 1, 0) == 65536, "vmsplice: %s",
 	      strerror(errno));
 	CHECK(read(pfd[0], mine, 65536) == 65536, "");
-	CHECK(mmapdemo_pattern_check(mine, 2 * SZ_2M, 65536, SEED) < 0, "");
+	CHECK(mmapdemo_pattern_check(mine, 2 * pmd_size, 65536, SEED) < 0, "");
 	close(pfd[0]);
 	close(pfd[1]);
 
 	/* O_DIRECT: a block device reads from and writes into the mapping. */
 	rfd = open("/dev/ram0", O_RDWR | O_DIRECT | O_CLOEXEC);
 	CHECK_OK(rfd);
-	CHECK(pwrite(rfd, p + 3 * SZ_2M, len, 0) == (ssize_t)len,
+	CHECK(pwrite(rfd, p + 3 * pmd_size, len, 0) == (ssize_t)len,
 	      "O_DIRECT write: %s", strerror(errno));
 	CHECK(pread(rfd, p, len, 0) == (ssize_t)len, "O_DIRECT read: %s",
 	      strerror(errno));
 	close(rfd);
-	mmapdemo_pattern_fill(mine, 3 * SZ_2M, len, SEED);
+	mmapdemo_pattern_fill(mine, 3 * pmd_size, len, SEED);
 	CHECK(memcmp(p, mine, len) == 0, "");
 	CHECK(check_kernel(fd, 0, mine, len) == 0, "");
 	free(mine);
@@ -475,16 +481,16 @@ static int t_ptrace(void)
 	}
 	CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status), "");
 	errno = 0;
-	word = ptrace(PTRACE_PEEKDATA, pid, p + SZ_2M + 8, NULL);
+	word = ptrace(PTRACE_PEEKDATA, pid, p + pmd_size + 8, NULL);
 	CHECK(errno == 0, "PEEKDATA: %s", strerror(errno));
-	memcpy(&want, (const void *)(p + SZ_2M + 8), sizeof(want));
+	memcpy(&want, (const void *)(p + pmd_size + 8), sizeof(want));
 	CHECK(word == want, "PEEKDATA %#llx, want %#llx",
 	      (unsigned long long)word, (unsigned long long)want);
-	CHECK_OK(ptrace(PTRACE_POKEDATA, pid, p + 2 * SZ_2M + 16,
+	CHECK_OK(ptrace(PTRACE_POKEDATA, pid, p + 2 * pmd_size + 16,
 			(void *)0x1122334455667788ULL));
 	CHECK_OK(ptrace(PTRACE_CONT, pid, NULL, NULL));
 	CHECK(waitpid(pid, &status, 0) == pid, "");
-	memcpy(&word, (const void *)(p + 2 * SZ_2M + 16), sizeof(word));
+	memcpy(&word, (const void *)(p + 2 * pmd_size + 16), sizeof(word));
 	CHECK(word == 0x1122334455667788ULL, "POKEDATA did not land: %#llx",
 	      (unsigned long long)word);
 	CHECK_OK(munmap((void *)p, md_size));
@@ -506,13 +512,13 @@ static int t_mremap(void)
 	q = mremap(p, md_size, md_size, MREMAP_MAYMOVE | MREMAP_FIXED, to);
 	CHECK(q == to, "mremap: %s", strerror(errno));
 	CHECK(check_pages(q, 0, md_size, SEED) == 0, "after the move");
-	q = mremap(q, md_size, SZ_2M + SZ_2M / 2, 0);
+	q = mremap(q, md_size, pmd_size + pmd_size / 2, 0);
 	CHECK(q == to, "shrink: %s", strerror(errno));
-	CHECK(check_pages(q, 0, SZ_2M + SZ_2M / 2, SEED) == 0, "after the shrink");
-	CHECK(mremap(q, SZ_2M + SZ_2M / 2, 2 * SZ_2M, 0) == MAP_FAILED,
+	CHECK(check_pages(q, 0, pmd_size + pmd_size / 2, SEED) == 0, "after the shrink");
+	CHECK(mremap(q, pmd_size + pmd_size / 2, 2 * pmd_size, 0) == MAP_FAILED,
 	      "grew a VM_DONTEXPAND mapping");
-	CHECK(touch_segv(q + SZ_2M + SZ_2M / 2, false) == 0, "");
-	return unmap_close(fd, q, SZ_2M + SZ_2M / 2);
+	CHECK(touch_segv(q + pmd_size + pmd_size / 2, false) == 0, "");
+	return unmap_close(fd, q, pmd_size + pmd_size / 2);
 }
 
 /* Resize and rmmod are refused while PMDs map the buffer. */
@@ -543,13 +549,13 @@ static int t_resize_rmmod(void)
 static int t_map_fixed(void)
 {
 	struct mmapdemo_stats s0, s1;
-	size_t len = 2 * SZ_2M;
+	size_t len = 2 * pmd_size;
 	uint8_t *hole, *p;
 	int fd = md_open(O_RDWR);
 
 	CHECK_OK(fd);
 	CHECK_OK(md_kernel_fill(fd, 0, md_size, SEED));
-	hole = aligned_hole(len + SZ_2M);
+	hole = aligned_hole(len + pmd_size);
 	CHECK(hole, "");
 	CHECK_OK(get_stats(fd, &s0));
 	p = mmap(hole + md_page, len, PROT_READ | PROT_WRITE,
@@ -561,11 +567,11 @@ static int t_map_fixed(void)
 	CHECK_OK(munmap(p, len));
 	/* Congruent: 2 MiB-aligned address, offset 2 MiB. */
 	p = mmap(hole, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-		 fd, SZ_2M);
+		 fd, pmd_size);
 	CHECK(p == hole, "mmap: %s", strerror(errno));
-	CHECK(check_pages(p, SZ_2M, len, SEED) == 0, "");
+	CHECK(check_pages(p, pmd_size, len, SEED) == 0, "");
 	CHECK_OK(get_stats(fd, &s0));
-	CHECK(s0.huge_faults - s1.huge_faults == want_pmds(SZ_2M, len),
+	CHECK(s0.huge_faults - s1.huge_faults == want_pmds(pmd_size, len),
 	      "%llu PMDs", (unsigned long long)(s0.huge_faults - s1.huge_faults));
 	CHECK_OK(munmap(p, len));
 	close(fd);
@@ -576,7 +582,7 @@ static int t_map_fixed(void)
 static int t_offset(void)
 {
 	struct mmapdemo_stats s0, s1;
-	size_t len = 4 * SZ_2M - md_page;
+	size_t len = 4 * pmd_size - md_page;
 	uint8_t *p;
 	int fd = md_open(O_RDWR);
 
@@ -643,7 +649,7 @@ static int never_checks(void)
 	CHECK(s1.huge_faults == s0.huge_faults, "a PMD after MADV_NOHUGEPAGE");
 	/* The remap mode then maps each 2 MiB in one 4 KiB fault. */
 	if (want && md_mode == MMAPDEMO_MODE_REMAP)
-		CHECK(s1.faults - s0.faults <= md_size / SZ_2M, "%llu faults",
+		CHECK(s1.faults - s0.faults <= md_size / pmd_size, "%llu faults",
 		      (unsigned long long)(s1.faults - s0.faults));
 	CHECK_OK(munmap(p, md_size));
 	close(fd);
@@ -698,7 +704,7 @@ static int thp_never_checks(const char *saved)
 		CHECK(file_pmd_kb(p) <= 0, "FilePmdMapped %ld kB",
 		      file_pmd_kb(p));
 	}
-	if (md_mode == MMAPDEMO_MODE_FAULT && blocks == md_size / SZ_2M)
+	if (md_mode == MMAPDEMO_MODE_FAULT && blocks == md_size / pmd_size)
 		CHECK(faults == md_size / window, "%llu faults, window %lu",
 		      (unsigned long long)faults, window);
 	/* A write through such a PMD is the kernel's byte. */
@@ -752,5 +758,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	close(fd);
+	pmd_size = md_pmd_size();
 	return md_main(argc, argv, tests, ARRAY_SIZE(tests));
 }

@@ -111,7 +111,9 @@ static int t_resize_unmapped(void)
 	p = md_map(fd, md_page, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	CHECK(p != MAP_FAILED, "mmap");
 	CHECK_OK(munmap(p, md_page));
-	CHECK_OK(md_write_sysfs(MD_PARAM("size"), "10000"));	/* rounds up */
+	/* Two pages and a byte (10000 with 4 KiB pages) round up to three. */
+	snprintf(val, sizeof(val), "%ld", 2 * md_page + 1);
+	CHECK_OK(md_write_sysfs(MD_PARAM("size"), val));
 	CHECK_OK(md_read_sysfs(MD_PARAM("size"), val, sizeof(val)));
 	CHECK(strtoull(val, NULL, 10) == 3 * (uint64_t)md_page, "size %s",
 	      val);

@@ -748,6 +748,15 @@ static int set_fault_around(const char *val)
 	return md_write_sysfs(FAULT_AROUND_PARAM, val);
 }
 
+/* The window in pages, written in bytes of this kernel's page size. */
+static int set_fault_around_pages(unsigned long pages)
+{
+	char val[32];
+
+	snprintf(val, sizeof(val), "%lu", pages * md_page);
+	return set_fault_around(val);
+}
+
 /*
  * Map @npages of the device at buffer offset @off, starting @skip pages
  * into a region aligned to the fault-around window, so that which pages
@@ -797,7 +806,7 @@ static int t_stats(void)
 	uint8_t *p, c;
 
 	CHECK_OK(fd);
-	CHECK_OK(set_fault_around("64K"));
+	CHECK_OK(set_fault_around_pages(FA_PAGES));
 	CHECK_OK(get_stats(fd, &a));
 	/* Four pages in one fault-around window. */
 	p = map_aligned(fd, 4, PROT_READ | PROT_WRITE, MAP_SHARED, 0, 0);
@@ -869,26 +878,37 @@ static int t_stats_old_layout(void)
 	return 0;
 }
 
-/* The fault_around parameter: bytes, rounded down to whole powers of two. */
+/*
+ * The fault_around parameter: bytes, rounded down to a power of two pages,
+ * at most one page table (a PMD's worth: 2 MiB with 4 KiB pages, 32 MiB
+ * with 16 KiB, 512 MiB with 64 KiB; 8-byte entries).
+ */
 static int t_fault_around_param(void)
 {
-	static const char *const bad[] = { "4M", "2049K", "-1", "x", NULL };
-	char val[32];
+	unsigned long max = md_page / 8 * md_page, pages = 100 * 1024 / md_page;
+	char val[32], maxs[32], twice[32], over[32];
+	const char *const bad[] = { twice, over, "-1", "x", NULL };
 	size_t i;
 
+	snprintf(maxs, sizeof(maxs), "%lu", max);
+	snprintf(twice, sizeof(twice), "%luK", 2 * max / 1024);
+	snprintf(over, sizeof(over), "%luK", max / 1024 + 1);
+	while (pages & (pages - 1))
+		pages &= pages - 1;
 	CHECK_OK(md_read_sysfs(FAULT_AROUND_PARAM, val, sizeof(val)));
 	CHECK(!strcmp(val, FAULT_AROUND_DEFAULT), "default %s", val);
 	CHECK_OK(set_fault_around("100K"));
 	CHECK_OK(md_read_sysfs(FAULT_AROUND_PARAM, val, sizeof(val)));
-	CHECK(atol(val) == 16 * md_page, "100K reads back as %s", val);
+	CHECK(atol(val) == (long)((pages ? pages : 1) * md_page),
+	      "100K reads back as %s", val);
 	CHECK_OK(set_fault_around("0"));
 	CHECK_OK(md_read_sysfs(FAULT_AROUND_PARAM, val, sizeof(val)));
 	CHECK(atol(val) == md_page, "0 reads back as %s", val);
-	CHECK_OK(set_fault_around("2M"));
+	CHECK_OK(set_fault_around(maxs));
 	for (i = 0; bad[i]; i++)
 		CHECK_ERRNO(set_fault_around(bad[i]), EINVAL);
 	CHECK_OK(md_read_sysfs(FAULT_AROUND_PARAM, val, sizeof(val)));
-	CHECK(!strcmp(val, "2097152"), "a bad value changed it: %s", val);
+	CHECK(!strcmp(val, maxs), "a bad value changed it: %s", val);
 	CHECK_OK(set_fault_around(FAULT_AROUND_DEFAULT));
 	return 0;
 }
@@ -909,7 +929,7 @@ static int t_fault_around_neighbours(void)
 	size_t i;
 
 	CHECK_OK(fd);
-	CHECK_OK(set_fault_around("64K"));
+	CHECK_OK(set_fault_around_pages(FA_PAGES));
 	CHECK_OK(md_kernel_fill(fd, 0, md_size, 51));
 	for (write = 0; write < 2; write++) {
 		p = map_aligned(fd, FA_PAGES, PROT_READ | PROT_WRITE,
@@ -991,7 +1011,7 @@ static int t_fault_around_vma_and_buffer_end(void)
 	size_t i;
 
 	CHECK_OK(fd);
-	CHECK_OK(set_fault_around("64K"));
+	CHECK_OK(set_fault_around_pages(FA_PAGES));
 	CHECK_OK(md_kernel_fill(fd, 0, md_size, 52));
 	/* Pages 6..8 of the window: the last three of the buffer. */
 	p = map_aligned(fd, 3, PROT_READ, MAP_SHARED, off, 6);
@@ -1049,7 +1069,7 @@ static int t_fault_around_skips_mapped(void)
 	(void)p[3 * md_page];
 	(void)p[9 * md_page];
 	q[3 * md_page] = 0x33;			/* a private copy */
-	CHECK_OK(set_fault_around("64K"));
+	CHECK_OK(set_fault_around_pages(FA_PAGES));
 	CHECK_OK(get_stats(fd, &a));
 	(void)p[0];
 	(void)q[0];
@@ -1082,7 +1102,7 @@ static int t_fault_around_private_cow(void)
 	uint8_t c;
 
 	CHECK_OK(fd);
-	CHECK_OK(set_fault_around("64K"));
+	CHECK_OK(set_fault_around_pages(FA_PAGES));
 	for (first = 0; first < 2; first++) {
 		CHECK_OK(md_kernel_fill(fd, 0, md_size, 54));
 		q = map_aligned(fd, FA_PAGES, PROT_READ | PROT_WRITE,

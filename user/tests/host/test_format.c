@@ -188,6 +188,29 @@ static void test_info_text(void)
 	free(out);
 }
 
+/* The PMD size follows the page size: 32 MiB at 16 KiB, 512 MiB at 64 KiB. */
+static void test_info_text_page_sizes(void)
+{
+	struct mmapdemo_info i = info;
+	char *out;
+
+	i.page_size = 16384;
+	i.huge = MMAPDEMO_HUGE_REMAP | MMAPDEMO_HUGE_FAULT;
+	CAPTURE(out, format_info_text(f, "/dev/mmapdemo", &i));
+	EXPECT_CONTAINS(out, "pages:        64\n");
+	EXPECT_CONTAINS(out, "huge:         32 MiB in remap and fault modes\n");
+	free(out);
+	i.page_size = 65536;
+	i.huge = MMAPDEMO_HUGE_REMAP;
+	CAPTURE(out, format_info_text(f, "/dev/mmapdemo", &i));
+	EXPECT_CONTAINS(out, "huge:         512 MiB in remap mode\n");
+	free(out);
+	i.huge = 0;
+	CAPTURE(out, format_info_text(f, "/dev/mmapdemo", &i));
+	EXPECT_CONTAINS(out, "huge:         none (64 KiB pages only)\n");
+	free(out);
+}
+
 static void test_json_escaping(void)
 {
 	char *out;
@@ -416,6 +439,7 @@ int main(int argc, char **argv)
 		TAP_TEST(info_json),
 		TAP_TEST(info_json_array),
 		TAP_TEST(info_text),
+		TAP_TEST(info_text_page_sizes),
 		TAP_TEST(json_escaping),
 		TAP_TEST(stats_fields),
 		TAP_TEST(stats_json),
