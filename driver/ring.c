@@ -250,10 +250,11 @@ static u32 mmapdemo_ring_produce(struct mmapdemo_ring *ring)
 	 * Publish before the lock is dropped: a task that sees the producer
 	 * stopped (RING_STATS takes the lock) must also see its records.
 	 */
-	if (n)
-		mmapdemo_ring_publish(ring);
+	/* Counted first: a record user space sees is in RING_STATS. */
 	mmapdemo_ring_add(ring, MD_RING_RECORDS, n);
 	mmapdemo_ring_add(ring, MD_RING_DROPPED, due - n);
+	if (n)
+		mmapdemo_ring_publish(ring);
 	WRITE_ONCE(ring->ctrl->dropped,
 		   mmapdemo_ring_stat(ring, MD_RING_DROPPED));
 	return n;
@@ -332,6 +333,22 @@ static void mmapdemo_ring_exec(struct mmapdemo_ring *ring,
 }
 
 /*
+ * Adds the completions written since the last publish (*done, of them
+ * *errors with res < 0) to the counters, then publishes them: a task that
+ * has seen a completion and then reads RING_STATS finds it counted.
+ */
+static void mmapdemo_ring_publish_counted(struct mmapdemo_ring *ring,
+					  u32 *done, u32 *errors)
+{
+	mmapdemo_ring_add(ring, MD_RING_SUBMISSIONS, *done);
+	mmapdemo_ring_add(ring, MD_RING_COMPLETIONS, *done);
+	mmapdemo_ring_add(ring, MD_RING_ERRORS, *errors);
+	*done = 0;
+	*errors = 0;
+	mmapdemo_ring_publish(ring);
+}
+
+/*
  * The consumer: take SQEs while there are some and the CQ has room (else
  * leave them for the next doorbell: back-pressure). Returns the SQEs
  * consumed; *more when the budget ran out with work left.
@@ -339,7 +356,7 @@ static void mmapdemo_ring_exec(struct mmapdemo_ring *ring,
 static u32 mmapdemo_ring_consume(struct mmapdemo_ring *ring, bool *more)
 {
 	struct mmapdemo_buf *buf = NULL;
-	u32 tail, avail, space, done = 0, errors = 0;
+	u32 tail, avail, space, done = 0, errors = 0, unpublished = 0;
 	u64 start = ktime_get_ns(), now = start;
 
 	/* (A) the SQEs before sq_tail are written. */
@@ -360,7 +377,8 @@ static u32 mmapdemo_ring_consume(struct mmapdemo_ring *ring, bool *more)
 
 		if (!space) {
 			/* Publish first: user space may be waiting for it. */
-			mmapdemo_ring_publish(ring);
+			mmapdemo_ring_publish_counted(ring, &unpublished,
+						      &errors);
 			if (!mmapdemo_ring_cq_space(ring, &space) || !space)
 				break;
 		}
@@ -376,14 +394,13 @@ static u32 mmapdemo_ring_consume(struct mmapdemo_ring *ring, bool *more)
 		*mmapdemo_ring_next_cqe(ring) = cqe;
 		avail--;
 		space--;
+		unpublished++;
 		if (!(++done % MMAPDEMO_RING_PUBLISH))
-			mmapdemo_ring_publish(ring);
+			mmapdemo_ring_publish_counted(ring, &unpublished,
+						      &errors);
 	}
-	mmapdemo_ring_publish(ring);
+	mmapdemo_ring_publish_counted(ring, &unpublished, &errors);
 	mmapdemo_buf_put(buf);
-	mmapdemo_ring_add(ring, MD_RING_SUBMISSIONS, done);
-	mmapdemo_ring_add(ring, MD_RING_COMPLETIONS, done);
-	mmapdemo_ring_add(ring, MD_RING_ERRORS, errors);
 	/* Out of budget or time, not of SQEs or CQ room: carry on later. */
 	*more = avail && space && !READ_ONCE(ring->stopping);
 	return done;

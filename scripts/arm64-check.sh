@@ -209,7 +209,7 @@ arm64_stage() {
 	what="$(guest_suites stock "$globs" | paste -sd ' ') in both modes, the tool through libkmod"
 	if [[ $name == arm64-64k ]]; then
 		if [[ -f $out/mmapdemo_kunit.ko ]]; then
-			count_kunit "$res" "$name"
+			count_kunit "$res" "$name" "$out/mmapdemo_kunit.ko"
 		else
 			fail "$name: mmapdemo_kunit.ko was not built"
 		fi
