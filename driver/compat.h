@@ -269,4 +269,31 @@ static inline void mmapdemo_dma_buf_vunmap(struct dma_buf *dmabuf, void *vaddr)
 }
 #endif
 
+/*
+ * mmapdemo_remap_whole_vma() - would one remap_pfn_range() of @pages at
+ * @addr map all of @vma, on a kernel where that matters?
+ *
+ * x86 kernels before 6.16 (those with VM_PAT) reserve the memory type of
+ * the whole VMA when one call covers all of it, and set VM_PAT. If that
+ * call fails (a page table cannot be allocated), the error path of
+ * 6.1.192 zaps the partial mapping, untracks with a lookup of the VMA's
+ * first page, finds nothing mapped and WARNs (get_pat_info() in
+ * arch/x86/mm/pat/memtype.c). Seen on the 6.1 debug kernel under
+ * fail-nth in remap mode, where the VMA's first page table had to be
+ * allocated. Mapped in two calls, each range gets a per-page memtype
+ * lookup instead (write-back, as for all of the buffer's RAM), and the
+ * VMA no VM_PAT. 7.2 and 7.3 have no VM_PAT: always false there.
+ */
+static inline bool mmapdemo_remap_whole_vma(const struct vm_area_struct *vma,
+					    unsigned long addr,
+					    unsigned long pages)
+{
+#ifdef VM_PAT
+	return addr == vma->vm_start &&
+	       pages == (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
+#else
+	return false;
+#endif
+}
+
 #endif /* _MMAPDEMO_COMPAT_H */
