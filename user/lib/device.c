@@ -166,6 +166,7 @@ int md_get_stats_v3(struct mmapdemo *md, struct mmapdemo_stats *stats)
 {
 	return md_get_stats(md, stats, sizeof(*stats));
 }
+
 __asm__(".symver md_get_stats_v3, mmapdemo_get_stats@@LIBMMAPDEMO_1.2");
 
 /*
@@ -179,6 +180,7 @@ int md_get_stats_v2(struct mmapdemo *md, struct mmapdemo_stats *stats)
 {
 	return md_get_stats(md, stats, MMAPDEMO_STATS_SIZE_V2);
 }
+
 __asm__(".symver md_get_stats_v2, mmapdemo_get_stats@LIBMMAPDEMO_1");
 
 int mmapdemo_map(struct mmapdemo *md, uint64_t offset, size_t length,
