@@ -107,6 +107,41 @@ unsigned long mmapdemo_buf_run(const struct mmapdemo_buf *buf,
 			break;
 	return n;
 }
+
+/**
+ * mmapdemo_buf_remap() - map buffer pages into a VMA, one
+ * remap_pfn_range() per physically contiguous run
+ * @vma: the VMA
+ * @buf: the buffer
+ * @addr: user address of the first page, in @vma
+ * @pgoff: first page of @buf
+ * @count: pages
+ *
+ * No call covers all of @vma where VM_PAT exists (compat.h).
+ *
+ * Return: 0, or remap_pfn_range()'s error (the core VM then unmaps what
+ * was already mapped).
+ */
+int mmapdemo_buf_remap(struct vm_area_struct *vma, struct mmapdemo_buf *buf,
+		       unsigned long addr, unsigned long pgoff,
+		       unsigned long count)
+{
+	while (count) {
+		unsigned long n = mmapdemo_buf_run(buf, pgoff, count);
+		int ret;
+
+		if (n > 1 && mmapdemo_remap_whole_vma(vma, addr, n))
+			n--;
+		ret = remap_pfn_range(vma, addr, page_to_pfn(buf->pages[pgoff]),
+				      n << PAGE_SHIFT, vma->vm_page_prot);
+		if (ret)
+			return ret;
+		addr += n << PAGE_SHIFT;
+		pgoff += n;
+		count -= n;
+	}
+	return 0;
+}
 EXPORT_SYMBOL_MMAPDEMO_KUNIT(mmapdemo_buf_run);
 
 /*

@@ -90,6 +90,9 @@ static inline bool mmapdemo_huge_folios(void)
  */
 #define MMAPDEMO_BUF_MAX_ORDER	(PMD_SHIFT - PAGE_SHIFT)
 
+int mmapdemo_buf_remap(struct vm_area_struct *vma, struct mmapdemo_buf *buf,
+		       unsigned long addr, unsigned long pgoff,
+		       unsigned long count);
 struct mmapdemo_buf *mmapdemo_buf_alloc(size_t size, unsigned int max_order);
 void mmapdemo_buf_get(struct mmapdemo_buf *buf);
 void mmapdemo_buf_put(struct mmapdemo_buf *buf);

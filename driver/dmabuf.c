@@ -314,22 +314,8 @@ static int mmapdemo_dmabuf_mmap(struct dma_buf *dmabuf,
 	mmapdemo_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND |
 			      VM_DONTDUMP);
 	vma->vm_ops = &mmapdemo_dmabuf_remap_vm_ops;
-	pgoff += exp->pgoff;
-	while (left) {
-		unsigned long n = mmapdemo_buf_run(exp->buf, pgoff, left);
-		int ret;
-
-		ret = remap_pfn_range(vma, addr,
-				      page_to_pfn(exp->buf->pages[pgoff]),
-				      n << PAGE_SHIFT, vma->vm_page_prot);
-		/* On error the core VM unmaps what was already mapped. */
-		if (ret)
-			return ret;
-		addr += n << PAGE_SHIFT;
-		pgoff += n;
-		left -= n;
-	}
-	return 0;
+	return mmapdemo_buf_remap(vma, exp->buf, addr, pgoff + exp->pgoff,
+				  left);
 }
 
 /*

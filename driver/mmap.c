@@ -386,14 +386,7 @@ static int mmapdemo_remap(struct vm_area_struct *vma, struct mmapdemo_buf *buf,
 			n = min(n, (ALIGN(addr + 1, PMD_SIZE) - addr) >>
 				PAGE_SHIFT);
 		}
-		n = mmapdemo_buf_run(buf, pgoff, n);
-		/* Never all of the VMA in one call where VM_PAT exists (compat.h). */
-		if (n > 1 && mmapdemo_remap_whole_vma(vma, addr, n))
-			n--;
-
-		ret = remap_pfn_range(vma, addr, page_to_pfn(buf->pages[pgoff]),
-				      n << PAGE_SHIFT, vma->vm_page_prot);
-		/* On error the core VM unmaps what was already mapped. */
+		ret = mmapdemo_buf_remap(vma, buf, addr, pgoff, n);
 		if (ret)
 			return ret;
 		addr += n << PAGE_SHIFT;
